@@ -1,0 +1,80 @@
+/**
+ * Alignment of one flow across the stages of one device: which receive-stage packet left through
+ * the transmit stage, which was dropped, and how long it took. Packets are matched on direction,
+ * TCP seq/ack/flags/length, the IPv4 IP ID and a hash of the first payload bytes; receive may be
+ * slightly out of order, so each transmit/drop packet takes the earliest unmatched receive packet
+ * with the same signature that arrived before it (within the reorder tolerance).
+ */
+import type { CapturePoint, FlowAtPoint } from './model.ts';
+import { flowRows, timeOf } from './model.ts';
+import { P_SIDE_B } from './capture-index.ts';
+
+/** How far a receive-stage packet may be stamped after its transmit copy (clock jitter, reordering). */
+const REORDER_NS = 50e6;
+
+export function signature(p: CapturePoint, row: number): number {
+  const ix = p.ix;
+  let h = 0x9e3779b1 ^ (ix.flags[row] & P_SIDE_B);
+  h = Math.imul(h ^ ix.seq[row], 0x85ebca6b);
+  h = Math.imul(h ^ ix.ack[row], 0xc2b2ae35);
+  h = Math.imul(h ^ ix.tcpFlags[row], 0x27d4eb2f);
+  h = Math.imul(h ^ ix.len[row], 0x165667b1);
+  h = Math.imul(h ^ ix.hash[row], 0x85ebca6b);
+  h = Math.imul(h ^ ix.ipId[row], 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function same(a: CapturePoint, ra: number, b: CapturePoint, rb: number): boolean {
+  const x = a.ix;
+  const y = b.ix;
+  return (
+    (x.flags[ra] & P_SIDE_B) === (y.flags[rb] & P_SIDE_B) &&
+    x.seq[ra] === y.seq[rb] &&
+    x.ack[ra] === y.ack[rb] &&
+    x.tcpFlags[ra] === y.tcpFlags[rb] &&
+    x.len[ra] === y.len[rb] &&
+    x.hash[ra] === y.hash[rb] &&
+    x.ipId[ra] === y.ipId[rb]
+  );
+}
+
+export interface StageMatch {
+  /** For each receive row (by position in flowRows(receive)): matched row in the other stage, or -1. */
+  matched: Int32Array;
+  /** For each row of the other stage: matched receive position, or -1. */
+  reverse: Int32Array;
+}
+
+/** Matches the packets of `other` (transmit, drop or firewall stage) to those of `receive`. */
+export function matchStages(receive: FlowAtPoint, other: FlowAtPoint): StageMatch {
+  const rx = flowRows(receive);
+  const ox = flowRows(other);
+  const rp = receive.point;
+  const op = other.point;
+  const matched = new Int32Array(rx.length).fill(-1);
+  const reverse = new Int32Array(ox.length).fill(-1);
+  const queues = new Map<number, number[]>();
+  for (let k = 0; k < rx.length; k++) {
+    const s = signature(rp, rx[k]);
+    const q = queues.get(s);
+    if (q) q.push(k);
+    else queues.set(s, [k]);
+  }
+  for (let j = 0; j < ox.length; j++) {
+    const row = ox[j];
+    const q = queues.get(signature(op, row));
+    if (!q) continue;
+    const t = timeOf(op, row);
+    for (let n = 0; n < q.length; n++) {
+      const k = q[n];
+      if (matched[k] !== -1) continue;
+      if (timeOf(rp, rx[k]) > t + REORDER_NS) break;
+      if (!same(rp, rx[k], op, row)) continue;
+      matched[k] = row;
+      reverse[j] = k;
+      q.splice(n, 1);
+      break;
+    }
+  }
+  return { matched, reverse };
+}

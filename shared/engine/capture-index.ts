@@ -1,0 +1,392 @@
+/**
+ * Capture index: reads one capture point's records, decodes them and keeps one row per packet in
+ * typed-array columns plus the capture point's flow table. Memory grows with packets indexed
+ * (about 50 bytes each) and flows, never with file size.
+ */
+import { CaptureReader } from '../readers/reader.ts';
+import type { CaptureFormat, CaptureIssue, PacketRecord } from '../capture/record.ts';
+import { Decoded, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
+import { decodePacket } from '../decode/decode.ts';
+import { isDecodedLinkType } from '../decode/link.ts';
+import { FlowTable, KEY_WORDS } from './flow-table.ts';
+import { connState, Ep, seqLt } from './tcp-state.ts';
+
+export const NO_FLOW = 0xffffffff;
+
+/** Bits of the per-packet `flags` column. */
+export const P_MALFORMED = 1;
+export const P_KEEPALIVE = 2;
+export const P_RETRANS = 4;
+export const P_COOKIE = 8;
+export const P_FRAGMENT = 16;
+/** Sent by the canonical side B of its flow (see FlowTable). */
+export const P_SIDE_B = 32;
+export const P_PAYLOAD_HASH = 64;
+
+/** Ports that name a service: a side using one of these (and not the other) is the server. */
+const SERVICE_PORTS = new Set([
+  20, 21, 22, 23, 25, 53, 67, 69, 80, 88, 110, 123, 135, 137, 139, 143, 161, 179, 389, 443, 445, 465, 514, 587,
+  636, 993, 995, 1433, 1521, 1812, 3128, 3306, 3389, 5060, 5432, 5900, 6379, 8000, 8080, 8443, 9200,
+]);
+function servicePort(p: number): boolean {
+  return p < 1024 || SERVICE_PORTS.has(p);
+}
+
+/** Per-flow state at one capture point. Flows are far fewer than packets. */
+export class PointFlow {
+  /** Which canonical side is the client: 0 = A, 1 = B. */
+  clientSide = 0;
+  /** True once a SYN or SYN-ACK fixed the client. */
+  clientKnown = false;
+  firstRow = 0;
+  lastRow = 0;
+  firstT = 0;
+  lastT = 0;
+  readonly packets = [0, 0];
+  readonly bytes = [0, 0];
+  readonly payload = [0, 0];
+  readonly ep: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
+  readonly nextSeq = [-1, -1];
+  /** History letters in canonical case (side A upper): rendered per client at the end. */
+  history = '';
+  readonly seen = [0, 0];
+  keepAlives = 0;
+  retransmissions = 0;
+  cookies: number[] | null = null;
+  constructor(
+    readonly id: number,
+    readonly version: number,
+    readonly proto: number,
+  ) {}
+}
+
+export interface IndexedCapture {
+  format: CaptureFormat | null;
+  linkTypes: number[];
+  packets: number;
+  bytesRead: number;
+  malformed: number;
+  undecodedLinkTypes: Record<string, number>;
+  errors: CaptureIssue[];
+  /** Times are nanoseconds relative to baseSec (exact integers in a float64). */
+  baseSec: number;
+  tNs: Float64Array;
+  flow: Uint32Array;
+  flags: Uint8Array;
+  tcpFlags: Uint16Array;
+  seq: Uint32Array;
+  ack: Uint32Array;
+  len: Uint32Array;
+  ipId: Int32Array;
+  hash: Uint32Array;
+  cookie: Uint32Array;
+  wireLen: Uint32Array;
+  fileOffset: Float64Array;
+  flows: PointFlow[];
+  /** KEY_WORDS words per flow. */
+  flowKeys: Uint32Array;
+}
+
+const HIST_ORDER = 'SHADFRTWQK';
+
+export class CaptureIndexer {
+  private readonly reader: CaptureReader;
+  private readonly d = new Decoded();
+  private readonly table = new FlowTable();
+  readonly flows: PointFlow[] = [];
+  private n = 0;
+  private cap = 0;
+  private baseSec = NaN;
+  private tNs = new Float64Array(0);
+  private flow = new Uint32Array(0);
+  private flags = new Uint8Array(0);
+  private tcpFlags = new Uint16Array(0);
+  private seq = new Uint32Array(0);
+  private ack = new Uint32Array(0);
+  private len = new Uint32Array(0);
+  private ipId = new Int32Array(0);
+  private hash = new Uint32Array(0);
+  private cookie = new Uint32Array(0);
+  private wireLen = new Uint32Array(0);
+  private fileOffset = new Float64Array(0);
+  private malformed = 0;
+  private readonly undecoded: Record<string, number> = {};
+  private readonly errors: CaptureIssue[] = [];
+  bytesRead = 0;
+
+  constructor() {
+    this.grow(65536);
+    this.reader = new CaptureReader({
+      record: (rec) => this.onRecord(rec),
+      fatal: (issue) => this.errors.push(issue),
+      warning: (issue) => {
+        if (this.errors.length < 100) this.errors.push(issue);
+      },
+    });
+  }
+
+  get packets(): number {
+    return this.n;
+  }
+
+  push(chunk: Uint8Array): boolean {
+    this.bytesRead += chunk.length;
+    return this.reader.push(chunk);
+  }
+
+  private grow(min: number): void {
+    let cap = this.cap || 65536;
+    while (cap < min) cap *= 2;
+    if (cap === this.cap) return;
+    const g = <T extends { set(a: ArrayLike<number>): void }>(old: T, ctor: new (n: number) => T): T => {
+      const a = new ctor(cap);
+      a.set(old as unknown as ArrayLike<number>);
+      return a;
+    };
+    this.tNs = g(this.tNs, Float64Array);
+    this.flow = g(this.flow, Uint32Array);
+    this.flags = g(this.flags, Uint8Array);
+    this.tcpFlags = g(this.tcpFlags, Uint16Array);
+    this.seq = g(this.seq, Uint32Array);
+    this.ack = g(this.ack, Uint32Array);
+    this.len = g(this.len, Uint32Array);
+    this.ipId = g(this.ipId, Int32Array);
+    this.hash = g(this.hash, Uint32Array);
+    this.cookie = g(this.cookie, Uint32Array);
+    this.wireLen = g(this.wireLen, Uint32Array);
+    this.fileOffset = g(this.fileOffset, Float64Array);
+    this.cap = cap;
+  }
+
+  private onRecord(rec: PacketRecord): void {
+    const i = this.n;
+    if (i >= this.cap) this.grow(i + 1);
+    this.n = i + 1;
+    if (this.baseSec !== this.baseSec) this.baseSec = rec.tsSec;
+    const t = (rec.tsSec - this.baseSec) * 1e9 + rec.tsNsec;
+    this.tNs[i] = t;
+    this.wireLen[i] = rec.origLen;
+    this.fileOffset[i] = rec.fileOffset;
+    if (!isDecodedLinkType(rec.linkType)) {
+      const k = String(rec.linkType);
+      this.undecoded[k] = (this.undecoded[k] ?? 0) + 1;
+      this.flow[i] = NO_FLOW;
+      this.flags[i] = 0;
+      this.tcpFlags[i] = 0;
+      this.seq[i] = 0;
+      this.ack[i] = 0;
+      this.len[i] = 0;
+      this.ipId[i] = -1;
+      this.hash[i] = 0;
+      this.cookie[i] = 0;
+      return;
+    }
+    const d = decodePacket(this.d, rec.linkType, rec.bytes, rec.offset, rec.capLen, rec.origLen);
+    let f = 0;
+    if (d.malformed !== null) {
+      f |= P_MALFORMED;
+      this.malformed++;
+    }
+    if (d.fragment) f |= P_FRAGMENT;
+    if (d.flowCookie !== -1) f |= P_COOKIE;
+    this.cookie[i] = d.flowCookie === -1 ? 0 : d.flowCookie;
+    this.ipId[i] = d.ipId;
+    this.tcpFlags[i] = d.ipProto === 6 ? d.tcpFlags : 0;
+    this.seq[i] = d.tcpSeq;
+    this.ack[i] = d.tcpAck;
+    this.len[i] = d.ipProto === 6 ? d.tcpLen : d.ipLen;
+    // Payload hash over the first 64 captured payload bytes (FNV-1a): enough to tell segments
+    // apart across stages without hashing whole payloads in the hot path.
+    let h = 0;
+    if (d.payloadCapLen > 0) {
+      h = 0x811c9dc5;
+      const b = rec.bytes;
+      const e = d.payloadOff + Math.min(d.payloadCapLen, 64);
+      for (let p = d.payloadOff; p < e; p++) h = Math.imul(h ^ b[p], 0x01000193);
+      h >>>= 0;
+      f |= P_PAYLOAD_HASH;
+    }
+    this.hash[i] = h;
+    if (d.ipVersion === 0) {
+      this.flow[i] = NO_FLOW;
+      this.flags[i] = f;
+      return;
+    }
+    const side = this.keyFor(d, rec.bytes);
+    const id = this.table.lookupOrAdd();
+    let fl: PointFlow;
+    if (this.table.lastWasNew) {
+      fl = new PointFlow(id, d.ipVersion, d.ipProto);
+      fl.firstRow = i;
+      fl.firstT = t;
+      // Until a SYN says otherwise: the side on a service port is the server, else the sender.
+      const sp = servicePort(d.srcPort);
+      const dp = servicePort(d.dstPort);
+      const senderIsServer = sp && !dp;
+      fl.clientSide = senderIsServer ? 1 - side : side;
+      this.flows.push(fl);
+    } else fl = this.flows[id];
+    if (side === 1) f |= P_SIDE_B;
+    this.flow[i] = id;
+    fl.lastRow = i;
+    if (t > fl.lastT) fl.lastT = t;
+    if (t < fl.firstT) fl.firstT = t;
+    fl.packets[side]++;
+    fl.bytes[side] += d.ipLen;
+    if (d.flowCookie !== -1) {
+      const cs = fl.cookies;
+      if (cs === null) fl.cookies = [d.flowCookie >>> 0];
+      else if (cs[cs.length - 1] !== d.flowCookie >>> 0) cs.push(d.flowCookie >>> 0);
+    }
+    if (d.tcpOk) f |= this.tcp(fl, side, d);
+    else if (d.ipProto !== 6) fl.payload[side] += d.ipLen;
+    this.flags[i] = f;
+  }
+
+  /** Fills the table's probe key; returns the side (0 = A, 1 = B) of the packet's sender. */
+  private keyFor(d: Decoded, b: Uint8Array): number {
+    const k = this.table.probe;
+    const words = d.ipVersion === 4 ? 1 : 4;
+    // Compare (src addr, src port) with (dst addr, dst port) to order the sides.
+    let cmp = 0;
+    for (let w = 0; w < words && cmp === 0; w++) {
+      const s = readWord(b, d.srcAddrOff + 4 * w);
+      const t = readWord(b, d.dstAddrOff + 4 * w);
+      cmp = s < t ? -1 : s > t ? 1 : 0;
+    }
+    if (cmp === 0) cmp = d.srcPort < d.dstPort ? -1 : d.srcPort > d.dstPort ? 1 : 0;
+    const aOff = cmp <= 0 ? d.srcAddrOff : d.dstAddrOff;
+    const bOff = cmp <= 0 ? d.dstAddrOff : d.srcAddrOff;
+    k[0] = (d.ipVersion << 8) | (d.ipProto & 0xff);
+    for (let w = 0; w < 4; w++) {
+      k[1 + w] = w < words ? readWord(b, aOff + 4 * w) : 0;
+      k[5 + w] = w < words ? readWord(b, bOff + 4 * w) : 0;
+    }
+    const pa = cmp <= 0 ? d.srcPort : d.dstPort;
+    const pb = cmp <= 0 ? d.dstPort : d.srcPort;
+    k[9] = ((pa << 16) | pb) >>> 0;
+    return cmp <= 0 ? 0 : 1;
+  }
+
+  private letter(fl: PointFlow, side: number, upper: string): void {
+    const bit = 1 << HIST_ORDER.indexOf(upper);
+    if (fl.seen[side] & bit) return;
+    fl.seen[side] |= bit;
+    fl.history += side === 0 ? upper : upper.toLowerCase();
+  }
+
+  /** TCP state, history, keep-alive and retransmission marks for one segment. */
+  private tcp(fl: PointFlow, x: number, d: Decoded): number {
+    const y = 1 - x;
+    const fl8 = d.tcpFlags;
+    const syn = (fl8 & TCP_SYN) !== 0;
+    const ack = (fl8 & TCP_ACK) !== 0;
+    const fin = (fl8 & TCP_FIN) !== 0;
+    const rst = (fl8 & TCP_RST) !== 0;
+    let mark = 0;
+    if (syn && !ack && !fl.clientKnown) {
+      fl.clientSide = x;
+      fl.clientKnown = true;
+    } else if (syn && ack && !fl.clientKnown) {
+      fl.clientSide = y;
+      fl.clientKnown = true;
+    }
+    // History.
+    if (syn && (fin || rst)) this.letter(fl, x, 'Q');
+    if (syn && !ack) this.letter(fl, x, 'S');
+    else if (syn && ack) this.letter(fl, x, 'H');
+    if (rst) this.letter(fl, x, 'R');
+    if (fin) this.letter(fl, x, 'F');
+    if (d.tcpLen > 0) this.letter(fl, x, 'D');
+    else if (ack && !syn && !fin && !rst) this.letter(fl, x, 'A');
+    if (d.tcpWindow === 0 && !syn && !fin && !rst) this.letter(fl, x, 'W');
+    fl.payload[x] += d.tcpLen;
+
+    // Keep-alive and retransmission (Wireshark tcp.analysis.keep_alive / .retransmission).
+    const segLen = d.tcpLen + (syn ? 1 : 0) + (fin ? 1 : 0);
+    const next = fl.nextSeq[x];
+    if (next >= 0 && !rst) {
+      const expected = next >>> 0;
+      if (d.tcpLen <= 1 && !syn && !fin && ((d.tcpSeq + 1) >>> 0) === expected) {
+        mark |= P_KEEPALIVE;
+        fl.keepAlives++;
+        this.letter(fl, x, 'K');
+      } else if (segLen > 0 && seqLt(d.tcpSeq, expected)) {
+        mark |= P_RETRANS;
+        fl.retransmissions++;
+        this.letter(fl, x, 'T');
+      }
+    }
+    if (!rst && (segLen > 0 || next < 0)) {
+      const end = (d.tcpSeq + segLen) >>> 0;
+      if (next < 0 || seqLt(next >>> 0, end)) fl.nextSeq[x] = end;
+    }
+
+    // Endpoint states (Zeek).
+    const ep = fl.ep;
+    if (rst) ep[x] = Ep.Reset;
+    else {
+      if (syn) {
+        if (ep[x] === Ep.Inactive) ep[x] = ack ? Ep.SynAckSent : Ep.SynSent;
+        if (ack && ep[y] === Ep.SynSent) ep[y] = Ep.Established;
+        if (ack && ep[x] === Ep.SynAckSent && ep[y] === Ep.Established) {
+          // SYN-ACK answering a SYN: the responder is now in SYN_ACK_SENT until the final ACK.
+        }
+      } else {
+        if (ep[x] === Ep.Inactive) ep[x] = Ep.Partial;
+        else if (ep[x] === Ep.SynSent || ep[x] === Ep.SynAckSent) ep[x] = Ep.Established;
+        if (ack && ep[y] === Ep.SynAckSent) ep[y] = Ep.Established;
+      }
+      if (fin && ep[x] !== Ep.Reset) ep[x] = Ep.Closed;
+    }
+    return mark;
+  }
+
+  /** Finishes reading and hands over the index (columns trimmed to the packets read). */
+  finish(): IndexedCapture {
+    this.reader.end();
+    const n = this.n;
+    return {
+      format: this.reader.format,
+      linkTypes: this.reader.linkTypes.slice(),
+      packets: n,
+      bytesRead: this.bytesRead,
+      malformed: this.malformed,
+      undecodedLinkTypes: this.undecoded,
+      errors: this.errors,
+      baseSec: this.baseSec === this.baseSec ? this.baseSec : 0,
+      tNs: this.tNs.slice(0, n),
+      flow: this.flow.slice(0, n),
+      flags: this.flags.slice(0, n),
+      tcpFlags: this.tcpFlags.slice(0, n),
+      seq: this.seq.slice(0, n),
+      ack: this.ack.slice(0, n),
+      len: this.len.slice(0, n),
+      ipId: this.ipId.slice(0, n),
+      hash: this.hash.slice(0, n),
+      cookie: this.cookie.slice(0, n),
+      wireLen: this.wireLen.slice(0, n),
+      fileOffset: this.fileOffset.slice(0, n),
+      flows: this.flows,
+      flowKeys: this.table.keys.slice(0, this.table.count * KEY_WORDS),
+    };
+  }
+}
+
+function readWord(b: Uint8Array, o: number): number {
+  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+}
+
+/** History in Zeek's case convention (upper case = client). */
+export function flowHistory(fl: PointFlow): string {
+  if (fl.clientSide === 0) return fl.history;
+  let s = '';
+  for (const c of fl.history) s += c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
+  return s;
+}
+
+export function flowState(fl: PointFlow): string {
+  const c = fl.clientSide;
+  const s = 1 - c;
+  return connState(fl.proto, fl.ep[c], fl.ep[s], flowHistory(fl), fl.payload[c], fl.payload[s], fl.packets[c], fl.packets[s]);
+}

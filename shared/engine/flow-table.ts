@@ -1,0 +1,82 @@
+/**
+ * Flow table of one capture point: bidirectional inner 5-tuple -> flow number, in an
+ * open-addressing hash table over a flat key store (no string keys, no allocation per packet).
+ *
+ * Key words (10 x uint32): [version << 8 | proto, addrA(4), addrB(4), portA << 16 | portB],
+ * with (addrA, portA) <= (addrB, portB) so both directions share one key. IPv4 uses the first
+ * address word only.
+ */
+export const KEY_WORDS = 10;
+
+export class FlowTable {
+  keys = new Uint32Array(1024 * KEY_WORDS);
+  private slots = new Int32Array(4096); // flow number + 1, 0 = empty
+  count = 0;
+  /** Scratch key of the packet being looked up. */
+  readonly probe = new Uint32Array(KEY_WORDS);
+
+  /** Finds the probe key, adding it when new. Returns [flow number, isNew] via `lastWasNew`. */
+  lastWasNew = false;
+
+  lookupOrAdd(): number {
+    const k = this.probe;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < KEY_WORDS; i++) {
+      h = Math.imul(h ^ k[i], 0x01000193);
+      h ^= h >>> 15;
+    }
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    for (;;) {
+      const v = this.slots[s];
+      if (v === 0) break;
+      const base = (v - 1) * KEY_WORDS;
+      const keys = this.keys;
+      let eq = true;
+      for (let i = 0; i < KEY_WORDS; i++) {
+        if (keys[base + i] !== k[i]) {
+          eq = false;
+          break;
+        }
+      }
+      if (eq) {
+        this.lastWasNew = false;
+        return v - 1;
+      }
+      s = (s + 1) & mask;
+    }
+    const id = this.count++;
+    if ((id + 1) * KEY_WORDS > this.keys.length) {
+      const next = new Uint32Array(this.keys.length * 2);
+      next.set(this.keys);
+      this.keys = next;
+    }
+    this.keys.set(k, id * KEY_WORDS);
+    this.slots[s] = id + 1;
+    this.lastWasNew = true;
+    if (this.count * 2 > this.slots.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let h = 0x811c9dc5;
+      const base = id * KEY_WORDS;
+      for (let i = 0; i < KEY_WORDS; i++) {
+        h = Math.imul(h ^ this.keys[base + i], 0x01000193);
+        h ^= h >>> 15;
+      }
+      let s = h & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = id + 1;
+    }
+    this.slots = slots;
+  }
+
+  /** The key of a flow as text-independent words (a copy). */
+  keyOf(id: number): Uint32Array {
+    return this.keys.slice(id * KEY_WORDS, (id + 1) * KEY_WORDS);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The analysis model: every capture point's index, the flows merged across capture points by
+ * inner 5-tuple, and packet times on one clock (nanoseconds since a common base, after each
+ * device's clock offset). The rules read this; nothing here allocates per packet except the
+ * per-flow row lists (Int32Array views into one array per capture).
+ */
+import type { Stage } from '../api/analysis.ts';
+import type { CaptureSpec } from './labels.ts';
+import { type IndexedCapture, NO_FLOW, P_SIDE_B, type PointFlow } from './capture-index.ts';
+import { KEY_WORDS } from './flow-table.ts';
+import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
+import type { Settings } from './settings.ts';
+
+export interface CapturePoint {
+  index: number;
+  spec: CaptureSpec;
+  ix: IndexedCapture;
+  device: string;
+  stage: Stage;
+  /** Added to ix.tNs to get the common clock: (baseSec - commonBase) * 1e9 + offset. */
+  shiftNs: number;
+  /** rows of each local flow, grouped: rows[rowStart[f] .. rowStart[f+1]) in time order. */
+  rowStart: Int32Array;
+  rows: Int32Array;
+}
+
+export interface FlowAtPoint {
+  point: CapturePoint;
+  local: number;
+  pf: PointFlow;
+}
+
+export interface Flow {
+  id: string;
+  key: string;
+  version: number;
+  proto: number;
+  /** Canonical side (0 = A, 1 = B) that is the client. */
+  clientSide: number;
+  client: string;
+  server: string;
+  clientAddr: string;
+  serverAddr: string;
+  at: FlowAtPoint[];
+  firstNs: number;
+  lastNs: number;
+  /** Any GENEVE flow cookie seen. */
+  tunnelled: boolean;
+}
+
+export interface Model {
+  points: CapturePoint[];
+  flows: Flow[];
+  baseSec: number;
+  settings: Settings;
+  clockOffsets: Record<string, number>;
+  /** First and last packet time over all captures (common clock). */
+  startNs: number;
+  endNs: number;
+  /** Last packet time per device (common clock). */
+  deviceEndNs: Map<string, number>;
+  devices: string[];
+}
+
+export const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmpv6', 132: 'sctp' };
+
+export function protoName(p: number): string {
+  return PROTO_NAMES[p] ?? String(p);
+}
+
+/** A packet time on the common clock as ISO-8601 UTC with nanoseconds. */
+export function isoAt(m: Model, ns: number): string {
+  const whole = Math.floor(ns / 1e9);
+  return isoText(m.baseSec + whole, Math.round(ns - whole * 1e9));
+}
+
+export function timeOf(p: CapturePoint, row: number): number {
+  return p.shiftNs + p.ix.tNs[row];
+}
+
+/** The canonical side (0 = A, 1 = B) that sent a packet. */
+export function sideOf(p: CapturePoint, row: number): number {
+  return p.ix.flags[row] & P_SIDE_B ? 1 : 0;
+}
+
+function addrText(version: number, words: Uint32Array, at: number): string {
+  if (version === 4) return ipv4FromU32(words[at]);
+  const b = new Uint8Array(16);
+  for (let w = 0; w < 4; w++) {
+    const v = words[at + w];
+    b[4 * w] = v >>> 24;
+    b[4 * w + 1] = (v >>> 16) & 255;
+    b[4 * w + 2] = (v >>> 8) & 255;
+    b[4 * w + 3] = v & 255;
+  }
+  return ipv6Text(b, 0);
+}
+
+/** Groups a capture's rows by local flow (counting sort), each group in time order. */
+function groupRows(ix: IndexedCapture): { rowStart: Int32Array; rows: Int32Array } {
+  const nf = ix.flows.length;
+  const rowStart = new Int32Array(nf + 1);
+  const flow = ix.flow;
+  for (let i = 0; i < ix.packets; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
+  for (let f = 0; f < nf; f++) rowStart[f + 1] += rowStart[f];
+  const rows = new Int32Array(rowStart[nf]);
+  const fill = rowStart.slice(0, nf);
+  for (let i = 0; i < ix.packets; i++) if (flow[i] !== NO_FLOW) rows[fill[flow[i]]++] = i;
+  // Files are nearly in time order; the receive stage may be slightly out of order.
+  const t = ix.tNs;
+  for (let f = 0; f < nf; f++) {
+    const s = rowStart[f];
+    const e = rowStart[f + 1];
+    let sorted = true;
+    for (let k = s + 1; k < e; k++) if (t[rows[k]] < t[rows[k - 1]]) { sorted = false; break; }
+    if (!sorted) rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
+  }
+  return { rowStart, rows };
+}
+
+export function buildModel(
+  inputs: { spec: CaptureSpec; ix: IndexedCapture }[],
+  settings: Settings,
+  clockOffsets: Record<string, number>,
+): Model {
+  const withPackets = inputs.filter((x) => x.ix.packets > 0);
+  const baseSec = withPackets.length ? Math.min(...withPackets.map((x) => x.ix.baseSec)) : 0;
+  const points: CapturePoint[] = inputs.map((x, index) => {
+    const { rowStart, rows } = groupRows(x.ix);
+    const off = clockOffsets[x.spec.device] ?? 0;
+    return {
+      index,
+      spec: x.spec,
+      ix: x.ix,
+      device: x.spec.device,
+      stage: x.spec.stage,
+      shiftNs: (x.ix.baseSec - baseSec) * 1e9 + Math.round(off * 1e9),
+      rowStart,
+      rows,
+    };
+  });
+  const byKey = new Map<string, Flow>();
+  const flows: Flow[] = [];
+  let startNs = Infinity;
+  let endNs = -Infinity;
+  const deviceEndNs = new Map<string, number>();
+  for (const p of points) {
+    const ix = p.ix;
+    if (ix.packets > 0) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < ix.packets; i++) {
+        const t = ix.tNs[i];
+        if (t < lo) lo = t;
+        if (t > hi) hi = t;
+      }
+      startNs = Math.min(startNs, lo + p.shiftNs);
+      endNs = Math.max(endNs, hi + p.shiftNs);
+      deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi + p.shiftNs));
+    }
+    for (let f = 0; f < ix.flows.length; f++) {
+      const words = ix.flowKeys.subarray(f * KEY_WORDS, (f + 1) * KEY_WORDS);
+      const key = Array.prototype.join.call(words, ',') as string;
+      const pf = ix.flows[f];
+      let flow = byKey.get(key);
+      const first = pf.firstT + p.shiftNs;
+      const last = pf.lastT + p.shiftNs;
+      if (!flow) {
+        const version = words[0] >>> 8;
+        flow = {
+          id: '',
+          key,
+          version,
+          proto: words[0] & 0xff,
+          clientSide: pf.clientSide,
+          client: '',
+          server: '',
+          clientAddr: addrText(version, words, 1),
+          serverAddr: addrText(version, words, 5),
+          at: [],
+          firstNs: first,
+          lastNs: last,
+          tunnelled: false,
+        };
+        byKey.set(key, flow);
+        flows.push(flow);
+      }
+      flow.at.push({ point: p, local: f, pf });
+      flow.firstNs = Math.min(flow.firstNs, first);
+      flow.lastNs = Math.max(flow.lastNs, last);
+      if (pf.cookies) flow.tunnelled = true;
+    }
+  }
+  for (const flow of flows) {
+    // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
+    // one; otherwise the guess of the point that saw the flow first.
+    const known = flow.at.filter((a) => a.pf.clientKnown).sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs));
+    const ref = known[0] ?? flow.at.slice().sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs))[0];
+    flow.clientSide = ref.pf.clientSide;
+    const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
+    const portA = words[9] >>> 16;
+    const portB = words[9] & 0xffff;
+    const addrA = addrText(flow.version, words, 1);
+    const addrB = addrText(flow.version, words, 5);
+    const [ca, cp, sa, sp] = flow.clientSide === 0 ? [addrA, portA, addrB, portB] : [addrB, portB, addrA, portA];
+    flow.clientAddr = ca;
+    flow.serverAddr = sa;
+    const withPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
+    flow.client = withPorts ? endpointText(ca, cp) : ca;
+    flow.server = withPorts ? endpointText(sa, sp) : sa;
+    for (const a of flow.at) a.pf.clientSide = flow.clientSide;
+  }
+  flows.sort((a, b) => a.firstNs - b.firstNs || (a.key < b.key ? -1 : 1));
+  flows.forEach((f, i) => (f.id = `f${i + 1}`));
+  const devices = [...new Set(points.map((p) => p.device))];
+  return {
+    points,
+    flows,
+    baseSec,
+    settings,
+    clockOffsets,
+    startNs: startNs === Infinity ? 0 : startNs,
+    endNs: endNs === -Infinity ? 0 : endNs,
+    deviceEndNs,
+    devices,
+  };
+}
+
+/** The rows of a flow at one capture point, in time order. */
+export function flowRows(a: FlowAtPoint): Int32Array {
+  return a.point.rows.subarray(a.point.rowStart[a.local], a.point.rowStart[a.local + 1]);
+}

@@ -1,0 +1,53 @@
+/** What every rule gets, and how it reports: one cause, one finding (claims suppress echoes). */
+import type { Evidence, Finding, Severity } from '../api/analysis.ts';
+import type { Model } from '../engine/model.ts';
+import { protoName } from '../engine/model.ts';
+import type { FlowFacts } from './facts.ts';
+
+export const MAX_EVIDENCE = 25;
+
+export interface RuleContext {
+  m: Model;
+  f: FlowFacts;
+  out: Finding[];
+  /**
+   * Causes already reported for this flow: "kind" for the flow, "kind@device" for one device,
+   * "moved@device#segment" for the segments a moved session explains.
+   */
+  claims: Set<string>;
+}
+
+export function report(
+  ctx: RuleContext,
+  kind: string,
+  severity: Severity,
+  summary: string,
+  explanation: string,
+  evidence: Evidence[],
+  fields: Record<string, unknown>,
+): Finding {
+  const flow = ctx.f.flow;
+  const n = ctx.out.filter((x) => x.flowId === flow.id && x.kind === kind).length;
+  const finding: Finding = {
+    id: `${flow.id}-${kind}${n ? `-${n + 1}` : ''}`,
+    kind,
+    severity,
+    flowId: flow.id,
+    flow: { proto: protoName(flow.proto), client: flow.client, server: flow.server },
+    summary,
+    explanation,
+    evidence: evidence.slice(0, MAX_EVIDENCE),
+    ...fields,
+  };
+  ctx.out.push(finding);
+  return finding;
+}
+
+export function seconds(ns: number): number {
+  return Math.round(ns / 1e6) / 1e3;
+}
+
+export function flowText(ctx: RuleContext): string {
+  const f = ctx.f.flow;
+  return `${protoName(f.proto).toUpperCase()} ${f.client} -> ${f.server}`;
+}

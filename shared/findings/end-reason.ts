@@ -1,0 +1,57 @@
+/**
+ * The session end reason PAN-OS would log for a flow on one device (traffic log "Session End
+ * Reason"): tcp-rst-from-client / -server, tcp-fin, aged-out (with when), incomplete (handshake
+ * never completed), open (still alive when the captures end), or n/a (the device never had a
+ * session: it dropped every packet of the flow, e.g. non-SYN packets after a GWLB re-hash).
+ */
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
+import { isoAt, sideOf, timeOf, flowRows, type Model } from '../engine/model.ts';
+import type { DeviceView, FlowFacts } from './facts.ts';
+
+export interface EndReason {
+  reason: string;
+  agesOutAt?: string;
+}
+
+export function endReason(m: Model, f: FlowFacts, v: DeviceView): EndReason {
+  const flow = f.flow;
+  const main = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit;
+  if (!main) return { reason: 'n/a' };
+  const rows = flowRows(main);
+  const ix = main.point.ix;
+  // Packets the device let through (not in its drop stage).
+  const accepted: number[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    if (main.point.stage === 'receive' && v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
+    accepted.push(rows[k]);
+  }
+  if (!accepted.length) return { reason: 'n/a' };
+  let sawSyn = false;
+  let sawSynAck = false;
+  let established = false;
+  let fin = false;
+  for (const r of accepted) {
+    const fl = ix.tcpFlags[r];
+    const client = sideOf(main.point, r) === flow.clientSide;
+    if (flow.proto === 6) {
+      if (fl & TCP_RST) return { reason: `tcp-rst-from-${client ? 'client' : 'server'}` };
+      if (fl & TCP_SYN) {
+        if (fl & TCP_ACK) sawSynAck = true;
+        else sawSyn = true;
+      } else if (fl & TCP_ACK && (sawSynAck || !sawSyn)) established = true;
+      if (fl & TCP_FIN) fin = true;
+    }
+  }
+  if (fin) return { reason: 'tcp-fin' };
+  const last = timeOf(main.point, accepted[accepted.length - 1]);
+  if (flow.proto === 6 && sawSyn && !established) {
+    return { reason: 'incomplete', agesOutAt: isoAt(m, last + m.settings.tcpHandshake * 1e9) };
+  }
+  const timeout = flow.proto === 6 ? m.settings.tcpTimeout : flow.proto === 17 ? m.settings.udpTimeout : m.settings.icmpTimeout;
+  const agesOut = last + timeout * 1e9;
+  // The flow went on elsewhere (moved to another firewall): this device's session only ages out.
+  const movedAway = f.flow.lastNs > last + f.idleTimeoutS * 1e9;
+  const captureEnd = m.deviceEndNs.get(v.device) ?? m.endNs;
+  if (agesOut <= captureEnd || movedAway || flow.proto !== 6) return { reason: 'aged-out', agesOutAt: isoAt(m, agesOut) };
+  return { reason: 'open', agesOutAt: isoAt(m, agesOut) };
+}

@@ -1,0 +1,40 @@
+/**
+ * fin-not-forwarded (warning): a FIN (and its retransmissions) arrived at the firewall that owned
+ * the session (it had forwarded the flow's packets) but never left it. domain.md rule 8.
+ */
+import { TCP_FIN } from '../../decode/decoded.ts';
+import { flowRows, sideOf } from '../../engine/model.ts';
+import { evidenceOf } from '../facts.ts';
+import { flowText, report, type RuleContext } from '../context.ts';
+
+export function finNotForwarded(ctx: RuleContext): void {
+  const { f, m } = ctx;
+  if (f.flow.proto !== 6) return;
+  for (const v of f.devices.values()) {
+    if (ctx.claims.has(`moved@${v.device}`) || ctx.claims.has(`halfclose@${v.device}`)) continue;
+    const rx = v.stage.receive;
+    if (!rx || !v.captured.has('transmit') || !v.transmitted) continue;
+    const rows = flowRows(rx);
+    const ix = rx.point.ix;
+    const lost: number[] = [];
+    for (let k = 0; k < rows.length; k++) {
+      if (!(ix.tcpFlags[rows[k]] & TCP_FIN)) continue;
+      if (v.rxToTx && v.rxToTx.matched[k] !== -1) continue;
+      lost.push(rows[k]);
+    }
+    if (!lost.length) continue;
+    const from = sideOf(rx.point, lost[0]) === f.flow.clientSide ? 'client' : 'server';
+    const dropped = v.rxToDrop ? lost.filter((r) => v.rxToDrop!.matched[rows.indexOf(r)] !== -1).length : 0;
+    report(
+      ctx,
+      'fin-not-forwarded',
+      'warning',
+      `${flowText(ctx)}: the ${from}'s FIN reached ${v.device} ${lost.length} time(s) but never left it${dropped ? ` (${dropped} in its drop stage)` : ''}.`,
+      `${v.device} forwarded this session's packets before, but not its FIN, so the other end never learns the ${from} closed and the session lingers until it times out. ` +
+        `Typical causes: the session had already ended or aged out on the firewall, or a policy or threat action dropped it. A packet missing from a capture is evidence, not proof, of a drop (captures are rate-limited).`,
+      lost.map((r, i) => evidenceOf(m, rx.point, r, i === 0 ? 'FIN' : 'FIN retransmission')),
+      { device: v.device, from, finPackets: lost.length, droppedPackets: dropped },
+    );
+    ctx.claims.add(`fin@${v.device}`);
+  }
+}

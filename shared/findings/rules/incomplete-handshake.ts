@@ -1,0 +1,50 @@
+/**
+ * incomplete-handshake (warning): a SYN without a SYN-ACK, or SYN and SYN-ACK without the
+ * client's ACK, across every capture point of the flow. domain.md rule 6.
+ */
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/decoded.ts';
+import { eventFlags, eventFromClient, eventPoint, evidenceOf } from '../facts.ts';
+import { flowText, report, type RuleContext } from '../context.ts';
+
+export function incompleteHandshake(ctx: RuleContext): void {
+  const { f, m } = ctx;
+  if (f.flow.proto !== 6 || ctx.claims.has('asymmetric-path')) return;
+  const tl = f.timeline;
+  let syn = -1;
+  let synAck = -1;
+  let ack = -1;
+  let rst = false;
+  for (let e = 0; e < tl.n; e++) {
+    const fl = eventFlags(f, e);
+    const client = eventFromClient(f, e);
+    if (fl & TCP_RST) rst = true;
+    if (client && fl & TCP_SYN && !(fl & TCP_ACK)) {
+      if (syn < 0) syn = e;
+    } else if (!client && fl & TCP_SYN && fl & TCP_ACK) {
+      if (synAck < 0) synAck = e;
+    } else if (client && synAck >= 0 && fl & TCP_ACK && !(fl & TCP_SYN)) {
+      ack = e;
+      break;
+    }
+  }
+  if (syn < 0 || ack >= 0 || rst) return; // no handshake seen, complete, or refused (rst rule)
+  // A SYN too close to the end of the captures may simply not have been answered yet.
+  if (tl.t[syn] + m.settings.tcpHandshake * 1e9 > m.endNs && synAck < 0) return;
+  const missing = synAck < 0 ? 'SYN-ACK' : 'ACK';
+  const evidence = [evidenceOf(m, eventPoint(f, syn), tl.row[syn], 'SYN')];
+  if (synAck >= 0) evidence.push(evidenceOf(m, eventPoint(f, synAck), tl.row[synAck], 'SYN-ACK'));
+  report(
+    ctx,
+    'incomplete-handshake',
+    'warning',
+    synAck < 0
+      ? `${flowText(ctx)}: the client's SYN got no SYN-ACK in any capture.`
+      : `${flowText(ctx)}: SYN and SYN-ACK were seen but never the client's ACK.`,
+    synAck < 0
+      ? `The server did not answer, or its answer took a path none of the captures covers. PAN-OS ends such a session after the TCP handshake/init timers (${m.settings.tcpHandshake} s / ${m.settings.tcpInit} s) and logs it as incomplete. Check routing and security policy towards the server, and whether the reply returns through the same firewall.`
+      : `The SYN-ACK may not have reached the client, or the client's ACK took another path. Check the return path of the SYN-ACK and whether the ACK arrives on another firewall.`,
+    evidence,
+    { missing },
+  );
+  ctx.claims.add('incomplete-handshake');
+}

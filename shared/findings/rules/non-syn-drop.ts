@@ -1,0 +1,44 @@
+/**
+ * non-syn-drop (warning): a firewall's first packet of a flow is not a SYN and the firewall
+ * drops it (tcp-reject-non-syn, counters flow_tcp_non_syn / flow_tcp_non_syn_drop).
+ * domain.md rule 2. Drops that a moved session or an asymmetric path explains are theirs.
+ */
+import { tcpFlagNames } from '../../decode/decoded.ts';
+import { flowRows, timeOf } from '../../engine/model.ts';
+import { eventFlags, eventPoint, evidenceOf, isSynOnly } from '../facts.ts';
+import { flowText, report, type RuleContext } from '../context.ts';
+
+export function nonSynDrop(ctx: RuleContext): void {
+  const { f, m } = ctx;
+  if (f.flow.proto !== 6) return;
+  for (const v of f.devices.values()) {
+    if (ctx.claims.has(`moved@${v.device}`) || ctx.claims.has(`asym@${v.device}`)) continue;
+    const dp = v.stage.drop;
+    if (!dp) continue;
+    // The device's first packet of the flow.
+    let first = -1;
+    for (let e = 0; e < f.timeline.n; e++) {
+      if (eventPoint(f, e).device === v.device) {
+        first = e;
+        break;
+      }
+    }
+    if (first < 0) continue;
+    const flags = eventFlags(f, first);
+    if (isSynOnly(flags)) continue;
+    const drops = flowRows(dp);
+    const t0 = f.timeline.t[first];
+    if (!drops.length || timeOf(dp.point, drops[0]) > t0 + 1e9) continue;
+    report(
+      ctx,
+      'non-syn-drop',
+      'warning',
+      `${flowText(ctx)}: ${v.device}'s first packet of this flow was ${tcpFlagNames(flags)}, not a SYN, and ${v.device} dropped ${drops.length} packet(s).`,
+      `${v.device} never saw this session's handshake, so it has no session for it and drops non-SYN packets (tcp-reject-non-syn). ` +
+        `Look for where the session started: another firewall, a failover, a GWLB re-hash after an idle gap, or a capture that began mid-session.`,
+      [evidenceOf(m, eventPoint(f, first), f.timeline.row[first], 'first packet on this firewall'), ...Array.from(drops.subarray(0, 10), (r) => evidenceOf(m, dp.point, r, 'dropped'))],
+      { device: v.device, firstFlags: tcpFlagNames(flags), droppedPackets: drops.length },
+    );
+    ctx.claims.add(`nonsyn@${v.device}`);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * not-forwarded (info / warning): packets in a firewall's receive stage that are in neither its
+ * transmit nor its drop stage. Captures are rate-limited and the later stages only capture
+ * sessions marked when they were created, so this says how sure it is. domain.md rule 9.
+ */
+import { flowRows, sideOf, timeOf } from '../../engine/model.ts';
+import { evidenceOf } from '../facts.ts';
+import { TCP_FIN } from '../../decode/decoded.ts';
+import { flowText, report, type RuleContext } from '../context.ts';
+
+export function notForwarded(ctx: RuleContext): void {
+  const { f, m } = ctx;
+  for (const v of f.devices.values()) {
+    const d = v.device;
+    if (['moved', 'asym', 'halfclose', 'nonsyn'].some((c) => ctx.claims.has(`${c}@${d}`))) continue;
+    const rx = v.stage.receive;
+    const tx = v.stage.transmit;
+    if (!rx || !tx || !v.rxToTx) continue;
+    const rows = flowRows(rx);
+    const txRows = flowRows(tx);
+    // Only directions the device forwarded at all: traffic to the firewall itself (health
+    // checks, management) is received and answered, never transmitted as the same packet.
+    const forwardedSide = [false, false];
+    for (let j = 0; j < txRows.length; j++) if (v.rxToTx.reverse[j] !== -1) forwardedSide[sideOf(tx.point, txRows[j])] = true;
+    const lastTx = timeOf(tx.point, txRows[txRows.length - 1]);
+    const lost: number[] = [];
+    let beforeLastTx = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k];
+      if (v.rxToTx.matched[k] !== -1) continue;
+      if (v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
+      if (!forwardedSide[sideOf(rx.point, r)]) continue;
+      if (ctx.claims.has(`fin@${d}`) && rx.point.ix.tcpFlags[r] & TCP_FIN) continue;
+      lost.push(r);
+      if (timeOf(rx.point, r) < lastTx) beforeLastTx++;
+    }
+    if (!lost.length) continue;
+    // High: the drop stage is captured too and the transmit capture shows the session's later
+    // packets. Medium: one of the two. Low: neither.
+    const confidence =
+      v.captured.has('drop') && beforeLastTx === lost.length ? 'high' : v.captured.has('drop') || beforeLastTx > 0 ? 'medium' : 'low';
+    report(
+      ctx,
+      'not-forwarded',
+      confidence === 'high' ? 'warning' : 'info',
+      `${flowText(ctx)}: ${lost.length} packet(s) entered ${d} and appear in neither its transmit nor its drop capture (confidence ${confidence}).`,
+      `These packets were received but not seen leaving or being dropped. Captures are rate-limited and the firewall/transmit/drop stages only capture sessions marked when they were created, so this is evidence, not proof: ` +
+        `${confidence === 'high' ? 'the transmit capture shows the session before and after, and the drop stage was captured, so the packets most likely vanished inside the firewall.' : 'compare with the firewall\'s counters (show counter global) before concluding.'}`,
+      lost.map((r) => evidenceOf(m, rx.point, r, 'received, not transmitted')),
+      { device: d, packets: lost.length, confidence },
+    );
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * session-moved (critical): the GWLB forgot an idle flow (idle >= its TCP idle timeout, 350 s by
+ * default), hashed the next packet as a new flow and sent it to another firewall, which never
+ * saw the handshake and drops the non-SYN packets (tcp-reject-non-syn). domain.md rule 1.
+ */
+import { tcpFlagNames } from '../../decode/decoded.ts';
+import { hex32 } from '../../format/addr.ts';
+import { isoAt } from '../../engine/model.ts';
+import { eventCookie, eventFlags, eventPoint, evidenceOf, isSynOnly, rowsBetween } from '../facts.ts';
+import { report, seconds, flowText, type RuleContext } from '../context.ts';
+
+export function sessionMoved(ctx: RuleContext): void {
+  const { f, m } = ctx;
+  if (f.flow.proto !== 6) return;
+  const tl = f.timeline;
+  for (let s = 1; s < f.segments.length; s++) {
+    const prev = f.segments[s - 1];
+    const next = f.segments[s];
+    const lastE = prev.end - 1;
+    const firstE = next.start;
+    const to = eventPoint(f, firstE).device;
+    if (prev.devices.has(to)) continue; // same firewall: idle-timeout-exceeded
+    const from = eventPoint(f, lastE).device;
+    const flags = eventFlags(f, firstE);
+    if (isSynOnly(flags)) continue; // a new connection reusing the 5-tuple
+    const view = f.devices.get(to)!;
+    const t0 = tl.t[firstE];
+    const t1 = tl.t[next.end - 1];
+    const dropped = view.stage.drop ? rowsBetween(view.stage.drop, t0 - 1e6, t1 + 1e6) : [];
+    const transmitted = view.stage.transmit ? rowsBetween(view.stage.transmit, t0 - 1e6, t1 + 1e6) : [];
+    const canTell = view.captured.has('drop') || view.captured.has('transmit');
+    // Moved and broken: B dropped the packets, or B's transmit capture never shows them. Where B
+    // forwarded them, or its drop capture shows nothing dropped, the idle rule reports the gap.
+    if (dropped.length === 0) {
+      if (view.captured.has('transmit') ? transmitted.length > 0 : view.captured.has('drop')) continue;
+    }
+    let cookieBefore: number | null = null;
+    for (let e = lastE; e >= prev.start && cookieBefore === null; e--) {
+      if (eventPoint(f, e).device === from) cookieBefore = eventCookie(f, e);
+    }
+    let cookieAfter: number | null = null;
+    for (let e = firstE; e < next.end && cookieAfter === null; e++) cookieAfter = eventCookie(f, e);
+    const idleNs = t0 - tl.t[lastE];
+    const idle = seconds(idleNs);
+    const lastPoint = eventPoint(f, lastE);
+    const evidence = [evidenceOf(m, lastPoint, tl.row[lastE], `last packet on ${from} before ${idle} s of silence`)];
+    for (let e = firstE, k = 0; e < next.end && k < 3; e++) {
+      const p = eventPoint(f, e);
+      if (p.device !== to || p.stage === 'drop') continue;
+      evidence.push(evidenceOf(m, p, tl.row[e], k === 0 ? `first packet on ${to} (${tcpFlagNames(eventFlags(f, e))})` : undefined));
+      k++;
+    }
+    for (const r of dropped) evidence.push(evidenceOf(m, view.stage.drop!.point, r, `dropped by ${to}`));
+    const fields: Record<string, unknown> = {
+      fromDevice: from,
+      toDevice: to,
+      lastSeenFrom: isoAt(m, tl.t[lastE]),
+      reappearedAt: isoAt(m, t0),
+      idleSeconds: idle,
+      timeoutSeconds: f.idleTimeoutS,
+      firstReappearedFlags: tcpFlagNames(flags),
+      droppedPackets: dropped.length,
+    };
+    if (cookieBefore !== null) fields.cookieBefore = hex32(cookieBefore);
+    if (cookieAfter !== null) fields.cookieAfter = hex32(cookieAfter);
+    const how = dropped.length
+      ? `${to} dropped ${dropped.length} of its packets`
+      : canTell
+        ? `none of its packets left ${to}`
+        : `${to} has no transmit or drop capture to show what it did with them`;
+    const cookieText =
+      cookieBefore !== null && cookieAfter !== null && cookieBefore !== cookieAfter
+        ? ` The GWLB flow cookie changed from ${hex32(cookieBefore)} to ${hex32(cookieAfter)}: the GWLB treated it as a new flow.`
+        : '';
+    report(
+      ctx,
+      'session-moved',
+      'critical',
+      `${flowText(ctx)} went quiet for ${idle} s on ${from} and came back on ${to} with ${tcpFlagNames(flags)}; ${how}.`,
+      `The flow was idle for ${idle} s, longer than the GWLB TCP idle timeout (${f.idleTimeoutS} s), so the GWLB forgot it without telling either end. ` +
+        `The next packet (${tcpFlagNames(flags)}, not a SYN) was hashed as a new flow and sent to ${to}, which never saw the handshake and drops non-SYN packets (tcp-reject-non-syn).${cookieText} ` +
+        `${from} keeps its session until it ages out. A packet missing from a capture is evidence, not proof, of a drop. ` +
+        `Fix: make the endpoints send TCP keep-alives (or close idle connections) more often than the GWLB idle timeout, e.g. every 325 s, or raise the GWLB TCP idle timeout (tcp.idle_timeout.seconds, 60-6000 s). Lowering the firewall's TCP timeout does not help.`,
+      evidence,
+      fields,
+    );
+    ctx.claims.add('session-moved');
+    ctx.claims.add(`moved@${to}`);
+    ctx.claims.add(`segment#${s}`);
+  }
+}

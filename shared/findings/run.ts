@@ -1,0 +1,48 @@
+/** Runs every rule over every flow, in the order that lets a cause claim its echoes. */
+import type { Finding } from '../api/analysis.ts';
+import type { Model } from '../engine/model.ts';
+import { flowFacts, stagesByDevice, type FlowFacts } from './facts.ts';
+import type { RuleContext } from './context.ts';
+import { sessionMoved } from './rules/session-moved.ts';
+import { asymmetricPath } from './rules/asymmetric-path.ts';
+import { idleTimeoutExceeded } from './rules/idle-timeout.ts';
+import { halfCloseTimeout } from './rules/half-close.ts';
+import { incompleteHandshake } from './rules/incomplete-handshake.ts';
+import { finNotForwarded } from './rules/fin-not-forwarded.ts';
+import { nonSynDrop } from './rules/non-syn-drop.ts';
+import { notForwarded } from './rules/not-forwarded.ts';
+import { rst } from './rules/rst.ts';
+
+export const RULES: ((ctx: RuleContext) => void)[] = [
+  sessionMoved,
+  asymmetricPath,
+  idleTimeoutExceeded,
+  halfCloseTimeout,
+  incompleteHandshake,
+  finNotForwarded,
+  nonSynDrop,
+  notForwarded,
+  rst,
+];
+
+const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
+
+/** Runs the rules; `each` sees every flow's facts once (they are not kept: memory). */
+export function runRules(m: Model, each?: (f: FlowFacts) => void): Finding[] {
+  const captured = stagesByDevice(m);
+  const findings: Finding[] = [];
+  for (const flow of m.flows) {
+    const f = flowFacts(m, flow, captured);
+    const ctx: RuleContext = { m, f, out: findings, claims: new Set() };
+    for (const rule of RULES) rule(ctx);
+    each?.(f);
+  }
+  // Moved sessions first, then by severity, then by time of the first evidence.
+  findings.sort(
+    (a, b) =>
+      Number(b.kind === 'session-moved') - Number(a.kind === 'session-moved') ||
+      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      (a.evidence[0]?.time ?? '').localeCompare(b.evidence[0]?.time ?? ''),
+  );
+  return findings;
+}

@@ -1,0 +1,168 @@
+/**
+ * The `stagediff` command line.
+ *   stagediff packets --json CAPTURE
+ *   stagediff analyze [--json] [--gwlb-idle-timeout S] [--clock-offset DEV=S]... [--settings FILE] CAPTURE...
+ * Exit 0 when the analysis ran, 2 on bad usage or when no file could be read (one line on stderr).
+ */
+import { open } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CaptureReader } from '../readers/reader.ts';
+import { Decoded } from '../decode/decoded.ts';
+import { decodePacket } from '../decode/decode.ts';
+import { isDecodedLinkType } from '../decode/link.ts';
+import { packetFields } from '../decode/fields.ts';
+import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
+import { analyzeFiles } from './analyze-files.ts';
+import { renderSummary } from '../engine/summary.ts';
+import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
+import { CHUNK } from './file-source.ts';
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  stagediff packets --json CAPTURE
+  stagediff analyze [--json] [--gwlb-idle-timeout SECONDS] [--clock-offset DEVICE=SECONDS]...
+                    [--settings FILE] [--TIMER SECONDS]... CAPTURE...
+  CAPTURE is PATH or DEVICE:STAGE=PATH (STAGE: receive, firewall, transmit, drop)`;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === 'packets') return await packets(rest);
+    if (cmd === 'analyze') return await analyze(rest);
+    if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    throw new UsageError(cmd ? `unknown command "${cmd}"` : 'no command given');
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof LabelError) {
+      process.stderr.write(`stagediff: ${e.message}\n${e instanceof UsageError ? USAGE + '\n' : ''}`);
+      return 2;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    process.stderr.write(`stagediff: internal error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+type Options = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+function parse(args: string[], options: Options): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: r.values as Record<string, unknown>, positionals: r.positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+async function packets(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  if (!values.json) throw new UsageError('packets needs --json');
+  if (positionals.length !== 1) throw new UsageError('packets takes exactly one CAPTURE');
+  const spec = parseCaptureArg(positionals[0]);
+  let fh;
+  try {
+    fh = await open(spec.path, 'r');
+  } catch (e) {
+    process.stderr.write(`stagediff: ${spec.path}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const d = new Decoded();
+  const out: string[] = [];
+  let failure: string | null = null;
+  const flush = () =>
+    new Promise<void>((resolve) => {
+      const text = out.join('');
+      out.length = 0;
+      if (process.stdout.write(text)) resolve();
+      else process.stdout.once('drain', resolve);
+    });
+  const reader = new CaptureReader({
+    record(rec) {
+      if (isDecodedLinkType(rec.linkType)) decodePacket(d, rec.linkType, rec.bytes, rec.offset, rec.capLen, rec.origLen);
+      else d.reset();
+      out.push(`${JSON.stringify(packetFields(rec, d))}\n`);
+    },
+    fatal(issue) {
+      failure = `${spec.path}: offset ${issue.offset}: ${issue.message}`;
+    },
+  });
+  try {
+    const buf = new Uint8Array(CHUNK);
+    let pos = 0;
+    for (;;) {
+      const r = await fh.read(buf, 0, CHUNK, pos);
+      if (r.bytesRead === 0) break;
+      pos += r.bytesRead;
+      const more = reader.push(buf.subarray(0, r.bytesRead));
+      await flush();
+      if (!more) break;
+    }
+    reader.end();
+    await flush();
+  } finally {
+    await fh.close();
+  }
+  if (failure) {
+    process.stderr.write(`stagediff: ${failure}\n`);
+    // Packets before the damage were printed; the file could still be read in part.
+    return reader.packets > 0 ? 0 : 2;
+  }
+  return 0;
+}
+
+async function analyze(args: string[]): Promise<number> {
+  const timerOptions = Object.fromEntries(SETTING_FLAGS.map((f) => [f, { type: 'string' as const }]));
+  const { values, positionals } = parse(args, {
+    json: { type: 'boolean' },
+    'clock-offset': { type: 'string', multiple: true },
+    settings: { type: 'string' },
+    ...timerOptions,
+  });
+  if (positionals.length === 0) throw new UsageError('analyze needs at least one CAPTURE');
+  const specs: CaptureSpec[] = positionals.map(parseCaptureArg);
+  const offsets: Record<string, number> = {};
+  for (const o of (values['clock-offset'] as string[] | undefined) ?? []) {
+    const m = /^(.+)=([-+]?\d+(\.\d+)?)$/.exec(o);
+    if (!m) throw new UsageError(`--clock-offset ${o}: expected DEVICE=SECONDS, e.g. PA-VM-2=-3.7`);
+    offsets[m[1]] = Number(m[2]);
+  }
+  let settings: Settings = { ...DEFAULT_SETTINGS };
+  try {
+    if (values.settings) {
+      let text: string;
+      try {
+        text = readFileSync(values.settings as string, 'utf8');
+      } catch (e) {
+        throw new Error(`${values.settings}: ${(e as Error).message}`);
+      }
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (e) {
+        throw new Error(`${values.settings}: not valid JSON: ${(e as Error).message}`);
+      }
+      settings = parseSettings(obj, settings, values.settings as string);
+    }
+    const flagValues: Record<string, unknown> = {};
+    for (const f of SETTING_FLAGS) if (values[f] !== undefined) flagValues[f] = values[f];
+    settings = parseSettings(flagValues, settings, 'command line');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const result = await analyzeFiles(specs, { clockOffsets: offsets, settings });
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(renderSummary(result));
+  for (const c of result.captures) {
+    for (const e of c.errors) process.stderr.write(`stagediff: ${c.path}: offset ${e.offset}: ${e.message}\n`);
+  }
+  const anyRead = result.captures.some((c) => c.format !== null);
+  if (!anyRead) {
+    process.stderr.write('stagediff: no capture could be read\n');
+    return 2;
+  }
+  return 0;
+}
