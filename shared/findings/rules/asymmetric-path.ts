@@ -1,5 +1,5 @@
 /**
- * asymmetric-path (warning): within one stretch of activity, the client's packets went through
+ * asymmetric-path (critical when the second firewall dropped packets, else warning): within one stretch of activity, the client's packets went through
  * firewall A and the server's through firewall B (e.g. SYN on A, SYN-ACK dropped on B).
  * domain.md rule 5. Packets seen on both (HA3 forwarding, span copies) do not count.
  */
@@ -27,7 +27,8 @@ export function asymmetricPath(ctx: RuleContext): void {
     report(
       ctx,
       'asymmetric-path',
-      'warning',
+      // Broken (the other firewall dropped the reply) is critical; merely asymmetric is a warning.
+      dropped ? 'critical' : 'warning',
       `${flowText(ctx)} is asymmetric: client packets went through ${a}, server packets through ${b}${dropped ? `, which dropped ${dropped}` : ''}.`,
       `Each firewall saw only one direction of the session. A firewall that misses the client's SYN treats the server's SYN-ACK as a non-SYN first packet and drops it (tcp-reject-non-syn), so the handshake cannot complete. ` +
         `Fix: make both directions take the same firewall (symmetric hashing on the load balancer, consistent routing), or for HA active/active let the peers forward over HA3; asymmetric-path bypass only hides the problem.`,

@@ -13,13 +13,20 @@ export function finNotForwarded(ctx: RuleContext): void {
   for (const v of f.devices.values()) {
     if (ctx.claims.has(`moved@${v.device}`) || ctx.claims.has(`halfclose@${v.device}`)) continue;
     const rx = v.stage.receive;
-    if (!rx || !v.captured.has('transmit') || !v.transmitted) continue;
+    if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
     const rows = flowRows(rx);
     const ix = rx.point.ix;
     const lost: number[] = [];
+    // The device owned the session in a direction once it forwarded a packet of that direction;
+    // traffic to the firewall itself (health checks) is answered, never forwarded.
+    const forwarded = [false, false];
     for (let k = 0; k < rows.length; k++) {
-      if (!(ix.tcpFlags[rows[k]] & TCP_FIN)) continue;
-      if (v.rxToTx && v.rxToTx.matched[k] !== -1) continue;
+      const side = sideOf(rx.point, rows[k]);
+      if (v.rxToTx.matched[k] !== -1) {
+        forwarded[side] = true;
+        continue;
+      }
+      if (!(ix.tcpFlags[rows[k]] & TCP_FIN) || !forwarded[side]) continue;
       lost.push(rows[k]);
     }
     if (!lost.length) continue;

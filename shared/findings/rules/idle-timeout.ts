@@ -5,6 +5,7 @@
  */
 import { hex32 } from '../../format/addr.ts';
 import { eventCookie, eventPoint, evidenceOf } from '../facts.ts';
+import { lastArrival } from './session-moved.ts';
 import { flowText, report, seconds, type RuleContext } from '../context.ts';
 
 export function idleTimeoutExceeded(ctx: RuleContext): void {
@@ -14,7 +15,7 @@ export function idleTimeoutExceeded(ctx: RuleContext): void {
     if (ctx.claims.has(`segment#${s}`)) continue;
     const prev = f.segments[s - 1];
     const next = f.segments[s];
-    const lastE = prev.end - 1;
+    const lastE = lastArrival(f, prev.start, prev.end);
     const firstE = next.start;
     const device = eventPoint(f, firstE).device;
     const from = eventPoint(f, lastE).device;

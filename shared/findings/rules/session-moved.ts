@@ -6,7 +6,7 @@
 import { tcpFlagNames } from '../../decode/decoded.ts';
 import { hex32 } from '../../format/addr.ts';
 import { isoAt } from '../../engine/model.ts';
-import { eventCookie, eventFlags, eventPoint, evidenceOf, isSynOnly, rowsBetween } from '../facts.ts';
+import { type FlowFacts, eventCookie, eventFlags, eventPoint, evidenceOf, isSynOnly, rowsBetween } from '../facts.ts';
 import { report, seconds, flowText, type RuleContext } from '../context.ts';
 
 export function sessionMoved(ctx: RuleContext): void {
@@ -16,7 +16,7 @@ export function sessionMoved(ctx: RuleContext): void {
   for (let s = 1; s < f.segments.length; s++) {
     const prev = f.segments[s - 1];
     const next = f.segments[s];
-    const lastE = prev.end - 1;
+    const lastE = lastArrival(f, prev.start, prev.end);
     const firstE = next.start;
     const to = eventPoint(f, firstE).device;
     if (prev.devices.has(to)) continue; // same firewall: idle-timeout-exceeded
@@ -26,8 +26,13 @@ export function sessionMoved(ctx: RuleContext): void {
     const view = f.devices.get(to)!;
     const t0 = tl.t[firstE];
     const t1 = tl.t[next.end - 1];
-    const dropped = view.stage.drop ? rowsBetween(view.stage.drop, t0 - 1e6, t1 + 1e6) : [];
-    const transmitted = view.stage.transmit ? rowsBetween(view.stage.transmit, t0 - 1e6, t1 + 1e6) : [];
+    // Every capture of the new device at that stage (a stage may come in several files).
+    const inStage = (stage: string) =>
+      f.flow.at
+        .filter((a) => a.point.device === to && a.point.stage === stage)
+        .flatMap((a) => rowsBetween(a, t0 - 1e6, t1 + 1e6).map((row) => ({ point: a.point, row })));
+    const dropped = inStage('drop');
+    const transmitted = inStage('transmit');
     const canTell = view.captured.has('drop') || view.captured.has('transmit');
     // Moved and broken: B dropped the packets, or B's transmit capture never shows them. Where B
     // forwarded them, or its drop capture shows nothing dropped, the idle rule reports the gap.
@@ -50,7 +55,7 @@ export function sessionMoved(ctx: RuleContext): void {
       evidence.push(evidenceOf(m, p, tl.row[e], k === 0 ? `first packet on ${to} (${tcpFlagNames(eventFlags(f, e))})` : undefined));
       k++;
     }
-    for (const r of dropped) evidence.push(evidenceOf(m, view.stage.drop!.point, r, `dropped by ${to}`));
+    for (const d of dropped) evidence.push(evidenceOf(m, d.point, d.row, `dropped by ${to}`));
     const fields: Record<string, unknown> = {
       fromDevice: from,
       toDevice: to,
@@ -88,4 +93,14 @@ export function sessionMoved(ctx: RuleContext): void {
     ctx.claims.add(`moved@${to}`);
     ctx.claims.add(`segment#${s}`);
   }
+}
+
+/** The segment's last packet as it arrived (receive stage) where captured, else its last packet. */
+export function lastArrival(f: FlowFacts, start: number, end: number): number {
+  const dev = eventPoint(f, end - 1).device;
+  for (let e = end - 1; e >= start && f.timeline.t[end - 1] - f.timeline.t[e] < 1e9; e--) {
+    const p = eventPoint(f, e);
+    if (p.device === dev && p.stage === 'receive') return e;
+  }
+  return end - 1;
 }
