@@ -10,7 +10,7 @@
 // with the options in TSHARK_OPTIONS and writes tests/golden/<file>.json (generated captures:
 // tests/golden/generated/<scenario>/<variant>/<file>.json). Values are converted to the JSON
 // types our CLI prints (hex "0x0018" -> 24, "4660" -> 4660); a field tshark lists several times
-// becomes an array, outer first; an empty field is omitted.
+// becomes an array, outer first; an empty field is null (absent).
 //
 // Why these tshark options (the fair comparison; see docs/decisions.md, "Where we differ from
 // tshark"):
@@ -111,8 +111,14 @@ function writeGolden(path, name, bytes, result) {
     stderr: result.stderr,
     nonPacketRecords: result.nonPacketRecords,
   };
-  // One packet per line: small diffs when something changes.
-  const text = `${JSON.stringify(head).slice(0, -1)},"packets":[\n${result.packets.map((p) => JSON.stringify(p)).join(',\n')}\n]}\n`;
+  // Columnar, one packet per line (small files, small diffs): packets[i][j] is FIELDS[j] of
+  // packet i, null when tshark printed nothing; trailing nulls are dropped.
+  const rows = result.packets.map((p) => {
+    const row = FIELDS.map((f) => (p[f] === undefined ? null : p[f]));
+    while (row.length && row[row.length - 1] === null) row.pop();
+    return JSON.stringify(row);
+  });
+  const text = `${JSON.stringify({ ...head, fields: FIELDS }).slice(0, -1)},"packets":[\n${rows.join(',\n')}\n]}\n`;
   writeFileSync(path, text);
   return result.packets.length;
 }

@@ -15,7 +15,15 @@ function add(out: Record<string, Value[]>, name: string, v: Value): void {
   (out[name] ??= []).push(v);
 }
 
-export function packetFields(rec: PacketRecord, d: Decoded): PacketFields {
+export interface FieldOptions {
+  /**
+   * The record comes from a pcapng file: tshark then prints frame.interface_id for every packet
+   * (0 included); for classic pcap it prints none. Without it, interface 0 is left out.
+   */
+  pcapng?: boolean;
+}
+
+export function packetFields(rec: PacketRecord, d: Decoded, opts?: FieldOptions): PacketFields {
   const b = rec.bytes;
   const acc: Record<string, Value[]> = {};
   for (let i = 0; i < d.nLayers; i++) {
@@ -98,13 +106,12 @@ export function packetFields(rec: PacketRecord, d: Decoded): PacketFields {
         break;
     }
   }
-  const out: PacketFields = {
-    'frame.number': rec.index + 1,
-    'frame.time_epoch': epochText(rec.tsSec, rec.tsNsec),
-    'frame.len': rec.origLen,
-    'frame.cap_len': rec.capLen,
-  };
-  if (rec.interfaceId !== 0) out['frame.interface_id'] = rec.interfaceId;
+  const out: PacketFields = { 'frame.number': rec.index + 1 };
+  // A pcapng Simple Packet Block has no timestamp: tshark leaves the field empty.
+  if (rec.hasTimestamp !== false) out['frame.time_epoch'] = epochText(rec.tsSec, rec.tsNsec);
+  out['frame.len'] = rec.origLen;
+  out['frame.cap_len'] = rec.capLen;
+  if (rec.interfaceId !== 0 || opts?.pcapng) out['frame.interface_id'] = rec.interfaceId;
   for (const k of Object.keys(acc)) {
     const v = acc[k];
     out[k] = v.length === 1 ? v[0] : v;

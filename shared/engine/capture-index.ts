@@ -52,6 +52,8 @@ export class PointFlow {
   readonly seen = [0, 0];
   keepAlives = 0;
   retransmissions = 0;
+  readonly retransBySide = [0, 0];
+  readonly zeroWindowBySide = [0, 0];
   cookies: number[] | null = null;
   constructor(
     readonly id: number,
@@ -87,7 +89,7 @@ export interface IndexedCapture {
   flowKeys: Uint32Array;
 }
 
-const HIST_ORDER = 'SHADFRTWQK';
+const HIST_ORDER = 'SHADFRTWQ';
 
 export class CaptureIndexer {
   private readonly reader: CaptureReader;
@@ -299,7 +301,11 @@ export class CaptureIndexer {
     if (fin) this.letter(fl, x, 'F');
     if (d.tcpLen > 0) this.letter(fl, x, 'D');
     else if (ack && !syn && !fin && !rst) this.letter(fl, x, 'A');
-    if (d.tcpWindow === 0 && !syn && !fin && !rst) this.letter(fl, x, 'W');
+    // Zeek records t and w logarithmically: at the 1st, 10th, 100th, 1000th occurrence.
+    if (d.tcpWindow === 0 && !syn && !fin && !rst) {
+      const n = ++fl.zeroWindowBySide[x];
+      if (n === 1 || n === 10 || n === 100 || n === 1000) fl.history += x === 0 ? 'W' : 'w';
+    }
     fl.payload[x] += d.tcpLen;
 
     // Keep-alive and retransmission (Wireshark tcp.analysis.keep_alive / .retransmission).
@@ -310,11 +316,12 @@ export class CaptureIndexer {
       if (d.tcpLen <= 1 && !syn && !fin && ((d.tcpSeq + 1) >>> 0) === expected) {
         mark |= P_KEEPALIVE;
         fl.keepAlives++;
-        this.letter(fl, x, 'K');
       } else if (segLen > 0 && seqLt(d.tcpSeq, expected)) {
         mark |= P_RETRANS;
         fl.retransmissions++;
-        this.letter(fl, x, 'T');
+        if (d.tcpLen > 0 && ++fl.retransBySide[x] === 1 || fl.retransBySide[x] === 10 || fl.retransBySide[x] === 100 || fl.retransBySide[x] === 1000) {
+          fl.history += x === 0 ? 'T' : 't';
+        }
       }
     }
     if (!rst && (segLen > 0 || next < 0)) {

@@ -4,8 +4,8 @@
  *
  * History letters (upper case = client, lower case = server), each recorded once per side:
  *   S SYN without ACK   H SYN+ACK   A pure ACK   D payload   F FIN   R RST
- *   T retransmitted payload (or SYN/FIN)   W zero window   Q SYN with FIN or RST   K keep-alive
- * (K is ours: Zeek has no letter for keep-alives; it is documented in docs/flows.md.)
+ *   T retransmitted payload (or SYN/FIN), W zero window: at the 1st, 10th, 100th, 1000th time
+ *   Q SYN with FIN or RST
  */
 export const enum Ep {
   Inactive = 0,

@@ -15,7 +15,7 @@ export interface EndReason {
 
 export function endReason(m: Model, f: FlowFacts, v: DeviceView): EndReason {
   const flow = f.flow;
-  const main = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit;
+  const main = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit ?? v.stage.unknown;
   if (!main) return { reason: 'n/a' };
   const rows = flowRows(main);
   const ix = main.point.ix;

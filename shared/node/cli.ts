@@ -27,6 +27,11 @@ const USAGE = `usage:
   CAPTURE is PATH or DEVICE:STAGE=PATH (STAGE: receive, firewall, transmit, drop)`;
 
 export async function main(argv: string[]): Promise<number> {
+  // `stagediff packets --json x | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     const [cmd, ...rest] = argv;
     if (cmd === 'packets') return await packets(rest);

@@ -127,8 +127,8 @@ export class PcapngWriter {
     const iface = this.iface(interfaceId);
     const capLen = Math.min(length, iface.snapLen);
     const padded = pad4(capLen);
-    const opts: Option[] = comment ? [{ code: 1, value: encoder.encode(comment) }] : [];
-    const total = 32 + padded + optionsLength(opts);
+    const opts: Option[] | null = comment ? [{ code: 1, value: encoder.encode(comment) }] : null;
+    const total = 32 + padded + (opts ? optionsLength(opts) : 0);
     const [hi, lo] = timestampUnits(tsSec, tsNsec, iface.resolution);
     const put = this.little ? putU32LE : putU32BE;
     put(target, offset, PCAPNG_EPB);
@@ -140,7 +140,7 @@ export class PcapngWriter {
     put(target, offset + 24, origLen);
     target.set(bytes.subarray(bytesOffset, bytesOffset + capLen), offset + 28);
     target.fill(0, offset + 28 + capLen, offset + 28 + padded);
-    if (opts.length > 0) {
+    if (opts) {
       const v = new DataView(target.buffer, target.byteOffset, target.byteLength);
       writeOptions(target, v, offset + 28 + padded, opts, this.little);
     }

@@ -287,7 +287,10 @@ export function geneveHeader(innerProtocol: number, aws: AwsGeneveOptions, vni =
   return out;
 }
 
-/** Source port of the outer UDP header: FNV-1a hash of the inner 5-tuple, mapped to 1024..65535. */
+/**
+ * Source port of the outer UDP header: FNV-1a hash of the inner 5-tuple, in 49152..65535 (above
+ * 6081, so dissectors that try the lower port first still pick GENEVE).
+ */
 export function geneveSourcePort(inner: Uint8Array): number {
   let h = 0x811c9dc5;
   const v6 = inner[0] >> 4 === 6;
@@ -302,7 +305,7 @@ export function geneveSourcePort(inner: Uint8Array): number {
   for (let i = addrStart; i < addrEnd; i++) mix(inner[i]);
   mix(proto);
   for (let i = l4; i < l4 + 4 && i < inner.length; i++) mix(inner[i]);
-  return 1024 + (h % (65536 - 1024));
+  return 49152 + (h % 16384);
 }
 
 export interface GwlbTunnel {

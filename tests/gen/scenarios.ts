@@ -490,7 +490,9 @@ export class Simulation {
   private emit(device: string, stage: CaptureStage, tTrue: number, frame: Uint8Array, reorderKey?: string): void {
     const dev = this.devices.get(device);
     if (!dev) throw new Error(`unknown device ${device}`);
-    this.records.push({ device, stage, t: tTrue + Math.round(dev.skewSeconds * NS), frame, reorderKey, seq: this.recSeq++ });
+    // Sub-microsecond jitter: nanosecond files carry digits a microsecond file drops.
+    const t = tTrue + Math.round(dev.skewSeconds * NS) + this.rng.int(0, 999);
+    this.records.push({ device, stage, t, frame, reorderKey, seq: this.recSeq++ });
   }
 
   /** Runs every scheduled packet through the GWLB and firewalls, in time order. */
@@ -1438,7 +1440,7 @@ export async function writeBulk(targetBytes: number, variant: Variant, sink: Bul
     const cport = 32768 + ((k * 7919) % 28000);
     const h = hashString(`${client.join('.')}|${cport}|${server.join('.')}`);
     return {
-      fw: h & 1, client, server, cport, sport: 443, udpSrc: 1024 + (h % 64000), cookie: rng.u32(),
+      fw: h & 1, client, server, cport, sport: 443, udpSrc: 49152 + (h % 16384), cookie: rng.u32(),
       cSeq: rng.u32(), sSeq: rng.u32(), cId: rng.int(0, 0xffff), sId: rng.int(0, 0xffff), step: 0,
       segmentsLeft: Math.min(200, 2 + Math.floor(-Math.log(1 - rng.next()) * 30)), unacked: 0, requestLen: rng.int(300, 700),
     };

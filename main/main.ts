@@ -1,0 +1,294 @@
+/**
+ * Electron main process: one window, the menu, file associations, dialogs and the IPC handlers
+ * behind the preload bridge. Thin on purpose: all analysis runs in the renderer's Web Workers.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { readFile, stat, open, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { IPC, type AppInfo, type CaseFile, type MenuCommand, type OpenedFile } from '../shared/api/bridge.ts';
+import { captureArgs, CAPTURE_EXTENSIONS } from './args.ts';
+import { CSP } from './csp.ts';
+import { buildMenuTemplate } from './menu.ts';
+import { addRecent, MIN_SIZE, parseState, serializeState, visibleBounds, type AppState } from './window-state.ts';
+import { APP_ORIGIN, FileAllowList, IpcArgumentError, isAppUrl, validateReadRange, validateRecent, validateSave } from './ipc-validate.ts';
+import { mimeType, resolveStatic } from './static-files.ts';
+import { parseCaseFile } from './case-file.ts';
+
+const rendererRoot = join(__dirname, '..', 'renderer');
+const stateFile = () => join(app.getPath('userData'), 'state.json');
+const allow = new FileAllowList();
+let state: AppState = parseState(null);
+let win: BrowserWindow | null = null;
+let rendererReady = false;
+const pendingFiles: OpenedFile[] = [];
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) {
+  // A second launch: Electron hands our argv to the first instance ('second-instance'); quit.
+  app.quit();
+} else {
+  app.on('second-instance', (_e, argv, cwd) => {
+    void openPaths(captureArgs(argv, cwd));
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  // macOS "open with" / dock drop, possibly before ready.
+  app.on('open-file', (e, path) => {
+    e.preventDefault();
+    void openPaths([path]);
+  });
+  app.whenReady().then(start, (e: unknown) => {
+    dialog.showErrorBox('stagediff', `Could not start: ${String(e)}`);
+    app.quit();
+  });
+  app.on('window-all-closed', () => app.quit());
+}
+
+function loadState(): void {
+  try {
+    state = parseState(readFileSync(stateFile(), 'utf8'));
+  } catch {
+    state = parseState(null);
+  }
+}
+
+function saveState(): void {
+  try {
+    mkdirSync(dirname(stateFile()), { recursive: true });
+    writeFileSync(stateFile(), serializeState(state));
+  } catch {
+    // Not worth bothering the user: the next run starts with defaults.
+  }
+}
+
+function start(): void {
+  loadState();
+  hardenSessions();
+  protocol.handle('app', async (req) => {
+    const url = new URL(req.url);
+    const file = url.host === 'stagediff' ? resolveStatic(rendererRoot, url.pathname) : null;
+    if (!file) return new Response('not found', { status: 404 });
+    try {
+      const body = await readFile(file);
+      return new Response(body, {
+        headers: { 'content-type': mimeType(file), 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+      });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+  registerIpc();
+  rebuildMenu();
+  createWindow();
+  void openPaths(captureArgs(process.argv, process.cwd()));
+}
+
+function hardenSessions(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  // No remote content at all: block every request that is not the app itself (or devtools).
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const ok = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith('devtools:') || details.url.startsWith('blob:') || details.url.startsWith('data:');
+    callback({ cancel: !ok });
+  });
+}
+
+app.on('web-contents-created', (_e, contents: WebContents) => {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (e) => e.preventDefault());
+  contents.on('will-redirect', (e) => e.preventDefault());
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+
+function createWindow(): void {
+  const bounds = visibleBounds(state.window, screen.getAllDisplays().map((d) => d.workArea));
+  win = new BrowserWindow({
+    ...bounds,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
+    show: false,
+    title: 'stagediff',
+    backgroundColor: '#1b1f24',
+    webPreferences: {
+      preload: join(__dirname, 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      navigateOnDragDrop: false,
+    },
+  });
+  if (state.window.maximized) win.maximize();
+  win.once('ready-to-show', () => win?.show());
+  const remember = () => {
+    if (!win) return;
+    const maximized = win.isMaximized();
+    const b = maximized ? state.window : win.getNormalBounds();
+    state.window = { x: b.x, y: b.y, width: b.width, height: b.height, maximized };
+  };
+  win.on('resize', remember);
+  win.on('move', remember);
+  win.on('close', () => {
+    remember();
+    saveState();
+  });
+  win.on('closed', () => {
+    win = null;
+    rendererReady = false;
+  });
+  win.webContents.on('did-finish-load', () => {
+    rendererReady = true;
+    flushPending();
+  });
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+function send(channel: string, payload: unknown): void {
+  if (win && !win.isDestroyed()) win.webContents.send(channel, payload);
+}
+
+function menuCommand(cmd: MenuCommand): void {
+  if (cmd === 'open-captures') {
+    void showOpenCaptures().then((files) => {
+      if (files.length) deliver(files);
+    });
+    return;
+  }
+  send(IPC.menu, cmd);
+}
+
+function rebuildMenu(): void {
+  const template = buildMenuTemplate(process.platform, state.recent, {
+    command: menuCommand,
+    openRecent: (p) => void openPaths([p]),
+    clearRecent: () => {
+      state.recent = [];
+      saveState();
+      rebuildMenu();
+    },
+    about: () => send(IPC.menu, 'about'),
+  });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+async function describe(path: string): Promise<OpenedFile | null> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) return null;
+    const p = allow.add(path);
+    return { path: p, name: basename(p), size: s.size };
+  } catch {
+    return null;
+  }
+}
+
+function deliver(files: OpenedFile[]): void {
+  pendingFiles.push(...files);
+  flushPending();
+}
+
+function flushPending(): void {
+  if (!rendererReady || pendingFiles.length === 0) return;
+  send(IPC.openFiles, pendingFiles.splice(0));
+}
+
+async function openPaths(paths: string[]): Promise<void> {
+  const files = (await Promise.all(paths.map(describe))).filter((f): f is OpenedFile => f !== null);
+  if (!files.length) return;
+  state.recent = addRecent(state.recent, files.map((f) => f.path));
+  saveState();
+  if (app.isReady()) rebuildMenu();
+  deliver(files);
+}
+
+async function showOpenCaptures(): Promise<OpenedFile[]> {
+  const opts = {
+    title: 'Open captures',
+    properties: ['openFile', 'multiSelections'] as ('openFile' | 'multiSelections')[],
+    filters: [
+      { name: 'Packet captures', extensions: [...CAPTURE_EXTENSIONS] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  };
+  const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+  if (r.canceled) return [];
+  const files = (await Promise.all(r.filePaths.map(describe))).filter((f): f is OpenedFile => f !== null);
+  state.recent = addRecent(state.recent, files.map((f) => f.path));
+  saveState();
+  rebuildMenu();
+  return files;
+}
+
+/** Every handler: the sender must be the app's own top frame, else the call is refused. */
+function handle(channel: string, fn: (e: IpcMainInvokeEvent, arg: unknown) => unknown): void {
+  ipcMain.handle(channel, async (e, arg: unknown) => {
+    const frame = e.senderFrame;
+    if (!win || e.sender !== win.webContents || !frame || frame.parent !== null || !isAppUrl(frame.url)) {
+      throw new Error('refused: unexpected sender');
+    }
+    try {
+      return await fn(e, arg);
+    } catch (err) {
+      if (err instanceof IpcArgumentError) throw new Error(`refused: ${err.message}`);
+      throw err;
+    }
+  });
+}
+
+function registerIpc(): void {
+  handle(IPC.openCaptures, () => showOpenCaptures());
+  handle(IPC.openCase, async (): Promise<CaseFile | null> => {
+    const opts = { title: 'Open case', properties: ['openFile'] as 'openFile'[], filters: [{ name: 'stagediff case', extensions: ['json'] }] };
+    const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+    if (r.canceled || !r.filePaths[0]) return null;
+    const c = parseCaseFile(await readFile(r.filePaths[0], 'utf8'), dirname(r.filePaths[0]));
+    // The user chose the case: the files it lists become readable.
+    for (const cap of c.captures) cap.path = allow.add(cap.path);
+    return c;
+  });
+  handle(IPC.readRange, async (_e, arg) => {
+    const req = validateReadRange(arg, allow);
+    const fh = await open(req.path, 'r');
+    try {
+      const buf = new Uint8Array(req.length);
+      const { bytesRead } = await fh.read(buf, 0, req.length, req.offset);
+      return bytesRead === req.length ? buf : buf.slice(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  });
+  handle(IPC.save, async (_e, arg) => {
+    const req = validateSave(arg);
+    const opts = { title: 'Export', defaultPath: req.defaultName, filters: req.filters };
+    const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+    if (r.canceled || !r.filePath) return { saved: false };
+    await writeFile(r.filePath, req.data);
+    return { saved: true, path: r.filePath };
+  });
+  handle(IPC.noteRecent, (_e, arg) => {
+    const paths = validateRecent(arg, allow);
+    if (paths.length) {
+      state.recent = addRecent(state.recent, paths);
+      saveState();
+      rebuildMenu();
+    }
+  });
+  handle(IPC.appInfo, (): AppInfo => ({
+    name: app.getName(),
+    version: app.getVersion(),
+    electron: process.versions.electron ?? '',
+    chrome: process.versions.chrome ?? '',
+    platform: process.platform,
+  }));
+}

@@ -1,0 +1,39 @@
+/**
+ * Preload (sandboxed): exposes the typed bridge of shared/api/bridge.ts as window.stagediff.
+ * Nothing else crosses: no ipcRenderer, no Node objects, only these functions.
+ */
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import { IPC, MENU_COMMANDS, type MenuCommand, type OpenedFile, type StagediffBridge } from '../shared/api/bridge.ts';
+
+const bridge: StagediffBridge = {
+  kind: 'electron',
+  pathForFile: (file) => {
+    try {
+      return webUtils.getPathForFile(file as File);
+    } catch {
+      return '';
+    }
+  },
+  openCaptures: () => ipcRenderer.invoke(IPC.openCaptures),
+  openCase: () => ipcRenderer.invoke(IPC.openCase),
+  readRange: (req) => ipcRenderer.invoke(IPC.readRange, { path: req.path, offset: req.offset, length: req.length }),
+  save: (req) => ipcRenderer.invoke(IPC.save, { defaultName: req.defaultName, filters: req.filters, data: req.data }),
+  noteRecent: (paths) => ipcRenderer.invoke(IPC.noteRecent, paths),
+  appInfo: () => ipcRenderer.invoke(IPC.appInfo),
+  onMenu: (listener) => {
+    const h = (_e: IpcRendererEvent, cmd: unknown) => {
+      if (typeof cmd === 'string' && (MENU_COMMANDS as readonly string[]).includes(cmd)) listener(cmd as MenuCommand);
+    };
+    ipcRenderer.on(IPC.menu, h);
+    return () => void ipcRenderer.removeListener(IPC.menu, h);
+  },
+  onOpenFiles: (listener) => {
+    const h = (_e: IpcRendererEvent, files: unknown) => {
+      if (Array.isArray(files)) listener(files as OpenedFile[]);
+    };
+    ipcRenderer.on(IPC.openFiles, h);
+    return () => void ipcRenderer.removeListener(IPC.openFiles, h);
+  },
+};
+
+contextBridge.exposeInMainWorld('stagediff', bridge);
