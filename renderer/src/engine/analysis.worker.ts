@@ -1,0 +1,96 @@
+/// <reference lib="webworker" />
+/**
+ * Analysis worker: keeps every capture's index and runs analyzeIndexes when captures, labels,
+ * clock offsets or timers change (no re-indexing). Also works out, for the views, each packet's
+ * verdict (forwarded / dropped / received only) and which result flow each local flow belongs to.
+ */
+import { analyzeIndexes } from '../../../shared/engine/analyze.ts';
+import { buildModel, type Model } from '../../../shared/engine/model.ts';
+import { matchStages } from '../../../shared/engine/align.ts';
+import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
+import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import { type AnalysisExtras, type AnalysisReply, type AnalysisRequest, V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from './protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const indexes = new Map<number, IndexedCapture>();
+
+function extras(model: Model): AnalysisExtras {
+  const n = model.points.length;
+  const flowOf = model.points.map((p) => new Int32Array(p.ix.flows.length).fill(-1));
+  const verdicts = model.points.map((p) => new Uint8Array(p.ix.packets));
+  const hasTransmit = new Set(model.points.filter((p) => p.stage === 'transmit').map((p) => p.device));
+  const flowAt: Int32Array[] = [];
+  model.flows.forEach((flow, gi) => {
+    const at = new Int32Array(flow.at.length * 2);
+    flow.at.forEach((a, k) => {
+      at[2 * k] = a.point.index;
+      at[2 * k + 1] = a.local;
+      flowOf[a.point.index][a.local] = gi;
+    });
+    flowAt.push(at);
+    const byDevice = new Map<string, Partial<Record<string, FlowAtPoint>>>();
+    for (const a of flow.at) {
+      let d = byDevice.get(a.point.device);
+      if (!d) byDevice.set(a.point.device, (d = {}));
+      d[a.point.stage] = a;
+    }
+    for (const [device, st] of byDevice) {
+      const rx = st.receive;
+      const tx = st.transmit;
+      const dp = st.drop;
+      const fw = st.firewall;
+      if (tx) for (const r of flowRows(tx)) verdicts[tx.point.index][r] = V_FORWARDED;
+      if (dp) for (const r of flowRows(dp)) verdicts[dp.point.index][r] = V_DROPPED;
+      if (!rx) continue;
+      const rxRows = flowRows(rx);
+      const v = verdicts[rx.point.index];
+      if (tx) {
+        const m = matchStages(rx, tx);
+        for (let k = 0; k < rxRows.length; k++) if (m.matched[k] >= 0) v[rxRows[k]] = V_FORWARDED;
+      }
+      if (dp) {
+        const m = matchStages(rx, dp);
+        for (let k = 0; k < rxRows.length; k++) if (m.matched[k] >= 0) v[rxRows[k]] = V_DROPPED;
+      }
+      if (hasTransmit.has(device)) for (const r of rxRows) if (v[r] === 0) v[r] = V_RECEIVED_ONLY;
+      if (fw) {
+        const m = matchStages(rx, fw);
+        const fwRows = flowRows(fw);
+        const fv = verdicts[fw.point.index];
+        for (let j = 0; j < fwRows.length; j++) if (m.reverse[j] >= 0) fv[fwRows[j]] = v[rxRows[m.reverse[j]]];
+      }
+    }
+  });
+  return {
+    baseSec: model.baseSec,
+    shiftNs: model.points.slice(0, n).map((p) => p.shiftNs),
+    flowOf,
+    verdicts,
+    flowAt,
+  };
+}
+
+self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
+  const m = e.data;
+  if (m.type === 'set') {
+    indexes.set(m.id, m.ix);
+    return;
+  }
+  if (m.type === 'remove') {
+    indexes.delete(m.id);
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    const inputs = m.captures.filter((c) => indexes.has(c.id)).map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
+    const result = analyzeIndexes(inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
+    const x = extras(buildModel(inputs, m.settings, m.clockOffsets));
+    const transfer: Transferable[] = [...x.flowOf, ...x.verdicts, ...x.flowAt].map((a) => a.buffer);
+    const reply: AnalysisReply = { type: 'result', seq: m.seq, result, extras: x, ms: performance.now() - t0 };
+    self.postMessage(reply, transfer);
+  } catch (err) {
+    const reply: AnalysisReply = { type: 'error', seq: m.seq, message: err instanceof Error ? `${err.message}` : String(err) };
+    self.postMessage(reply);
+  }
+};

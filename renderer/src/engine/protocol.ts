@@ -1,0 +1,56 @@
+/** Messages between the UI thread and the engine's Web Workers. */
+import type { AnalysisResult } from '../../../shared/api/analysis.ts';
+import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import type { CaptureSpec } from '../../../shared/engine/labels.ts';
+import type { Settings } from '../../../shared/engine/settings.ts';
+
+/** Bytes per read: File.slice(...).arrayBuffer() of this size, or one bridge readRange call. */
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+export type IndexRequest =
+  /** Read the File in the worker. */
+  | { type: 'file'; file: Blob }
+  /** Bytes pushed by the UI thread (Electron bridge reads); then 'end'. */
+  | { type: 'chunk'; bytes: Uint8Array }
+  | { type: 'end' };
+
+export type IndexReply =
+  | { type: 'progress'; bytesRead: number; packets: number }
+  /** header: the file's bytes before the first record (pcap header, pcapng SHB/IDBs), for packet detail. */
+  | { type: 'done'; ix: IndexedCapture; header: Uint8Array; ms: number }
+  | { type: 'error'; message: string };
+
+/** Verdict of one packet at one capture point. */
+export const V_UNKNOWN = 0;
+export const V_FORWARDED = 1;
+export const V_DROPPED = 2;
+export const V_RECEIVED_ONLY = 3;
+export const VERDICT_NAMES = ['', 'forwarded', 'dropped', 'received only'] as const;
+
+export type AnalysisRequest =
+  | { type: 'set'; id: number; ix: IndexedCapture }
+  | { type: 'remove'; id: number }
+  | {
+      type: 'analyze';
+      seq: number;
+      captures: { id: number; spec: CaptureSpec }[];
+      settings: Settings;
+      clockOffsets: Record<string, number>;
+    };
+
+export interface AnalysisExtras {
+  /** Common clock base (seconds); packet time = shiftNs[c] + ix.tNs[row]. */
+  baseSec: number;
+  /** Per capture (in request order): ns added to ix.tNs to get the common clock. */
+  shiftNs: number[];
+  /** Per capture: local flow id -> index into result.flows (-1 when none). */
+  flowOf: Int32Array[];
+  /** Per capture: one verdict per packet (V_*). */
+  verdicts: Uint8Array[];
+  /** Per result flow: (capture index, local flow id) pairs, flattened. */
+  flowAt: Int32Array[];
+}
+
+export type AnalysisReply =
+  | { type: 'result'; seq: number; result: AnalysisResult; extras: AnalysisExtras; ms: number }
+  | { type: 'error'; seq: number; message: string };
