@@ -15,7 +15,7 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const indexes = new Map<number, IndexedCapture>();
 
-function extras(model: Model): AnalysisExtras {
+function extras(model: Model, ids: number[]): AnalysisExtras {
   const n = model.points.length;
   const flowOf = model.points.map((p) => new Int32Array(p.ix.flows.length).fill(-1));
   const verdicts = model.points.map((p) => new Uint8Array(p.ix.packets));
@@ -63,6 +63,7 @@ function extras(model: Model): AnalysisExtras {
     }
   });
   return {
+    ids,
     baseSec: model.baseSec,
     shiftNs: model.points.slice(0, n).map((p) => p.shiftNs),
     flowOf,
@@ -83,9 +84,10 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
   }
   const t0 = performance.now();
   try {
-    const inputs = m.captures.filter((c) => indexes.has(c.id)).map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
+    const present = m.captures.filter((c) => indexes.has(c.id));
+    const inputs = present.map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
     const result = analyzeIndexes(inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
-    const x = extras(buildModel(inputs, m.settings, m.clockOffsets));
+    const x = extras(buildModel(inputs, m.settings, m.clockOffsets), present.map((c) => c.id));
     const transfer: Transferable[] = [...x.flowOf, ...x.verdicts, ...x.flowAt].map((a) => a.buffer);
     const reply: AnalysisReply = { type: 'result', seq: m.seq, result, extras: x, ms: performance.now() - t0 };
     self.postMessage(reply, transfer);

@@ -39,6 +39,8 @@ export type AnalysisRequest =
     };
 
 export interface AnalysisExtras {
+  /** Capture ids in the order of result.captures and of every per-capture array below. */
+  ids: number[];
   /** Common clock base (seconds); packet time = shiftNs[c] + ix.tNs[row]. */
   baseSec: number;
   /** Per capture (in request order): ns added to ix.tNs to get the common clock. */

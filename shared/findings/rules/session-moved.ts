@@ -17,15 +17,25 @@ export function sessionMoved(ctx: RuleContext): void {
     const prev = f.segments[s - 1];
     const next = f.segments[s];
     const lastE = lastArrival(f, prev.start, prev.end);
-    const firstE = next.start;
-    const to = eventPoint(f, firstE).device;
-    if (prev.devices.has(to)) continue; // same firewall: idle-timeout-exceeded
     const from = eventPoint(f, lastE).device;
+    // The first device of this stretch that did not carry the flow before the gap. Packets of
+    // the stretch may reach the old firewall too (e.g. the server's FIN-ACK): they do not count.
+    let firstE = -1;
+    for (let e = next.start; e < next.end; e++) {
+      const p = eventPoint(f, e);
+      if (!prev.devices.has(p.device)) {
+        firstE = e;
+        break;
+      }
+    }
+    if (firstE < 0) continue; // same firewall(s): idle-timeout-exceeded
+    const to = eventPoint(f, firstE).device;
     const flags = eventFlags(f, firstE);
     if (isSynOnly(flags)) continue; // a new connection reusing the 5-tuple
     const view = f.devices.get(to)!;
     const t0 = tl.t[firstE];
     const t1 = tl.t[next.end - 1];
+    const movedSegment = s;
     // Every capture of the new device at that stage (a stage may come in several files).
     const inStage = (stage: string) =>
       f.flow.at
@@ -56,6 +66,13 @@ export function sessionMoved(ctx: RuleContext): void {
       k++;
     }
     for (const d of dropped) evidence.push(evidenceOf(m, d.point, d.row, `dropped by ${to}`));
+    // Packets of the stretch that reached the old firewall after the gap (a FIN-ACK, say).
+    for (let e = next.start, k = 0; e < next.end && k < 5; e++) {
+      const p = eventPoint(f, e);
+      if (p.device !== from || p.stage !== 'receive') continue;
+      evidence.push(evidenceOf(m, p, tl.row[e], `reached ${from} after the gap (${tcpFlagNames(eventFlags(f, e))})`));
+      k++;
+    }
     const fields: Record<string, unknown> = {
       fromDevice: from,
       toDevice: to,
@@ -91,7 +108,8 @@ export function sessionMoved(ctx: RuleContext): void {
     );
     ctx.claims.add('session-moved');
     ctx.claims.add(`moved@${to}`);
-    ctx.claims.add(`segment#${s}`);
+    ctx.claims.add(`segment#${movedSegment}`);
+    ctx.claims.add(`fin@${from}`);
   }
 }
 
