@@ -45,35 +45,64 @@ export interface StageMatch {
   reverse: Int32Array;
 }
 
-/** Matches the packets of `other` (transmit, drop or firewall stage) to those of `receive`. */
+/** How long a packet may stay inside the firewall between receive and transmit. */
+const MAX_LATENCY_NS = 2e9;
+/** Candidates tried in time order before falling back to the signature index. */
+const SCAN = 64;
+
+/**
+ * Matches the packets of `other` (transmit, drop or firewall stage) to those of `receive`.
+ * Both lists are in time order and mostly in the same order, so a short forward scan from the
+ * oldest unmatched receive packet finds nearly every match; the rest go through an index of
+ * receive packets by signature, built only when needed. Linear in the common case.
+ */
 export function matchStages(receive: FlowAtPoint, other: FlowAtPoint): StageMatch {
   const rx = flowRows(receive);
   const ox = flowRows(other);
   const rp = receive.point;
   const op = other.point;
-  const matched = new Int32Array(rx.length).fill(-1);
+  const n = rx.length;
+  const matched = new Int32Array(n).fill(-1);
   const reverse = new Int32Array(ox.length).fill(-1);
-  const queues = new Map<number, number[]>();
-  for (let k = 0; k < rx.length; k++) {
-    const s = signature(rp, rx[k]);
-    const q = queues.get(s);
-    if (q) q.push(k);
-    else queues.set(s, [k]);
-  }
+  let index: Map<number, number[]> | null = null;
+  let p = 0;
   for (let j = 0; j < ox.length; j++) {
     const row = ox[j];
-    const q = queues.get(signature(op, row));
-    if (!q) continue;
     const t = timeOf(op, row);
-    for (let n = 0; n < q.length; n++) {
-      const k = q[n];
-      if (matched[k] !== -1) continue;
+    while (p < n && (matched[p] !== -1 || timeOf(rp, rx[p]) < t - MAX_LATENCY_NS)) p++;
+    let found = -1;
+    let k = p;
+    for (let tries = 0; k < n && tries < SCAN; k++, tries++) {
       if (timeOf(rp, rx[k]) > t + REORDER_NS) break;
-      if (!same(rp, rx[k], op, row)) continue;
-      matched[k] = row;
-      reverse[j] = k;
-      q.splice(n, 1);
-      break;
+      if (matched[k] === -1 && same(rp, rx[k], op, row)) {
+        found = k;
+        break;
+      }
+    }
+    if (found === -1 && k < n && timeOf(rp, rx[k]) <= t + REORDER_NS) {
+      if (index === null) {
+        index = new Map();
+        for (let i = 0; i < n; i++) {
+          const s = signature(rp, rx[i]);
+          const q = index.get(s);
+          if (q) q.push(i);
+          else index.set(s, [i]);
+        }
+      }
+      const q = index.get(signature(op, row));
+      if (q) {
+        for (const c of q) {
+          if (timeOf(rp, rx[c]) > t + REORDER_NS) break;
+          if (matched[c] === -1 && timeOf(rp, rx[c]) >= t - MAX_LATENCY_NS && same(rp, rx[c], op, row)) {
+            found = c;
+            break;
+          }
+        }
+      }
+    }
+    if (found !== -1) {
+      matched[found] = row;
+      reverse[j] = found;
     }
   }
   return { matched, reverse };

@@ -5,7 +5,8 @@
 import type { AnalysisResult, CaptureSummary, FlowPoint, FlowSummary } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, type IndexedCapture } from './capture-index.ts';
-import { buildModel, isoAt, protoName, type Model } from './model.ts';
+import { buildModel, flowRows, isoAt, protoName, timeOf, type Model } from './model.ts';
+import type { FlowFacts } from '../findings/facts.ts';
 import { runRules } from '../findings/run.ts';
 import { endReason } from '../findings/end-reason.ts';
 import { estimateClocks } from './clock.ts';
@@ -55,13 +56,49 @@ export function captureSummary(spec: CaptureSpec, ix: IndexedCapture, sha256?: s
   return s;
 }
 
+/** Per packet of each capture (same order as the inputs): what happened to it at its device. */
+export interface PacketDetail {
+  /** Verdict codes, see VERDICT_NAMES. */
+  verdict: Uint8Array[];
+  /** Receive-to-transmit latency in microseconds (receive rows that were transmitted), else NaN. */
+  latencyUs: Float32Array[];
+  /** Common-clock time of each packet: nanoseconds since `baseSec` (after clock offsets). */
+  baseSec: number;
+  shiftNs: number[];
+}
+
+export const VERDICT_NAMES = ['', 'forwarded', 'dropped', 'only received', 'transmitted', 'dropped', 'seen'] as const;
+export const V_FORWARDED = 1;
+export const V_DROPPED = 2;
+export const V_ONLY_RECEIVED = 3;
+export const V_TRANSMITTED = 4;
+export const V_DROP_STAGE = 5;
+export const V_SEEN = 6;
+
 export function analyzeIndexes(inputs: AnalysisInput[], opts: AnalyzeOptions = {}): AnalysisResult {
+  return analyzeWithDetail(inputs, opts, false).result;
+}
+
+export function analyzeWithDetail(
+  inputs: AnalysisInput[],
+  opts: AnalyzeOptions = {},
+  withDetail = true,
+): { result: AnalysisResult; detail: PacketDetail | null } {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const clockOffsets = opts.clockOffsets ?? {};
   const model = buildModel(inputs, settings, clockOffsets);
   const flows: FlowSummary[] = [];
+  const detail: PacketDetail | null = withDetail
+    ? {
+        verdict: inputs.map((x) => new Uint8Array(x.ix.packets)),
+        latencyUs: inputs.map((x) => new Float32Array(x.ix.packets).fill(NaN)),
+        baseSec: model.baseSec,
+        shiftNs: model.points.map((p) => p.shiftNs),
+      }
+    : null;
   const findings = runRules(model, (f) => {
     const flow = f.flow;
+    if (detail) fillDetail(detail, f);
     const reasons = new Map<string, ReturnType<typeof endReason>>();
     for (const v of f.devices.values()) reasons.set(v.device, endReason(model, f, v));
     const points: FlowPoint[] = flow.at.map((a) => {
@@ -113,7 +150,7 @@ export function analyzeIndexes(inputs: AnalysisInput[], opts: AnalyzeOptions = {
       carriers,
     });
   });
-  return {
+  const result: AnalysisResult = {
     version: 1,
     captures: inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256)),
     flows,
@@ -122,6 +159,30 @@ export function analyzeIndexes(inputs: AnalysisInput[], opts: AnalyzeOptions = {
     clockEstimates: estimateClocks(model),
     settings: { ...settings },
   };
+  return { result, detail };
+}
+
+function fillDetail(detail: PacketDetail, f: FlowFacts): void {
+  for (const a of f.flow.at) {
+    const v = detail.verdict[a.point.index];
+    const rows = flowRows(a);
+    const code = a.point.stage === 'transmit' ? V_TRANSMITTED : a.point.stage === 'drop' ? V_DROP_STAGE : V_SEEN;
+    for (let k = 0; k < rows.length; k++) v[rows[k]] = code;
+  }
+  for (const dv of f.devices.values()) {
+    const rx = dv.stage.receive;
+    if (!rx || (!dv.rxToTx && !dv.rxToDrop)) continue;
+    const rows = flowRows(rx);
+    const v = detail.verdict[rx.point.index];
+    const lat = detail.latencyUs[rx.point.index];
+    const tx = dv.stage.transmit;
+    for (let k = 0; k < rows.length; k++) {
+      const t = dv.rxToTx ? dv.rxToTx.matched[k] : -1;
+      const d = dv.rxToDrop ? dv.rxToDrop.matched[k] : -1;
+      v[rows[k]] = t !== -1 ? V_FORWARDED : d !== -1 ? V_DROPPED : V_ONLY_RECEIVED;
+      if (t !== -1 && tx) lat[rows[k]] = (timeOf(tx.point, t) - timeOf(rx.point, rows[k])) / 1e3;
+    }
+  }
 }
 
 export type { Model };

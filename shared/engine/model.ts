@@ -160,7 +160,7 @@ export function buildModel(
     }
     for (let f = 0; f < ix.flows.length; f++) {
       const words = ix.flowKeys.subarray(f * KEY_WORDS, (f + 1) * KEY_WORDS);
-      const key = Array.prototype.join.call(words, ',') as string;
+      const key = keyString(words);
       const pf = ix.flows[f];
       let flow = byKey.get(key);
       const first = pf.firstT + p.shiftNs;
@@ -229,4 +229,11 @@ export function buildModel(
 /** The rows of a flow at one capture point, in time order. */
 export function flowRows(a: FlowAtPoint): Int32Array {
   return a.point.rows.subarray(a.point.rowStart[a.local], a.point.rowStart[a.local + 1]);
+}
+
+/** A flow key as a short string (two UTF-16 units per word): cheap to build and to hash. */
+function keyString(words: Uint32Array): string {
+  let s = '';
+  for (let i = 0; i < words.length; i++) s += String.fromCharCode(words[i] >>> 16, words[i] & 0xffff);
+  return s;
 }

@@ -1,0 +1,129 @@
+/**
+ * Getting captures in: drop, file picker, Electron dialogs / "open with", the bundled sample
+ * incident; and getting results out: case files and exports (download or Electron save dialog).
+ */
+import type { CaseFile, OpenedFile } from '../../../shared/api/bridge.ts';
+import type { Stage } from '../../../shared/api/analysis.ts';
+import { stageFromWord } from '../../../shared/engine/labels.ts';
+import { bridge, bridgeSource, fileSource, type CaptureSource } from '../engine/source.ts';
+import type { Session } from './session.ts';
+
+export function addFiles(session: Session, files: Iterable<File>): void {
+  const list = [...files].filter((f) => f.size >= 0);
+  session.addSources(list.map(fileSource));
+}
+
+export function addOpened(session: Session, files: OpenedFile[]): void {
+  const b = bridge();
+  if (!b) return;
+  const labels = new Map<string, { device: string; stage: Stage }>();
+  for (const f of files) {
+    const stage = f.stage ? stageFromWord(f.stage) : null;
+    if (f.device && stage) labels.set(f.path, { device: f.device, stage });
+  }
+  session.addSources(files.map((f) => bridgeSource(f, b)), labels);
+}
+
+/** Open captures: the Electron dialog, or the browser's file picker. */
+export async function openCaptures(session: Session, input: HTMLInputElement | null): Promise<void> {
+  const b = bridge();
+  if (b) {
+    addOpened(session, await b.openCaptures());
+    return;
+  }
+  input?.click();
+}
+
+export async function openSample(session: Session): Promise<void> {
+  session.notify('Loading the sample incident…');
+  try {
+    const res = await fetch('sample/manifest.json');
+    if (!res.ok) throw new Error(`sample/manifest.json: HTTP ${res.status}`);
+    const manifest = (await res.json()) as { files: string[] };
+    const files = await Promise.all(
+      manifest.files.map(async (name) => {
+        if (!/^[\w.-]+$/.test(name)) throw new Error(`bad sample file name ${name}`);
+        const r = await fetch(`sample/${name}`);
+        if (!r.ok) throw new Error(`sample/${name}: HTTP ${r.status}`);
+        return new File([await r.blob()], name, { type: 'application/octet-stream' });
+      }),
+    );
+    session.clear();
+    addFiles(session, files);
+  } catch (e) {
+    session.notify(`Could not load the sample incident: ${(e as Error).message}`);
+  }
+}
+
+export function caseOf(session: Session): CaseFile {
+  const s = session.get();
+  return {
+    stagediffCase: 1,
+    captures: s.captures.map((c) => ({ path: c.source.path, device: c.device, stage: c.stage })),
+    clockOffsets: s.clockOffsets,
+    settings: { ...s.settings },
+  };
+}
+
+/** Saves text: Electron save dialog, or a download in the browser. */
+export async function saveText(session: Session, name: string, text: string, mime: string, ext: string): Promise<void> {
+  const b = bridge();
+  if (b) {
+    const r = await b.save({ defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }], data: text });
+    if (r.saved) session.notify(`Saved ${r.path}`);
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([text], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Applies a case: labels and offsets; in Electron also opens its files. */
+export function applyCase(session: Session, c: CaseFile, openFiles: boolean): void {
+  session.clear();
+  for (const [dev, off] of Object.entries(c.clockOffsets)) session.setClockOffset(dev, off);
+  const settings = { ...session.get().settings };
+  for (const [k, v] of Object.entries(c.settings)) if (k in settings) (settings as Record<string, number>)[k] = v;
+  session.setSettings(settings);
+  const b = bridge();
+  if (openFiles && b) {
+    addOpened(
+      session,
+      c.captures.map((x) => ({ path: x.path, name: x.path.split(/[\\/]/).pop() ?? x.path, size: 0, device: x.device, stage: x.stage })),
+    );
+  } else {
+    pendingCase = c;
+    session.notify(`Case loaded: drop its ${c.captures.length} capture files to apply the labels.`);
+  }
+}
+
+/** A case opened in the browser waits for its files (matched by name). */
+let pendingCase: CaseFile | null = null;
+
+export function addFilesWithCase(session: Session, files: File[]): void {
+  if (!pendingCase) return addFiles(session, files);
+  const labels = new Map<string, { device: string; stage: Stage }>();
+  for (const c of pendingCase.captures) {
+    const name = c.path.split(/[\\/]/).pop() ?? c.path;
+    const stage = stageFromWord(c.stage);
+    if (stage) labels.set(name, { device: c.device, stage });
+  }
+  pendingCase = null;
+  session.addSources(files.map(fileSource) as CaptureSource[], labels);
+}
+
+function csvCell(v: unknown): string {
+  let s = v === undefined || v === null ? '' : String(v);
+  // Text from captures must not become a spreadsheet formula.
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(header: string[], rows: unknown[][]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
