@@ -4,8 +4,9 @@
 //   node scripts/golden.mjs              # every public capture + the generated ones
 //   node scripts/golden.mjs NAME...      # only these public captures (file names)
 //
-// For every capture in ../shared/captures/public/ (relative to the repo root) and for the
-// generated scenarios listed in GENERATED, it runs
+// For every capture in ../shared/captures/public/ (relative to the repo root), the hand-built
+// edge cases of tests/decode/edge-captures.ts (tests/golden/edge/) and the generated scenarios
+// listed in GENERATED, it runs
 //   tshark -r FILE -T fields -E occurrence=a -E separator=/t -E aggregator=, -e FIELD...
 // with the options in TSHARK_OPTIONS and writes tests/golden/<file>.json (generated captures:
 // tests/golden/generated/<scenario>/<variant>/<file>.json). Values are converted to the JSON
@@ -30,6 +31,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const publicDir = join(root, '..', 'shared', 'captures', 'public');
 const outDir = join(root, 'tests', 'golden');
 const genCli = join(root, 'tests', 'gen', 'cli.ts');
+const edgeCli = join(root, 'tests', 'decode', 'edge-captures.ts');
 
 /** The CLI contract's fields (issue 2), plus a few more our CLI prints. */
 export const FIELDS = [
@@ -131,6 +133,22 @@ for (const name of readdirSync(publicDir).filter((n) => /\.(pcap|pcapng)$/.test(
   const file = join(publicDir, name);
   packets += writeGolden(join(outDir, `${name}.json`), name, readFileSync(file), runTshark(file));
   files++;
+}
+
+// ---- hand-built edge cases (tests/decode/edge-captures.ts) -> tests/golden/edge/ ----
+if (only.length === 0) {
+  rmSync(join(outDir, 'edge'), { recursive: true, force: true });
+  const tmp = mkdtempSync(join(tmpdir(), 'stagediff-edge-'));
+  try {
+    execFileSync('npx', ['tsx', edgeCli, tmp], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (const name of readdirSync(tmp).filter((n) => /\.(pcap|pcapng)$/.test(n)).sort()) {
+      const file = join(tmp, name);
+      packets += writeGolden(join(outDir, 'edge', `${name}.json`), name, readFileSync(file), runTshark(file));
+      files++;
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 // ---- generated captures (tests/gen) ----

@@ -19,6 +19,7 @@ import { decodePacket } from '../shared/decode/decode.ts';
 import { isDecodedLinkType } from '../shared/decode/link.ts';
 import { packetFields, type PacketFields } from '../shared/decode/fields.ts';
 import { generateScenario, type Variant } from './gen/scenarios.ts';
+import { edgeCaptures } from './decode/edge-captures.ts';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));
 const PUBLIC_DIR = fileURLToPath(new URL('../../shared/captures/public/', import.meta.url));
@@ -94,6 +95,14 @@ function generatedBytes(scenario: string, variant: string, fileName: string): Ui
   return b;
 }
 
+let edge: Map<string, Uint8Array> | null = null;
+function edgeBytes(fileName: string): Uint8Array {
+  edge ??= new Map(edgeCaptures().map((c) => [c.fileName, c.bytes]));
+  const b = edge.get(fileName);
+  if (!b) throw new Error(`tests/decode/edge-captures.ts builds no ${fileName}: rerun node scripts/golden.mjs`);
+  return b;
+}
+
 function cases(): Case[] {
   const out: Case[] = [];
   for (const path of goldenFiles(GOLDEN_DIR)) {
@@ -102,7 +111,9 @@ function cases(): Case[] {
     const m = /^generated\/([^/]+)\/([^/]+)\/(.+)\.json$/.exec(rel);
     const bytes = m
       ? () => generatedBytes(m[1], m[2], m[3])
-      : () => new Uint8Array(readFileSync(join(PUBLIC_DIR, golden.file)));
+      : rel.startsWith('edge/')
+        ? () => edgeBytes(golden.file)
+        : () => new Uint8Array(readFileSync(join(PUBLIC_DIR, golden.file)));
     out.push({ rel, golden, bytes });
   }
   return out;

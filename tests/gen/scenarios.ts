@@ -460,6 +460,7 @@ export class Simulation {
   private order = 0;
   private recSeq = 0;
   private readonly outerIpId = new Map<string, number>();
+  private readonly lastTx = new Map<string, number>();
 
   constructor(seed: number) {
     this.rng = new Rng(seed);
@@ -544,7 +545,11 @@ export class Simulation {
           dst: this.routerMac,
           payload: gwlbEncapsulate(e.inner, { src: fw.ip, dst: gwlbIp, ipId: this.nextOuterId(fw.ip), ttl: 64, aws }),
         });
-        this.emit(device, 'transmit', e.t + rng.int(20, 200) * US, tx);
+        // One session is processed on one core: its packets leave in the order they came.
+        const flowDir = `${conv.key}|${e.fromClient}`;
+        const txAt = Math.max(e.t + rng.int(20, 200) * US, (this.lastTx.get(flowDir) ?? 0) + 2 * US);
+        this.lastTx.set(flowDir, txAt);
+        this.emit(device, 'transmit', txAt, tx);
       } else {
         this.emit(device, 'drop', e.t + rng.int(5, 30) * US, rx);
       }
@@ -567,7 +572,10 @@ export class Simulation {
     const reorderKey = e.reorderable ? `${e.conv.key}|${e.fromClient}` : undefined;
     this.emit(rxDevice, 'receive', e.t, rx, reorderKey);
     this.emit(ha.owner, 'firewall', e.t + (crossesHa3 ? rng.int(50, 90) : rng.int(5, 15)) * US, rx);
-    this.emit(ha.owner, 'transmit', e.t + (crossesHa3 ? rng.int(110, 250) : rng.int(20, 100)) * US, tx);
+    const flowDir = `${e.conv.key}|${e.fromClient}`;
+    const txAt = Math.max(e.t + (crossesHa3 ? rng.int(110, 250) : rng.int(20, 100)) * US, (this.lastTx.get(flowDir) ?? 0) + 2 * US);
+    this.lastTx.set(flowDir, txAt);
+    this.emit(ha.owner, 'transmit', txAt, tx);
     e.conv.deliveries.push({ t: e.t, fromClient: e.fromClient, flags: e.flags, payloadLength: e.payloadLength, device: ha.owner, cookie: 0, action: 'forward', gwlbFlowIndex: 0 });
   }
 

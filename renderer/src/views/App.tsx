@@ -96,7 +96,7 @@ function Shell({ session }: { session: Session }) {
   useEffect(() => {
     const b = bridge();
     if (!b) return;
-    const off1 = b.onMenu((c) => runRef.current.run ? runRef.current(c) : undefined);
+    const off1 = b.onMenu((c) => runRef.current(c));
     const off2 = b.onOpenFiles((files) => addOpened(session, files));
     return () => {
       off1();

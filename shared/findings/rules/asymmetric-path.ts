@@ -9,6 +9,7 @@ import { flowText, report, type RuleContext } from '../context.ts';
 export function asymmetricPath(ctx: RuleContext): void {
   const { f, m } = ctx;
   for (let s = 0; s < f.segments.length; s++) {
+    if (ctx.claims.has(`segment#${s}`)) continue; // a moved session: the move explains it
     const seg = f.segments[s];
     const fwd = new Map<string, number>();
     const rev = new Map<string, number>();

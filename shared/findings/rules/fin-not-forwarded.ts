@@ -11,7 +11,7 @@ export function finNotForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
   for (const v of f.devices.values()) {
-    if (ctx.claims.has(`moved@${v.device}`) || ctx.claims.has(`halfclose@${v.device}`)) continue;
+    if ([`moved@`, `halfclose@`, `fin@`].some((c) => ctx.claims.has(c + v.device))) continue;
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
     const rows = flowRows(rx);

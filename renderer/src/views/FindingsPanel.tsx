@@ -1,0 +1,167 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Finding } from '../../../shared/api/analysis.ts';
+import { useAppState, useSession } from '../state/hooks.ts';
+import { formatDuration } from '../util/time.ts';
+
+const KIND_TITLES: Record<string, string> = {
+  'session-moved': 'Moved sessions',
+  'non-syn-drop': 'Non-SYN first packet dropped',
+  'idle-timeout-exceeded': 'Idle past the GWLB timeout',
+  'half-close-timeout': 'Half-closed timer exceeded',
+  'asymmetric-path': 'Asymmetric path',
+  'incomplete-handshake': 'Incomplete handshake',
+  rst: 'Resets',
+  'fin-not-forwarded': 'FIN not forwarded',
+  'not-forwarded': 'Received, not forwarded',
+};
+
+const SEVERITIES = ['critical', 'warning', 'info'] as const;
+
+/** Splits "… Fix: …" into explanation and fix. */
+export function splitFix(text: string): { why: string; fix: string | null } {
+  const i = text.search(/\bFix:\s/);
+  if (i < 0) return { why: text, fix: null };
+  return { why: text.slice(0, i).trim(), fix: text.slice(i + 4).trim() };
+}
+
+interface Group {
+  key: string;
+  title: string;
+  severity: string;
+  items: Finding[];
+}
+
+function groupFindings(findings: Finding[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const f of findings) {
+    const key = `${f.kind === 'session-moved' ? '0' : String(1 + SEVERITIES.indexOf(f.severity as never))}:${f.kind}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, title: KIND_TITLES[f.kind] ?? f.kind, severity: f.severity, items: [] }));
+    g.items.push(f);
+  }
+  return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+
+export function FindingsPanel() {
+  const s = useAppState();
+  const session = useSession();
+  const a = s.analysis;
+  const groups = useMemo(() => groupFindings(a?.findings ?? []), [a]);
+  const [open, setOpen] = useState<Record<string, boolean>>({});
+  const listRef = useRef<HTMLDivElement>(null);
+
+  const counts = { critical: 0, warning: 0, info: 0 } as Record<string, number>;
+  for (const f of a?.findings ?? []) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+
+  useEffect(() => {
+    const el = listRef.current?.querySelector('.finding.selected');
+    el?.scrollIntoView({ block: 'nearest' });
+  }, [s.selectedFindingId]);
+
+  const isOpen = (g: Group) => open[g.key] ?? (g.items.length <= 6 || g.items.some((f) => f.id === s.selectedFindingId));
+
+  return (
+    <aside className="panel findings" aria-label="Findings">
+      <header className="panel-head">
+        <h2>Findings</h2>
+        <span className="sev-counts">
+          {SEVERITIES.map((sv) =>
+            counts[sv] ? (
+              <span key={sv} className={`count sev-${sv}`} title={`${counts[sv]} ${sv}`}>
+                {counts[sv]} {sv}
+              </span>
+            ) : null,
+          )}
+        </span>
+      </header>
+      <div className="findings-list" ref={listRef} data-testid="findings">
+        {!a && <p className="empty">{s.analyzing || s.captures.some((c) => c.status !== 'done') ? 'Reading captures…' : 'No analysis yet.'}</p>}
+        {a && a.findings.length === 0 && <p className="empty">No findings: every session looks consistent across the captures.</p>}
+        {groups.map((g) => (
+          <section key={g.key} className="fgroup">
+            <button className="fgroup-head" onClick={() => setOpen({ ...open, [g.key]: !isOpen(g) })} aria-expanded={isOpen(g)}>
+              <span className="chev">{isOpen(g) ? '▾' : '▸'}</span>
+              <span className={`sev-dot sev-${g.severity}`} aria-hidden="true" />
+              <span className="fgroup-title">{g.title}</span>
+              <span className="fgroup-count">{g.items.length}</span>
+            </button>
+            {isOpen(g) &&
+              g.items.map((f) => <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} />)}
+          </section>
+        ))}
+      </div>
+      <footer className="panel-foot muted small">
+        <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>/</kbd> search
+      </footer>
+    </aside>
+  );
+}
+
+function FindingItem({ f, selected, onSelect }: { f: Finding; selected: boolean; onSelect: () => void }) {
+  const { why, fix } = splitFix(f.explanation);
+  const from = str(f.fromDevice);
+  const to = str(f.toDevice);
+  const idle = num(f.idleSeconds);
+  const dropped = num(f.droppedPackets);
+  const device = str(f.device);
+  return (
+    <article
+      className={`finding sev-${f.severity} ${selected ? 'selected' : ''}`}
+      data-kind={f.kind}
+      data-finding={f.id}
+      tabIndex={0}
+      onClick={onSelect}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onSelect())}
+      aria-selected={selected}
+    >
+      <div className="finding-top">
+        <span className={`sev-tag sev-${f.severity}`}>{f.severity}</span>
+        <span className="flow-text mono" title={`${f.flow.proto} ${f.flow.client} → ${f.flow.server}`}>
+          {f.flow.client} → {f.flow.server}
+        </span>
+      </div>
+      {(from || to || idle !== undefined || dropped !== undefined || device) && (
+        <div className="chips">
+          {from && to ? (
+            <span className="chip devices" data-testid="moved-devices">
+              {from} <span className="arrow">→</span> {to}
+            </span>
+          ) : device ? (
+            <span className="chip">{device}</span>
+          ) : null}
+          {idle !== undefined && (
+            <span className="chip idle" data-testid="idle" title={`${idle} s idle`}>
+              idle {formatDuration(idle)}
+              {num(f.timeoutSeconds) !== undefined && <span className="muted"> &gt; {num(f.timeoutSeconds)} s</span>}
+            </span>
+          )}
+          {dropped !== undefined && dropped > 0 && <span className="chip dropped">{dropped} dropped</span>}
+          {str(f.cookieBefore) && str(f.cookieAfter) && (
+            <span className="chip mono" title="GWLB flow cookie before and after">
+              {str(f.cookieBefore)} → {str(f.cookieAfter)}
+            </span>
+          )}
+        </div>
+      )}
+      <p className="summary">{f.summary}</p>
+      {selected && (
+        <div className="finding-more">
+          <h4>Why</h4>
+          <p>{why}</p>
+          {fix && (
+            <>
+              <h4>Fix</h4>
+              <p className="fix">{fix}</p>
+            </>
+          )}
+          <p className="muted small">
+            {f.evidence.length} evidence packet{f.evidence.length === 1 ? '' : 's'} · flow {f.flowId} · {f.kind}
+          </p>
+        </div>
+      )}
+    </article>
+  );
+}

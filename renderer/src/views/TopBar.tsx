@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState } from 'react';
+import { useAppState, useSession } from '../state/hooks.ts';
+import type { Commands } from './App.tsx';
+import { formatBytes, formatCount } from '../util/time.ts';
+
+export function TopBar({ run }: { run: Commands['run'] }) {
+  const s = useAppState();
+  const session = useSession();
+  const [exportOpen, setExportOpen] = useState(false);
+  const menuRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!exportOpen) return;
+    const close = (e: MouseEvent) => {
+      if (!menuRef.current?.contains(e.target as Node)) setExportOpen(false);
+    };
+    window.addEventListener('mousedown', close);
+    return () => window.removeEventListener('mousedown', close);
+  }, [exportOpen]);
+
+  const reading = s.captures.filter((c) => c.status === 'indexing' || c.status === 'queued');
+  const packets = s.captures.reduce((n, c) => n + c.packets, 0);
+  const bytes = s.captures.reduce((n, c) => n + c.source.size, 0);
+  const has = s.captures.length > 0;
+  let status = '';
+  if (reading.length) status = `Reading ${reading.length} of ${s.captures.length} files…`;
+  else if (s.analyzing) status = 'Analysing…';
+  else if (s.analysis) {
+    status = `${s.captures.length} files · ${formatBytes(bytes)} · ${formatCount(packets)} packets · ${formatCount(s.analysis.result.flows.length)} flows`;
+  }
+  return (
+    <header className="topbar">
+      <div className="brand" title="stagediff: where did each session go?">
+        <span className="brand-mark" aria-hidden="true" />
+        stagediff
+      </div>
+      <nav className="actions">
+        <button onClick={() => run('open-captures')} title="Open capture files (Ctrl+O)">
+          Open captures…
+        </button>
+        <button onClick={() => run('open-sample')}>Open sample incident</button>
+        <button onClick={() => run('open-case')} title="Open a saved case (Ctrl+Shift+O)">
+          Open case…
+        </button>
+        <button onClick={() => run('save-case')} disabled={!has} title="Save files, labels, offsets and timers (Ctrl+S)">
+          Save case
+        </button>
+        <div className="menu-anchor" ref={menuRef}>
+          <button onClick={() => setExportOpen((v) => !v)} disabled={!s.analysis} aria-haspopup="menu" aria-expanded={exportOpen}>
+            Export ▾
+          </button>
+          {exportOpen && (
+            <div className="menu" role="menu">
+              <button role="menuitem" onClick={() => (setExportOpen(false), run('export-findings'))}>
+                Findings (CSV)
+              </button>
+              <button role="menuitem" onClick={() => (setExportOpen(false), run('export-flows'))}>
+                Flows per capture point (CSV)
+              </button>
+              <button role="menuitem" onClick={() => (setExportOpen(false), run('export-json'))}>
+                Full analysis (JSON)
+              </button>
+            </div>
+          )}
+        </div>
+        {has && (
+          <button className="quiet" onClick={() => session.clear()} title="Close all captures">
+            Close all
+          </button>
+        )}
+      </nav>
+      <div className="status" data-testid="status" title={s.loadMs !== null ? `drop to findings: ${(s.loadMs / 1000).toFixed(2)} s` : undefined}>
+        {status}
+        {s.loadMs !== null && !reading.length && !s.analyzing && s.analysis && <span className="muted"> · ready in {(s.loadMs / 1000).toFixed(2)} s</span>}
+      </div>
+      <div className="prefs">
+        <Segmented
+          label="Time zone"
+          value={s.prefs.zone}
+          options={[
+            ['utc', 'UTC'],
+            ['local', 'Local'],
+          ]}
+          onChange={(zone) => session.setPrefs({ zone })}
+        />
+        <Segmented
+          label="Time display"
+          value={s.prefs.timeMode}
+          options={[
+            ['absolute', 'Clock'],
+            ['relative', 'Relative'],
+          ]}
+          onChange={(timeMode) => session.setPrefs({ timeMode })}
+        />
+        <button className="icon" title={`Switch to ${s.prefs.theme === 'dark' ? 'light' : 'dark'} theme`} onClick={() => session.setPrefs({ theme: s.prefs.theme === 'dark' ? 'light' : 'dark' })}>
+          {s.prefs.theme === 'dark' ? '☀' : '☾'}
+        </button>
+        <button onClick={() => run('settings')} title="Timers, time zone, theme (Ctrl+,)">
+          Settings
+        </button>
+        <button className="icon" onClick={() => run('about')} title="About and keyboard shortcuts">
+          ?
+        </button>
+      </div>
+    </header>
+  );
+}
+
+export function Segmented<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: [T, string][]; onChange: (v: T) => void }) {
+  return (
+    <div className="segmented" role="radiogroup" aria-label={label}>
+      {options.map(([v, text]) => (
+        <button key={v} role="radio" aria-checked={v === value} className={v === value ? 'on' : ''} onClick={() => onChange(v)}>
+          {text}
+        </button>
+      ))}
+    </div>
+  );
+}
