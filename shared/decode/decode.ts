@@ -12,6 +12,7 @@ export function decodePacket(
 ): Decoded {
   d.reset();
   d.snapped = capLen < origLen;
+  d.reportedEnd = offset + (origLen > capLen ? origLen : capLen);
   try {
     decodeLink(d, linkType, bytes, offset, offset + capLen);
   } catch {

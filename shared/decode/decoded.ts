@@ -20,6 +20,9 @@ export const enum Layer {
   Geneve,
   Vxlan,
   Arp,
+  /** 802.1ad service tag (TPID 0x88a8): Wireshark names it ieee8021ad, not vlan. */
+  SVlan,
+  Gre,
 }
 
 export const MAX_LAYERS = 32;
@@ -31,13 +34,31 @@ export const enum Tunnel {
 }
 
 export class Decoded {
-  /** Layers in wire order: kind, start offset, end offset (exclusive) within the record bytes. */
+  /**
+   * Layers in wire order: kind, start offset, end offset (exclusive) within the record bytes. The
+   * end is where decoding of that header stopped: a header cut short or found inconsistent ends
+   * before the first field Wireshark would not show (e.g. at its version byte when the version is
+   * wrong), so the field printer shows exactly the fields that were decoded.
+   */
   nLayers = 0;
   readonly kind = new Uint8Array(MAX_LAYERS);
   readonly start = new Int32Array(MAX_LAYERS);
   readonly end = new Int32Array(MAX_LAYERS);
   /** 1 when the layer is inside an ICMP error (the quoted header), else 0. */
   readonly quoted = new Uint8Array(MAX_LAYERS);
+  /**
+   * One number per layer for the field printer, -1 when unused. TCP: the tcp.len tshark shows
+   * (-1: none, as for fragments, quoted headers and a header longer than the segment). IPv4: the
+   * offset of the address shown as ip.dst from the layer start (16, or the final destination of
+   * a source route option).
+   */
+  readonly aux = new Int32Array(MAX_LAYERS);
+  /**
+   * Where the current layer's bytes end on the wire (exclusive, may lie beyond the captured
+   * bytes): the frame's original length, narrowed by each IP total length / UDP length met on the
+   * way in (as Wireshark narrows a tvb's reported length). Decoders read it, IP and UDP set it.
+   */
+  reportedEnd = 0;
 
   /** Why the packet could not be decoded completely, or null. Constant strings only. */
   malformed: string | null = null;
@@ -94,6 +115,7 @@ export class Decoded {
 
   reset(): void {
     this.nLayers = 0;
+    this.reportedEnd = 0;
     this.malformed = null;
     this.undecodedLink = false;
     this.snapped = false;
@@ -141,8 +163,9 @@ export class Decoded {
     }
     this.kind[i] = kind;
     this.start[i] = start;
-    this.end[i] = end;
+    this.end[i] = end < start ? start : end;
     this.quoted[i] = quoted ? 1 : 0;
+    this.aux[i] = -1;
     this.nLayers = i + 1;
     return i;
   }

@@ -2,7 +2,7 @@
  * Link layers: Ethernet II with 802.1Q / 802.1ad / QinQ tags and VN-Tag, Linux cooked
  * (SLL v1 and v2), BSD loopback (NULL) and raw IP. Each returns after handing the payload on.
  *
- * Ethernet II (IEEE 802.3):        802.1Q tag (TPID 0x8100, 0x88a8, 0x9100):
+ * Ethernet II (IEEE 802.3):        802.1Q tag (TPID 0x8100, 0x88a8 = 802.1ad S-tag, 0x9100):
  *  0      6      12   14            0     2     4
  * +------+------+----+             +-----+-----+
  * | dst  | src  |type|             | TCI |type |   TCI = PCP(3) DEI(1) VID(12)
@@ -10,7 +10,7 @@
  */
 import { Decoded, Layer } from './decoded.ts';
 import { u16, u32 } from './bytes.ts';
-import { decodeEthertype, decodeRawIp } from './ip.ts';
+import { decodeEthertype, decodeIpv4, decodeIpv6, decodeRawIp, MAX_DEPTH } from './ip.ts';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -44,9 +44,15 @@ export function decodeLink(d: Decoded, lt: number, b: Uint8Array, off: number, e
     case LINKTYPE_RAW:
     case 12:
     case 14:
-    case LINKTYPE_IPV4:
-    case LINKTYPE_IPV6:
       decodeRawIp(d, b, off, end, false, 0);
+      return;
+    // As Wireshark does: LINKTYPE_IPV4 goes to the IPv4 decoder (which hands a version-6 packet
+    // on to IPv6), LINKTYPE_IPV6 to the IPv6 decoder only.
+    case LINKTYPE_IPV4:
+      decodeIpv4(d, b, off, end, false, 0);
+      return;
+    case LINKTYPE_IPV6:
+      decodeIpv6(d, b, off, end, false, 0);
       return;
     case LINKTYPE_LINUX_SLL:
       decodeSll(d, b, off, end);
@@ -70,31 +76,28 @@ export function decodeEthernet(d: Decoded, b: Uint8Array, off: number, end: numb
     return;
   }
   d.push(Layer.Ethernet, off, off + 14, quoted);
-  let type = u16(b, off + 12);
-  let p = off + 14;
-  // Stacked tags: 802.1Q, 802.1ad, the pre-standard 0x9100, and Cisco VN-Tag (0x8926, 6 bytes).
-  for (let tags = 0; tags < 8; tags++) {
-    if (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
-      if (end - p < 4) {
-        d.push(Layer.Vlan, p, end, quoted);
-        d.malformed ??= 'truncated 802.1Q tag';
-        return;
-      }
-      d.push(Layer.Vlan, p, p + 4, quoted);
-      type = u16(b, p + 2);
-      p += 4;
-    } else if (type === 0x8926) {
-      if (end - p < 6) {
-        d.push(Layer.VnTag, p, end, quoted);
-        d.malformed ??= 'truncated VN-Tag';
-        return;
-      }
-      d.push(Layer.VnTag, p, p + 6, quoted);
-      type = u16(b, p + 4);
-      p += 6;
-    } else break;
+  decodeEthertype(d, u16(b, off + 12), b, off + 14, end, quoted, depth);
+}
+
+/**
+ * One 802.1Q / 802.1ad / 0x9100 tag (4 bytes) or Cisco VN-Tag (6 bytes) at p, then the type it
+ * announces. Called from decodeEthertype, so tags stack and follow any link layer (SLL too).
+ */
+export function decodeTag(d: Decoded, tpid: number, b: Uint8Array, p: number, end: number, quoted: boolean, depth: number): void {
+  const vnTag = tpid === 0x8926;
+  const kind = vnTag ? Layer.VnTag : tpid === 0x88a8 ? Layer.SVlan : Layer.Vlan;
+  const len = vnTag ? 6 : 4;
+  if (end - p < len) {
+    d.push(kind, p, end, quoted);
+    d.malformed ??= vnTag ? 'truncated VN-Tag' : 'truncated 802.1Q tag';
+    return;
   }
-  decodeEthertype(d, type, b, p, end, quoted, depth);
+  d.push(kind, p, p + len, quoted);
+  if (depth >= MAX_DEPTH) {
+    d.malformed ??= 'tags nested too deep';
+    return;
+  }
+  decodeEthertype(d, u16(b, p + len - 2), b, p + len, end, quoted, depth + 1);
 }
 
 /**
@@ -147,5 +150,6 @@ function decodeNull(d: Decoded, lt: number, b: Uint8Array, off: number, end: num
     fam >>>= 0;
   }
   if (fam === 2) decodeEthertype(d, 0x0800, b, off + 4, end, false, 0);
-  else if (fam === 10 || fam === 24 || fam === 28 || fam === 30) decodeEthertype(d, 0x86dd, b, off + 4, end, false, 0);
+  // AF_INET6 of the BSDs (24, 28, 30). Linux's 10 never appears in DLT_NULL (Wireshark agrees).
+  else if (fam === 24 || fam === 28 || fam === 30) decodeEthertype(d, 0x86dd, b, off + 4, end, false, 0);
 }

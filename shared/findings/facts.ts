@@ -126,36 +126,41 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   return { flow, devices, timeline, segments, idleTimeoutS };
 }
 
+const STAGE_RANK: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
+
+/**
+ * Merges the flow's rows of every capture point (each already in time order) into one timeline:
+ * a k-way merge, k = capture points of the flow (a handful). At equal times the receive stage
+ * comes first.
+ */
 function buildTimeline(flow: Flow): Timeline {
+  const k = flow.at.length;
+  const lists = flow.at.map((a) => flowRows(a));
+  const shift = flow.at.map((a) => a.point.shiftNs);
+  const tns = flow.at.map((a) => a.point.ix.tNs);
+  const rank = flow.at.map((a) => STAGE_RANK[a.point.stage]);
   let n = 0;
-  for (const a of flow.at) n += flowRows(a).length;
+  for (const l of lists) n += l.length;
   const t = new Float64Array(n);
   const at = new Uint16Array(n);
   const row = new Int32Array(n);
-  let k = 0;
-  flow.at.forEach((a, i) => {
-    const rows = flowRows(a);
-    for (let j = 0; j < rows.length; j++) {
-      t[k] = timeOf(a.point, rows[j]);
-      at[k] = i;
-      row[k] = rows[j];
-      k++;
+  const head = new Int32Array(k);
+  for (let o = 0; o < n; o++) {
+    let best = -1;
+    let bt = 0;
+    for (let i = 0; i < k; i++) {
+      if (head[i] >= lists[i].length) continue;
+      const ti = shift[i] + tns[i][lists[i][head[i]]];
+      if (best < 0 || ti < bt || (ti === bt && rank[i] < rank[best])) {
+        best = i;
+        bt = ti;
+      }
     }
-  });
-  // Sort by time; at equal times receive before later stages (receive, firewall, transmit, drop).
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const rank: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
-  order.sort((x, y) => t[x] - t[y] || rank[flow.at[at[x]].point.stage] - rank[flow.at[at[y]].point.stage] || x - y);
-  const t2 = new Float64Array(n);
-  const at2 = new Uint16Array(n);
-  const row2 = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    t2[i] = t[order[i]];
-    at2[i] = at[order[i]];
-    row2[i] = row[order[i]];
+    t[o] = bt;
+    at[o] = best;
+    row[o] = lists[best][head[best]++];
   }
-  return { n, t: t2, at: at2, row: row2 };
+  return { n, t, at, row };
 }
 
 export function evidenceOf(m: Model, p: CapturePoint, row: number, note?: string): Evidence {
