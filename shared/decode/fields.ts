@@ -31,6 +31,8 @@ export function packetFields(rec: PacketRecord, d: Decoded, opts?: FieldOptions)
     const e = d.end[i];
     const n = e - s;
     switch (d.kind[i] as Layer) {
+      // Each field is shown when its bytes lie inside the decoded extent of its layer (see
+      // Decoded.end): a header cut short shows the fields before the cut, as tshark does.
       case Layer.Ethernet:
         if (n >= 14) {
           add(acc, 'eth.dst', macText(b, s));
@@ -38,21 +40,19 @@ export function packetFields(rec: PacketRecord, d: Decoded, opts?: FieldOptions)
         }
         break;
       case Layer.Vlan:
-        if (n >= 4) add(acc, 'vlan.id', u16(b, s) & 0x0fff);
+        if (n >= 2) add(acc, 'vlan.id', u16(b, s) & 0x0fff);
         break;
-      case Layer.Ipv4:
-        if (n >= 20) {
-          add(acc, 'ip.id', u16(b, s + 4));
-          add(acc, 'ip.proto', b[s + 9]);
-          add(acc, 'ip.src', ipv4Text(b, s + 12));
-          add(acc, 'ip.dst', ipv4Text(b, s + 16));
-        }
+      case Layer.Ipv4: {
+        if (n >= 6) add(acc, 'ip.id', u16(b, s + 4));
+        if (n >= 10) add(acc, 'ip.proto', b[s + 9]);
+        if (n >= 16) add(acc, 'ip.src', ipv4Text(b, s + 12));
+        const dst = d.aux[i] >= 0 ? d.aux[i] : 16;
+        if (n >= 20 && s + dst + 4 <= b.length) add(acc, 'ip.dst', ipv4Text(b, s + dst));
         break;
+      }
       case Layer.Ipv6:
-        if (n >= 40) {
-          add(acc, 'ipv6.src', ipv6Text(b, s + 8));
-          add(acc, 'ipv6.dst', ipv6Text(b, s + 24));
-        }
+        if (n >= 24) add(acc, 'ipv6.src', ipv6Text(b, s + 8));
+        if (n >= 40) add(acc, 'ipv6.dst', ipv6Text(b, s + 24));
         break;
       case Layer.Udp:
         if (n >= 4) {
@@ -65,42 +65,44 @@ export function packetFields(rec: PacketRecord, d: Decoded, opts?: FieldOptions)
           add(acc, 'tcp.srcport', u16(b, s));
           add(acc, 'tcp.dstport', u16(b, s + 2));
         }
-        if (n >= 8) add(acc, 'tcp.seq_raw', u32(b, s + 4));
+        // An ICMP-quoted header shows tcp.seq (raw, as no analysis runs there), not tcp.seq_raw.
+        if (n >= 8 && !d.quoted[i]) add(acc, 'tcp.seq_raw', u32(b, s + 4));
         if (n >= 12) add(acc, 'tcp.ack_raw', u32(b, s + 8));
         if (n >= 14) add(acc, 'tcp.flags', u16(b, s + 12) & 0x0fff);
         if (n >= 16) add(acc, 'tcp.window_size_value', u16(b, s + 14));
-        if (!d.quoted[i] && n >= 20) add(acc, 'tcp.len', d.tcpLen);
+        if (d.aux[i] >= 0) add(acc, 'tcp.len', d.aux[i]);
         break;
       case Layer.Geneve:
-        if (n >= 8) {
-          add(acc, 'geneve.proto_type', u16(b, s + 2));
-          add(acc, 'geneve.vni', u24(b, s + 4));
-          for (let p = s + 8; p + 4 <= e; ) {
-            const cls = u16(b, p);
-            const type = b[p + 2];
-            const len = (b[p + 3] & 0x1f) * 4;
-            if (p + 4 + len > e) break;
-            add(acc, 'geneve.option.class', cls);
-            add(acc, 'geneve.option.type', type);
-            if (cls === 0x0108) {
-              if (type === 1 && len >= 8) add(acc, 'geneve.aws.endpoint_id', hexBytes(b, p + 4, 8));
-              else if (type === 2 && len >= 8) add(acc, 'geneve.aws.attachment_id', hexBytes(b, p + 4, 8));
-              else if (type === 3 && len >= 4) add(acc, 'geneve.aws.flow_cookie', hex32(u32(b, p + 4)));
-            }
-            p += 4 + len;
+        if (n >= 4) add(acc, 'geneve.proto_type', u16(b, s + 2));
+        if (n >= 7) add(acc, 'geneve.vni', u24(b, s + 4));
+        for (let p = s + 8; p + 4 <= e; ) {
+          const cls = u16(b, p);
+          const type = b[p + 2];
+          const len = (b[p + 3] & 0x1f) * 4;
+          if (p + 4 + len > e) break;
+          add(acc, 'geneve.option.class', cls);
+          add(acc, 'geneve.option.type', type);
+          if (cls === 0x0108) {
+            if (type === 1 && len >= 8) add(acc, 'geneve.aws.endpoint_id', hexBytes(b, p + 4, 8));
+            else if (type === 2 && len >= 8) add(acc, 'geneve.aws.attachment_id', hexBytes(b, p + 4, 8));
+            else if (type === 3 && len >= 4) add(acc, 'geneve.aws.flow_cookie', hex32(u32(b, p + 4)));
           }
+          p += 4 + len;
         }
         break;
       case Layer.Vxlan:
-        if (n >= 8) add(acc, 'vxlan.vni', u24(b, s + 4));
+        if (n >= 7) add(acc, 'vxlan.vni', u24(b, s + 4));
         break;
+      // ICMP shows type and code once 6 bytes are there; ICMPv6 shows each as soon as its byte is.
       case Layer.Icmp:
-      case Layer.Icmpv6:
-        if (n >= 2) {
-          const pre = d.kind[i] === Layer.Icmp ? 'icmp' : 'icmpv6';
-          add(acc, `${pre}.type`, b[s]);
-          add(acc, `${pre}.code`, b[s + 1]);
+        if (n >= 6) {
+          add(acc, 'icmp.type', b[s]);
+          add(acc, 'icmp.code', b[s + 1]);
         }
+        break;
+      case Layer.Icmpv6:
+        if (n >= 1) add(acc, 'icmpv6.type', b[s]);
+        if (n >= 2) add(acc, 'icmpv6.code', b[s + 1]);
         break;
       default:
         break;

@@ -1,6 +1,6 @@
 /**
  * Transport headers: TCP (RFC 9293 3.1), UDP (RFC 768), ICMP (RFC 792), ICMPv6 (RFC 4443).
- * UDP hands GENEVE (6081) and VXLAN (4789) on to the tunnel decoders.
+ * UDP hands GENEVE (6081) and VXLAN (4789) on to the tunnel decoders, IP protocol 47 goes to GRE.
  *
  *  TCP:  | Source Port | Destination Port |
  *        |        Sequence Number         |
@@ -12,7 +12,7 @@
 import { Decoded, Layer } from './decoded.ts';
 import { u16, u32 } from './bytes.ts';
 import { decodeIpv4, decodeIpv6, MAX_DEPTH } from './ip.ts';
-import { decodeGeneve, decodeVxlan, GENEVE_PORT, VXLAN_PORT } from './tunnel.ts';
+import { decodeGeneve, decodeGre, decodeVxlan, GENEVE_PORT, VXLAN_PORT } from './tunnel.ts';
 
 export function decodeTransport(
   d: Decoded,
@@ -20,13 +20,13 @@ export function decodeTransport(
   b: Uint8Array,
   off: number,
   end: number,
-  reportedEnd: number,
   quoted: boolean,
   depth: number,
+  fragmented: boolean,
 ): void {
   switch (proto) {
     case 6:
-      decodeTcp(d, b, off, end, reportedEnd, quoted);
+      decodeTcp(d, b, off, end, quoted, fragmented);
       return;
     case 17:
       decodeUdp(d, b, off, end, quoted, depth);
@@ -43,18 +43,24 @@ export function decodeTransport(
     case 41: // IPv6 in IP
       if (depth < MAX_DEPTH) decodeIpv6(d, b, off, end, quoted, depth + 1);
       return;
+    case 47:
+      if (depth < MAX_DEPTH) decodeGre(d, b, off, end, quoted, depth + 1);
+      return;
   }
 }
 
-function decodeTcp(d: Decoded, b: Uint8Array, off: number, end: number, reportedEnd: number, quoted: boolean): void {
+/**
+ * What Wireshark shows of a TCP header depends on how much of it is there: the ports from 4
+ * bytes; the rest only once the 16 bytes up to the window are (it reads them together); with a
+ * data offset below 5 only the ports and the sequence number. tcp.len is the segment length per
+ * the IP length minus the header length, shown when that is not negative, except in fragments and
+ * in ICMP-quoted headers (which also never show tcp.seq_raw).
+ */
+function decodeTcp(d: Decoded, b: Uint8Array, off: number, end: number, quoted: boolean, fragmented: boolean): void {
   const avail = end - off;
-  if (quoted) {
-    // An ICMP error quotes at least 8 bytes: ports and sequence number.
-    d.push(Layer.Tcp, off, end, true);
-    return;
-  }
-  if (avail < 20) {
-    d.push(Layer.Tcp, off, end, false);
+  if (avail < 16) {
+    d.push(Layer.Tcp, off, avail >= 4 ? off + 4 : end, quoted);
+    if (quoted) return;
     if (avail >= 4) {
       d.srcPort = u16(b, off);
       d.dstPort = u16(b, off + 2);
@@ -63,32 +69,40 @@ function decodeTcp(d: Decoded, b: Uint8Array, off: number, end: number, reported
     return;
   }
   const hl = (b[off + 12] >> 4) * 4;
+  const reportedLen = d.reportedEnd - off;
+  const shownLen = !quoted && !fragmented && reportedLen >= hl ? reportedLen - hl : -1;
+  if (hl < 20) {
+    const li = d.push(Layer.Tcp, off, off + 8, quoted);
+    if (li >= 0) d.aux[li] = shownLen;
+    if (quoted) return;
+    d.srcPort = u16(b, off);
+    d.dstPort = u16(b, off + 2);
+    d.tcpSeq = u32(b, off + 4);
+    d.malformed ??= 'TCP header length below 20 bytes';
+    return;
+  }
+  const li = d.push(Layer.Tcp, off, off + hl < end ? off + hl : end, quoted);
+  if (li >= 0) d.aux[li] = shownLen;
+  if (quoted) return;
   d.srcPort = u16(b, off);
   d.dstPort = u16(b, off + 2);
   d.tcpSeq = u32(b, off + 4);
   d.tcpAck = u32(b, off + 8);
   d.tcpFlags = u16(b, off + 12) & 0x0fff;
   d.tcpWindow = u16(b, off + 14);
-  if (hl < 20) {
-    d.push(Layer.Tcp, off, end, false);
-    d.malformed ??= 'TCP header length below 20 bytes';
-    return;
-  }
-  if (avail < hl) {
-    d.push(Layer.Tcp, off, end, false);
-    d.malformed ??= 'truncated TCP options';
-    return;
-  }
-  d.push(Layer.Tcp, off, off + hl, false);
-  const reportedLen = reportedEnd - off - hl;
-  if (reportedLen < 0) {
+  if (reportedLen < hl) {
     d.malformed ??= 'TCP header longer than the IP payload';
     return;
   }
-  d.tcpLen = reportedLen;
+  d.tcpLen = reportedLen - hl;
   d.tcpOk = true;
   d.payloadOff = off + hl;
-  d.payloadCapLen = Math.min(reportedLen, end - off - hl);
+  const capPayload = end - off - hl;
+  d.payloadCapLen = capPayload <= 0 ? 0 : capPayload < d.tcpLen ? capPayload : d.tcpLen;
+  if (avail < hl) {
+    d.malformed ??= 'truncated TCP options';
+    return;
+  }
   // Options (RFC 9293 3.2): kind, length, value; 0 ends the list, 1 is padding.
   let p = off + 20;
   const oend = off + hl;
@@ -132,17 +146,23 @@ function decodeUdp(d: Decoded, b: Uint8Array, off: number, end: number, quoted: 
   const sport = u16(b, off);
   const dport = u16(b, off + 2);
   const len = u16(b, off + 4);
-  let udpEnd = end;
-  if (len >= 8 && off + len < end) udpEnd = off + len;
-  d.push(Layer.Udp, off, udpEnd, quoted);
+  const parentEnd = d.reportedEnd;
+  // Length 0 (jumbograms, GSO): the IP payload length stands; a longer length than the IP
+  // payload is cut to it, as Wireshark does.
+  let udpRep = len === 0 ? parentEnd : off + len;
+  if (udpRep > parentEnd) udpRep = parentEnd;
+  const udpEnd = udpRep < end ? udpRep : end;
+  d.push(Layer.Udp, off, off + 8, quoted);
   if (quoted) return;
   d.srcPort = sport;
   d.dstPort = dport;
-  if (len < 8 || (off + len > end && !d.snapped)) {
-    d.malformed ??= 'UDP length inconsistent with the packet';
+  if (len !== 0 && len < 8) {
+    d.malformed ??= 'UDP length below 8';
     return;
   }
+  if (off + len > parentEnd) d.malformed ??= 'UDP length inconsistent with the packet';
   if (depth >= MAX_DEPTH) return;
+  d.reportedEnd = udpRep;
   // Like Wireshark, try the lower port first.
   const lo = sport < dport ? sport : dport;
   const hi = sport < dport ? dport : sport;
@@ -153,16 +173,16 @@ function decodeUdp(d: Decoded, b: Uint8Array, off: number, end: number, quoted: 
 
 /**
  *  ICMP / ICMPv6:  | Type | Code | Checksum | rest of header (4) | data...
- *  Errors quote the offending IP header and at least 8 bytes of its payload.
+ *  Errors quote the offending IP header and at least 8 bytes of its payload; Wireshark shows the
+ *  quoted headers' fields as further occurrences after the ICMP ones.
  */
 function decodeIcmp(d: Decoded, b: Uint8Array, off: number, end: number, quoted: boolean, depth: number, v6: boolean): void {
   const kind = v6 ? Layer.Icmpv6 : Layer.Icmp;
+  d.push(kind, off, end, quoted);
   if (end - off < 4) {
-    d.push(kind, off, end, quoted);
     if (!quoted) d.malformed ??= 'truncated ICMP header';
     return;
   }
-  d.push(kind, off, end, quoted);
   if (quoted) return;
   const type = b[off];
   d.icmpType = type;

@@ -9,7 +9,7 @@ import { Decoded, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.t
 import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
-import { connState, Ep, seqLt } from './tcp-state.ts';
+import { connState, Ep, seqLt, updateEndpoints } from './tcp-state.ts';
 
 export const NO_FLOW = 0xffffffff;
 
@@ -38,6 +38,8 @@ export class PointFlow {
   clientSide = 0;
   /** True once a SYN or SYN-ACK fixed the client. */
   clientKnown = false;
+  /** Canonical side of the sender of the first packet seen here (Zeek's '^' when not the client). */
+  firstSide = 0;
   firstRow = 0;
   lastRow = 0;
   firstT = 0;
@@ -45,13 +47,24 @@ export class PointFlow {
   readonly packets = [0, 0];
   readonly bytes = [0, 0];
   readonly payload = [0, 0];
+  /** Zeek endpoint states per side and the state before the last change (Zeek's prev_state). */
   readonly ep: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
+  readonly prev: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
+  /** Wireshark's next expected sequence number per side (-1 = none yet). */
   readonly nextSeq = [-1, -1];
+  /** Zeek's start_seq and last_seq per side (last -1 = endpoint not initialised). */
+  readonly startSeq = [0, 0];
+  readonly lastSeq = [-1, -1];
+  /** Sequence numbers of the last SYN, FIN (end of its payload) and RST per side, for repeats. */
+  readonly lastSyn = [0, 0];
+  readonly lastFin = [0, 0];
+  readonly lastRst = [0, 0];
   /** History letters in canonical case (side A upper): rendered per client at the end. */
   history = '';
   readonly seen = [0, 0];
   keepAlives = 0;
   retransmissions = 0;
+  /** Zeek's retransmission count per side (the T letters). */
   readonly retransBySide = [0, 0];
   readonly zeroWindowBySide = [0, 0];
   cookies: number[] | null = null;
@@ -89,7 +102,7 @@ export interface IndexedCapture {
   flowKeys: Uint32Array;
 }
 
-const HIST_ORDER = 'SHADFRTWQ';
+const HIST_ORDER = 'SHADFRTWQI';
 
 export class CaptureIndexer {
   private readonly reader: CaptureReader;
@@ -221,10 +234,13 @@ export class CaptureIndexer {
       fl = new PointFlow(id, d.ipVersion, d.ipProto);
       fl.firstRow = i;
       fl.firstT = t;
-      // Until a SYN says otherwise: the side on a service port is the server, else the sender.
+      fl.firstSide = side;
+      // Until a SYN or SYN-ACK says otherwise (tcp() below): the side on a service port is the
+      // server, else the sender of the first packet. As Zeek's TCPAnalyzer::WantConnection: when
+      // both ports name a service, the side with the higher port is the client.
       const sp = servicePort(d.srcPort);
       const dp = servicePort(d.dstPort);
-      const senderIsServer = sp && !dp;
+      const senderIsServer = sp && (!dp || d.srcPort < d.dstPort);
       fl.clientSide = senderIsServer ? 1 - side : side;
       this.flows.push(fl);
     } else fl = this.flows[id];
@@ -241,7 +257,11 @@ export class CaptureIndexer {
       else if (cs[cs.length - 1] !== d.flowCookie >>> 0) cs.push(d.flowCookie >>> 0);
     }
     if (d.tcpOk) f |= this.tcp(fl, side, d);
-    else if (d.ipProto !== 6) fl.payload[side] += d.ipLen;
+    else if (d.ipProto !== 6) {
+      fl.payload[side] += d.ipLen;
+      // Zeek's UDP history: D / d for the first datagram of each side.
+      if (d.ipProto === 17) this.letter(fl, side, 'D');
+    }
     this.flags[i] = f;
   }
 
@@ -277,7 +297,18 @@ export class CaptureIndexer {
     fl.history += side === 0 ? upper : upper.toLowerCase();
   }
 
-  /** TCP state, history, keep-alive and retransmission marks for one segment. */
+  /** Appends a scaled letter (Zeek's ScaledHistoryEntry): at the 1st, 10th, 100th, 1000th... time. */
+  private scaled(fl: PointFlow, side: number, upper: string, n: number): void {
+    let t = 1;
+    while (t < n) t *= 10;
+    if (t === n) fl.history += side === 0 ? upper : upper.toLowerCase();
+  }
+
+  /**
+   * TCP state, history, keep-alive and retransmission marks for one segment. History and endpoint
+   * states follow Zeek's TCPSessionAdapter::Process; the returned per-packet marks follow
+   * Wireshark's tcp.analysis.keep_alive / .retransmission.
+   */
   private tcp(fl: PointFlow, x: number, d: Decoded): number {
     const y = 1 - x;
     const fl8 = d.tcpFlags;
@@ -285,68 +316,103 @@ export class CaptureIndexer {
     const ack = (fl8 & TCP_ACK) !== 0;
     const fin = (fl8 & TCP_FIN) !== 0;
     const rst = (fl8 & TCP_RST) !== 0;
+    const len = d.tcpLen;
+    const seq = d.tcpSeq >>> 0;
     let mark = 0;
-    if (syn && !ack && !fl.clientKnown) {
-      fl.clientSide = x;
-      fl.clientKnown = true;
-    } else if (syn && ack && !fl.clientKnown) {
-      fl.clientSide = y;
-      fl.clientKnown = true;
-    }
-    // History.
-    if (syn && (fin || rst)) this.letter(fl, x, 'Q');
-    if (syn && !ack) this.letter(fl, x, 'S');
-    else if (syn && ack) this.letter(fl, x, 'H');
-    if (rst) this.letter(fl, x, 'R');
-    if (fin) this.letter(fl, x, 'F');
-    if (d.tcpLen > 0) this.letter(fl, x, 'D');
-    else if (ack && !syn && !fin && !rst) this.letter(fl, x, 'A');
-    // Zeek records t and w logarithmically: at the 1st, 10th, 100th, 1000th occurrence.
-    if (d.tcpWindow === 0 && !syn && !fin && !rst) {
-      const n = ++fl.zeroWindowBySide[x];
-      if (n === 1 || n === 10 || n === 100 || n === 1000) fl.history += x === 0 ? 'W' : 'w';
-    }
-    fl.payload[x] += d.tcpLen;
 
-    // Keep-alive and retransmission (Wireshark tcp.analysis.keep_alive / .retransmission).
-    const segLen = d.tcpLen + (syn ? 1 : 0) + (fin ? 1 : 0);
+    // The client: a SYN-ACK's receiver at once; a SYN's sender at once when it opens the flow
+    // here, else after the state machine (Zeek flips the roles there: SYN/SYN-ACK reversal).
+    if (syn && !fl.clientKnown && (ack || fl.packets[0] + fl.packets[1] === 1)) {
+      fl.clientSide = ack ? y : x;
+      fl.clientKnown = true;
+    }
+    const isOrig = x === fl.clientSide;
+    const ep = fl.ep;
+
+    // Zeek's init_endpoint: (re)start the sender's sequence space.
+    const segLen = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0);
+    const end = (seq + segLen) >>> 0;
+    const st = ep[x];
+    if (st === Ep.Inactive) {
+      fl.startSeq[x] = syn ? seq : (seq - 1) >>> 0;
+      fl.lastSeq[x] = syn ? end : seq;
+    } else if (syn && (st === Ep.SynSent || st === Ep.SynAckSent ? seq !== fl.startSeq[x] : st === Ep.Established || st === Ep.Partial || (st === Ep.Reset && fl.prev[x] === Ep.Inactive))) {
+      fl.startSeq[x] = seq;
+      fl.lastSeq[x] = end;
+    }
+
+    // History (Zeek's update_history): one letter per kind and side, S/H/F/R again on a new seq.
+    const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+    if (bits > 1) this.letter(fl, x, fin && rst ? 'I' : 'Q');
+    else if (bits === 1) {
+      if (syn) {
+        const c = ack ? 'H' : 'S';
+        this.repeat(fl, x, c, seq !== fl.lastSyn[x]);
+        fl.lastSyn[x] = seq;
+      } else if (fin) {
+        const e = (seq + len) >>> 0;
+        this.repeat(fl, x, 'F', e !== fl.lastFin[x]);
+        fl.lastFin[x] = e;
+      } else {
+        this.repeat(fl, x, 'R', seq !== fl.lastRst[x]);
+        fl.lastRst[x] = seq;
+      }
+    } else if (len > 0) this.letter(fl, x, 'D');
+    else if (ack) this.letter(fl, x, 'A');
+
+    // Zero window (Zeek's update_window): not with a RST, not after the peer's FIN or own RST.
+    if (d.tcpWindow === 0 && !rst && ep[y] !== Ep.Closed && ep[x] !== Ep.Reset) {
+      this.scaled(fl, x, 'W', ++fl.zeroWindowBySide[x]);
+    }
+    fl.payload[x] += len;
+
+    // Retransmission as Zeek counts it (update_last_seq): payload ending at or before the highest
+    // sequence number this side has sent.
+    const last = fl.lastSeq[x] >>> 0;
+    const delta = (end - last) | 0;
+    if ((syn || rst) && (delta > 1048576 || delta < -1048576)) {
+      // untrusted jump
+    } else if (fin && last === ((fl.startSeq[x] + 1) >>> 0)) fl.lastSeq[x] = end;
+    else if (ep[x] === Ep.Reset) {
+      // no sequence numbers trusted after a RST
+    } else if (delta > 0) fl.lastSeq[x] = end;
+    else if (len > 0) this.scaled(fl, x, 'T', ++fl.retransBySide[x]);
+
+    // Keep-alive and retransmission marks (Wireshark tcp.analysis.keep_alive / .retransmission).
+    const wsLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
     const next = fl.nextSeq[x];
     if (next >= 0 && !rst) {
       const expected = next >>> 0;
-      if (d.tcpLen <= 1 && !syn && !fin && ((d.tcpSeq + 1) >>> 0) === expected) {
+      if (len <= 1 && !syn && !fin && ((seq + 1) >>> 0) === expected) {
         mark |= P_KEEPALIVE;
         fl.keepAlives++;
-      } else if (segLen > 0 && seqLt(d.tcpSeq, expected)) {
+      } else if (wsLen > 0 && seqLt(seq, expected)) {
         mark |= P_RETRANS;
         fl.retransmissions++;
-        if (d.tcpLen > 0 && ++fl.retransBySide[x] === 1 || fl.retransBySide[x] === 10 || fl.retransBySide[x] === 100 || fl.retransBySide[x] === 1000) {
-          fl.history += x === 0 ? 'T' : 't';
-        }
       }
     }
-    if (!rst && (segLen > 0 || next < 0)) {
-      const end = (d.tcpSeq + segLen) >>> 0;
-      if (next < 0 || seqLt(next >>> 0, end)) fl.nextSeq[x] = end;
+    if (!rst && (wsLen > 0 || next < 0)) {
+      const e = (seq + wsLen) >>> 0;
+      if (next < 0 || seqLt(next >>> 0, e)) fl.nextSeq[x] = e;
     }
 
-    // Endpoint states (Zeek).
-    const ep = fl.ep;
-    if (rst) ep[x] = Ep.Reset;
-    else {
-      if (syn) {
-        if (ep[x] === Ep.Inactive) ep[x] = ack ? Ep.SynAckSent : Ep.SynSent;
-        if (ack && ep[y] === Ep.SynSent) ep[y] = Ep.Established;
-        if (ack && ep[x] === Ep.SynAckSent && ep[y] === Ep.Established) {
-          // SYN-ACK answering a SYN: the responder is now in SYN_ACK_SENT until the final ACK.
-        }
-      } else {
-        if (ep[x] === Ep.Inactive) ep[x] = Ep.Partial;
-        else if (ep[x] === Ep.SynSent || ep[x] === Ep.SynAckSent) ep[x] = Ep.Established;
-        if (ack && ep[y] === Ep.SynAckSent) ep[y] = Ep.Established;
-      }
-      if (fin && ep[x] !== Ep.Reset) ep[x] = Ep.Closed;
+    // Endpoint states (Zeek's UpdateStateMachine); a SYN/SYN-ACK reversal makes the SYN sender
+    // the client, which the SYN rule below does anyway.
+    updateEndpoints(fl, x, isOrig, syn, ack, fin, rst, len);
+    if (syn && !ack && !fl.clientKnown) {
+      fl.clientSide = x;
+      fl.clientKnown = true;
     }
     return mark;
+  }
+
+  /** A letter once per side (Zeek's CheckHistory), and again when `again` (Zeek's AddHistory). */
+  private repeat(fl: PointFlow, side: number, upper: string, again: boolean): void {
+    const bit = 1 << HIST_ORDER.indexOf(upper);
+    if (!(fl.seen[side] & bit)) {
+      fl.seen[side] |= bit;
+      fl.history += side === 0 ? upper : upper.toLowerCase();
+    } else if (again) fl.history += side === 0 ? upper : upper.toLowerCase();
   }
 
   /** Finishes reading and hands over the index (columns trimmed to the packets read). */
@@ -384,10 +450,13 @@ function readWord(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
-/** History in Zeek's case convention (upper case = client). */
+/**
+ * History in Zeek's case convention (upper case = client), with Zeek's '^' in front when the client
+ * is not the sender of the first packet seen at this point (Zeek flipped the roles).
+ */
 export function flowHistory(fl: PointFlow): string {
-  if (fl.clientSide === 0) return fl.history;
-  let s = '';
+  let s = fl.clientSide === fl.firstSide ? '' : '^';
+  if (fl.clientSide === 0) return s + fl.history;
   for (const c of fl.history) s += c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
   return s;
 }

@@ -1,11 +1,17 @@
 /**
- * Per-flow TCP bookkeeping of one capture point, after Zeek's endpoint states and history
- * letters (scripts/base/protocols/conn/main.zeek) and Wireshark's tcp.analysis rules.
+ * Per-flow TCP bookkeeping of one capture point, after Zeek (src/packet_analysis/protocol/tcp/
+ * TCPSessionAdapter.cc, src/analyzer/protocol/tcp/TCP_Endpoint.cc, scripts/base/protocols/conn/
+ * main.zeek) for `history` and `conn_state`, and after Wireshark's tcp.analysis rules for the
+ * per-packet keep-alive and retransmission marks.
  *
- * History letters (upper case = client, lower case = server), each recorded once per side:
- *   S SYN without ACK   H SYN+ACK   A pure ACK   D payload   F FIN   R RST
- *   T retransmitted payload (or SYN/FIN), W zero window: at the 1st, 10th, 100th, 1000th time
- *   Q SYN with FIN or RST
+ * History letters (upper case = client, lower case = server), as Zeek records them:
+ *   S SYN without ACK   H SYN+ACK   A pure ACK (no payload, no SYN/FIN/RST)
+ *   D payload (no SYN/FIN/RST)   F FIN   R RST   Q SYN with FIN or RST   I FIN with RST
+ *   S, H, F, R again when repeated with a different sequence number; once per side otherwise
+ *   T retransmitted payload (Zeek: the segment ends at or before the highest sequence seen),
+ *   W zero window: at the 1st, 10th, 100th, 1000th time
+ *   ^ the client is not the sender of the first packet seen here
+ * UDP: D client sent a datagram, d server sent one.
  */
 export const enum Ep {
   Inactive = 0,
@@ -20,6 +26,88 @@ export const enum Ep {
 /** a < b in sequence space (RFC 9293 3.4, modulo 2^32). */
 export function seqLt(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
+}
+
+/** The endpoint states of one flow: `ep[side]`, `prev[side]` (Zeek's prev_state). */
+export interface Endpoints {
+  readonly ep: Ep[];
+  readonly prev: Ep[];
+}
+
+function setEp(e: Endpoints, side: number, s: Ep): void {
+  if (e.ep[side] === s) return;
+  e.prev[side] = e.ep[side];
+  e.ep[side] = s;
+}
+
+/**
+ * Zeek's TCPSessionAdapter::UpdateStateMachine for one segment sent by side `x`; `isOrig` says
+ * whether `x` is the originator (our client) when the segment arrives. Returns true when Zeek
+ * would flip the connection's roles (a SYN answering a SYN-ACK seen first: the SYN sender is the
+ * client).
+ */
+export function updateEndpoints(
+  e: Endpoints,
+  x: number,
+  isOrig: boolean,
+  syn: boolean,
+  ack: boolean,
+  fin: boolean,
+  rst: boolean,
+  len: number,
+): boolean {
+  const y = 1 - x;
+  const ep = e.ep;
+  let flip = false;
+  switch (ep[x]) {
+    case Ep.Inactive: {
+      if (syn) {
+        if (isOrig) setEp(e, x, ack ? Ep.SynAckSent : Ep.SynSent);
+        else {
+          // SYN/SYN-ACK reversal: the responder's SYN answers a SYN-ACK the originator sent.
+          if (!ack && ep[y] === Ep.SynAckSent) {
+            flip = true;
+            setEp(e, y, Ep.Established);
+          }
+          if (ep[y] === Ep.SynSent) setEp(e, y, Ep.Established);
+          setEp(e, x, Ep.Established);
+        }
+      }
+      if (fin) setEp(e, x, Ep.Closed);
+      if (rst) setEp(e, x, Ep.Reset);
+      if (ep[x] === Ep.Inactive) {
+        // No control flag changed the state. Some stacks ack an initial SYN before sending
+        // their SYN-ACK: that ACK does not make the connection partial.
+        if (!isOrig && len === 0 && ep[y] === Ep.SynSent) {
+          // stays inactive
+        } else if (ack && ep[y] === Ep.Established) setEp(e, x, Ep.Established);
+        else setEp(e, x, Ep.Partial);
+      }
+      break;
+    }
+    case Ep.SynSent:
+    case Ep.SynAckSent:
+      if (fin) setEp(e, x, Ep.Closed);
+      if (rst) setEp(e, x, Ep.Reset);
+      break;
+    case Ep.Established:
+    case Ep.Partial:
+      if (syn && ep[x] === Ep.Partial && ep[y] === Ep.Inactive && !ack) setEp(e, x, Ep.SynSent);
+      if (fin && !rst) {
+        setEp(e, x, Ep.Closed);
+        // The peer sent a FIN, then a RST: that was a normal close after all.
+        if (ep[y] === Ep.Reset && e.prev[y] === Ep.Closed) setEp(e, y, Ep.Closed);
+      }
+      if (rst) setEp(e, x, Ep.Reset);
+      break;
+    case Ep.Closed:
+      // After a FIN exchange a RST does not change the state.
+      if (rst && ep[y] !== Ep.Closed) setEp(e, x, Ep.Reset);
+      break;
+    case Ep.Reset:
+      break;
+  }
+  return flip;
 }
 
 /** Zeek's conn_state from the two endpoint states, the history and payload sizes. */
@@ -55,7 +143,11 @@ export function connState(
     if (os === Ep.Established && rs === Ep.Established) return 'S1';
     return 'OTH';
   }
-  // UDP and ICMP: Zeek's UDP_ACTIVE is "sent something".
-  if (origPackets > 0) return respPackets > 0 ? 'SF' : 'S0';
-  return respPackets > 0 ? 'SHR' : 'OTH';
+  if (proto === 17) {
+    // Zeek's UDP_ACTIVE is "sent something".
+    if (origPackets > 0) return respPackets > 0 ? 'SF' : 'S0';
+    return respPackets > 0 ? 'SHR' : 'OTH';
+  }
+  // ICMP and every other protocol: main.zeek's conn_state() has no states for them.
+  return 'OTH';
 }

@@ -2,6 +2,7 @@
  * The `stagediff` command line.
  *   stagediff packets --json CAPTURE
  *   stagediff analyze [--json] [--gwlb-idle-timeout S] [--clock-offset DEV=S]... [--settings FILE] CAPTURE...
+ *   stagediff export --format FMT [...] -o OUT CAPTURE...   (export-cmd.ts)
  * Exit 0 when the analysis ran, 2 on bad usage or when no file could be read (one line on stderr).
  */
 import { open } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { analyzeFiles } from './analyze-files.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { CHUNK } from './file-source.ts';
+import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
 
 class UsageError extends Error {}
 
@@ -24,6 +26,7 @@ const USAGE = `usage:
   stagediff packets --json CAPTURE
   stagediff analyze [--json] [--gwlb-idle-timeout SECONDS] [--clock-offset DEVICE=SECONDS]...
                     [--settings FILE] [--TIMER SECONDS]... CAPTURE...
+${EXPORT_USAGE}
   CAPTURE is PATH or DEVICE:STAGE=PATH (STAGE: receive, firewall, transmit, drop)`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     const [cmd, ...rest] = argv;
     if (cmd === 'packets') return await packets(rest);
     if (cmd === 'analyze') return await analyze(rest);
+    if (cmd === 'export') return await exportCommand(rest);
     if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -89,7 +93,7 @@ async function packets(args: string[]): Promise<number> {
     record(rec) {
       if (isDecodedLinkType(rec.linkType)) decodePacket(d, rec.linkType, rec.bytes, rec.offset, rec.capLen, rec.origLen);
       else d.reset();
-      out.push(`${JSON.stringify(packetFields(rec, d))}\n`);
+      out.push(`${JSON.stringify(packetFields(rec, d, { pcapng: reader.format === 'pcapng' }))}\n`);
     },
     fatal(issue) {
       failure = `${spec.path}: offset ${issue.offset}: ${issue.message}`;

@@ -4,9 +4,10 @@
  *   block: type (4) | total length (4) | body, padded to 32 bits | total length (4)
  *   SHB 0x0A0D0D0A: byte-order magic 0x1A2B3C4D, version 1.0, section length -1
  *   IDB 0x00000001: link type (2), reserved (2), snaplen (4), options
- *                   if_name (2), if_tsresol (9: one byte, 6 = µs, 9 = ns)
+ *                   opt_comment (1), if_name (2), if_description (3), if_tsresol (9: one byte, 6 = µs, 9 = ns)
  *   EPB 0x00000006: interface id, timestamp high, timestamp low (units of the interface's
- *                   if_tsresol), captured length, original length, data, options opt_comment (1)
+ *                   if_tsresol), captured length, original length, data, options opt_comment (1),
+ *                   which may repeat
  *   options: code (2) | length (2) | value padded to 32 bits; opt_endofopt (0, 0) ends the list.
  *
  * Streaming: every method returns one block; `pcapngChunks` yields a whole file block by block.
@@ -26,6 +27,29 @@ export interface PcapngInterface {
   name?: string;
   /** if_tsresol as a power of ten: 6 (µs, the pcapng default) or 9 (ns). */
   tsResolution?: 6 | 9;
+  /** if_description (option 3). */
+  description?: string;
+  /** opt_comment (option 1) of the interface. */
+  comment?: string;
+}
+
+/** One opt_comment, or several (each its own option; tshark shows one frame.comment each). */
+export type PcapngComment = string | readonly string[] | null | undefined;
+
+function commentOptions(comment: PcapngComment): Option[] | null {
+  if (!comment) return null;
+  const list = typeof comment === 'string' ? [comment] : comment;
+  const opts: Option[] = [];
+  for (const c of list) if (c) opts.push({ code: 1, value: clampOption(encoder.encode(c)) });
+  return opts.length ? opts : null;
+}
+
+/** An option value is at most 65535 bytes (16-bit length); longer text is cut at a character boundary. */
+function clampOption(v: Uint8Array): Uint8Array {
+  if (v.length <= 65535) return v;
+  let end = 65535;
+  while (end > 0 && (v[end] & 0xc0) === 0x80) end--;
+  return v.subarray(0, end);
 }
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -74,7 +98,9 @@ export class PcapngWriter {
     const snapLen = iface.snapLen ?? 262144;
     this.interfaces.push({ snapLen, resolution });
     const opts: Option[] = [];
+    if (iface.comment) opts.push({ code: 1, value: clampOption(encoder.encode(iface.comment)) });
     if (iface.name) opts.push({ code: 2, value: encoder.encode(iface.name) });
+    if (iface.description) opts.push({ code: 3, value: clampOption(encoder.encode(iface.description)) });
     if (resolution !== 6) opts.push({ code: 9, value: Uint8Array.of(resolution) });
     const optLen = optionsLength(opts);
     const total = 12 + 8 + optLen;
@@ -91,9 +117,10 @@ export class PcapngWriter {
   }
 
   /** Bytes an EPB takes for `length` packet bytes (after the snaplen cut) and an optional comment. */
-  enhancedPacketSize(interfaceId: number, length: number, comment?: string | null): number {
+  enhancedPacketSize(interfaceId: number, length: number, comment?: PcapngComment): number {
     const capLen = Math.min(length, this.iface(interfaceId).snapLen);
-    const commentLen = comment ? optionsLength([{ code: 1, value: encoder.encode(comment) }]) : 0;
+    const opts = commentOptions(comment);
+    const commentLen = opts ? optionsLength(opts) : 0;
     return 32 + pad4(capLen) + commentLen;
   }
 
@@ -104,7 +131,7 @@ export class PcapngWriter {
     tsNsec: number,
     bytes: Uint8Array,
     origLen?: number,
-    comment?: string | null,
+    comment?: PcapngComment,
   ): Uint8Array {
     const out = new Uint8Array(this.enhancedPacketSize(interfaceId, bytes.length, comment));
     this.writeEnhancedPacket(out, 0, interfaceId, tsSec, tsNsec, bytes, 0, bytes.length, origLen ?? bytes.length, comment);
@@ -122,12 +149,12 @@ export class PcapngWriter {
     bytesOffset: number,
     length: number,
     origLen: number = length,
-    comment?: string | null,
+    comment?: PcapngComment,
   ): number {
     const iface = this.iface(interfaceId);
     const capLen = Math.min(length, iface.snapLen);
     const padded = pad4(capLen);
-    const opts: Option[] | null = comment ? [{ code: 1, value: encoder.encode(comment) }] : null;
+    const opts = commentOptions(comment);
     const total = 32 + padded + (opts ? optionsLength(opts) : 0);
     const [hi, lo] = timestampUnits(tsSec, tsNsec, iface.resolution);
     const put = this.little ? putU32LE : putU32BE;
@@ -175,7 +202,7 @@ export function timestampUnits(tsSec: number, tsNsec: number, resolution: 6 | 9)
 export function* pcapngChunks(
   options: PcapngWriterOptions,
   interfaces: PcapngInterface[],
-  packets: Iterable<{ interfaceId?: number; tsSec: number; tsNsec: number; bytes: Uint8Array; origLen?: number; comment?: string | null }>,
+  packets: Iterable<{ interfaceId?: number; tsSec: number; tsNsec: number; bytes: Uint8Array; origLen?: number; comment?: PcapngComment }>,
 ): Generator<Uint8Array> {
   const writer = new PcapngWriter(options);
   yield writer.sectionHeader();

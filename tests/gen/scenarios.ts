@@ -1454,7 +1454,7 @@ export async function writeBulk(targetBytes: number, variant: Variant, sink: Bul
     };
   };
   const active: BulkFlow[] = [];
-  for (let i = 0; i < 3000; i++) active.push(newFlow());
+  for (let i = 0; i < 2000; i++) active.push(newFlow());
 
   let t = 2 * NS;
   let packets = 0;

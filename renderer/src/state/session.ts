@@ -383,18 +383,26 @@ export class Session {
     const prev = this.state;
     const loadMs = this.loadStarted !== null ? performance.now() - this.loadStarted : prev.loadMs;
     this.loadStarted = null;
-    // Keep the selection when the same finding still exists (labels, offsets, timers changed).
-    const keep = prev.selectedFindingId && findings.find((f) => f.id === prev.selectedFindingId);
+    // Keep the selection across re-analysis (labels, offsets, timers changed). Flow ids may be
+    // renumbered (flows are numbered in time order), so match on kind and endpoints.
+    const prevFinding = prev.analysis?.findings.find((f) => f.id === prev.selectedFindingId);
+    const prevFlow = prev.analysis && prev.selectedFlow >= 0 ? prev.analysis.result.flows[prev.selectedFlow] : undefined;
+    const sameFlow = (x: { client: string; server: string; proto: string }, y?: { client: string; server: string; proto: string }) =>
+      !!y && x.client === y.client && x.server === y.server && x.proto === y.proto;
+    const keep = prevFinding ? findings.find((f) => f.kind === prevFinding.kind && sameFlow(f.flow, prevFinding.flow)) : undefined;
     const firstLoad = prev.analysis === null;
     const sel = keep ?? (firstLoad ? findings[0] : undefined);
+    let selectedFlow = sel ? (flowIndex.get(sel.flowId) ?? -1) : -1;
+    if (!sel && prevFlow) selectedFlow = m.result.flows.findIndex((f) => sameFlow(f, prevFlow));
+    const samePackets = !firstLoad && prev.analysis?.entries.length === entries.length && prev.analysis.entries.every((e, i) => e.id === entries[i].id);
     this.set({
       analyzing: false,
       analysisError: null,
       loadMs,
       analysis: { result: m.result, extras: m.extras, ms: m.ms, entries, pathToPos, flowIndex, findings, startNs, endNs },
       selectedFindingId: sel ? sel.id : null,
-      selectedFlow: sel ? (flowIndex.get(sel.flowId) ?? -1) : -1,
-      selectedPacket: keep || !firstLoad ? prev.selectedPacket : null,
+      selectedFlow,
+      selectedPacket: samePackets ? prev.selectedPacket : null,
     });
     if (sel && !keep) this.zoomToFinding(sel);
     else if (firstLoad) this.zoomTo(startNs, endNs);

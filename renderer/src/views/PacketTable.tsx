@@ -44,28 +44,28 @@ function permutation(a: AnalysisView, set: PacketSet, colId: string | null, desc
 
 export function columns(tf: TimeFormat, withNote: boolean): ColDef<PacketRow>[] {
   const cols: ColDef<PacketRow>[] = [
-    { colId: 'frame', field: 'frame', headerName: 'Frame', width: 72, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'timeNs', field: 'timeNs', headerName: `Time (${zoneLabel(tf)})`, width: 150, valueFormatter: (p) => (p.value === undefined ? '' : formatTime(p.value as number, tf, 6)), cellClass: 'mono' },
-    { colId: 'device', field: 'device', headerName: 'Device', width: 96 },
-    { colId: 'stage', field: 'stage', headerName: 'Stage', width: 80 },
-    { colId: 'src', field: 'src', headerName: 'Source', width: 170, sortable: false, cellClass: 'mono' },
-    { colId: 'dst', field: 'dst', headerName: 'Destination', width: 170, sortable: false, cellClass: 'mono' },
-    { colId: 'proto', field: 'proto', headerName: 'Proto', width: 64, sortable: false },
-    { colId: 'flags', field: 'flags', headerName: 'Flags', width: 120, sortable: false, cellClass: 'mono' },
-    { colId: 'seq', field: 'seq', headerName: 'Seq', width: 104, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'ack', field: 'ack', headerName: 'Ack', width: 104, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'len', field: 'len', headerName: 'Len', width: 64, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'cookie', field: 'cookie', headerName: 'GENEVE cookie', width: 112, cellClass: 'mono' },
+    { colId: 'frame', field: 'frame', headerName: 'Frame', width: 70, type: 'rightAligned', cellClass: 'mono' },
+    { colId: 'timeNs', field: 'timeNs', headerName: `Time (${zoneLabel(tf)})`, width: 128, valueFormatter: (p) => (p.value === undefined ? '' : formatTime(p.value as number, tf, 6)), cellClass: 'mono' },
+    { colId: 'device', field: 'device', headerName: 'Device', width: 92 },
+    { colId: 'stage', field: 'stage', headerName: 'Stage', width: 78 },
     {
       colId: 'verdict',
       field: 'verdict',
       headerName: 'Verdict',
-      width: 112,
+      width: 104,
       cellRenderer: (p: { value?: string }) => (p.value ? <span className={`verdict v-${p.value.replace(/\s+/g, '-')}`}>{p.value}</span> : <span className="muted">—</span>),
     },
-    { colId: 'flow', field: 'flow', headerName: 'Flow', width: 70, sortable: false, cellClass: 'mono' },
+    { colId: 'flags', field: 'flags', headerName: 'Flags', width: 128, sortable: false, cellClass: 'mono' },
+    { colId: 'src', field: 'src', headerName: 'Source', width: 160, sortable: false, cellClass: 'mono' },
+    { colId: 'dst', field: 'dst', headerName: 'Destination', width: 160, sortable: false, cellClass: 'mono' },
+    { colId: 'proto', field: 'proto', headerName: 'Proto', width: 60, sortable: false },
+    { colId: 'len', field: 'len', headerName: 'Len', width: 60, type: 'rightAligned', cellClass: 'mono' },
+    { colId: 'seq', field: 'seq', headerName: 'Seq', width: 100, type: 'rightAligned', cellClass: 'mono' },
+    { colId: 'ack', field: 'ack', headerName: 'Ack', width: 100, type: 'rightAligned', cellClass: 'mono' },
+    { colId: 'cookie', field: 'cookie', headerName: 'GENEVE cookie', width: 108, cellClass: 'mono' },
+    { colId: 'flow', field: 'flow', headerName: 'Flow', width: 64, sortable: false, cellClass: 'mono' },
   ];
-  if (withNote) cols.splice(1, 0, { colId: 'note', field: 'note', headerName: 'Evidence', width: 260, sortable: false, tooltipField: 'note' });
+  if (withNote) cols.splice(5, 0, { colId: 'note', field: 'note', headerName: 'Evidence', width: 250, sortable: false, tooltipField: 'note' });
   return cols;
 }
 
@@ -136,6 +136,7 @@ export function PacketTable({ set, testId, withNote = false, emptyText }: { set:
         suppressCellFocus={false}
         enableCellTextSelection
         animateRows={false}
+        suppressColumnVirtualisation
         tooltipShowDelay={400}
       />
     </div>

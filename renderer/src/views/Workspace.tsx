@@ -1,0 +1,85 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useAppState } from '../state/hooks.ts';
+import { allPackets, evidencePackets, flowPackets } from '../util/packets.ts';
+import { CaptureBoard } from './CaptureBoard.tsx';
+import { FindingsPanel } from './FindingsPanel.tsx';
+import { Timeline } from './Timeline.tsx';
+import { FlowsGrid } from './FlowsGrid.tsx';
+import { PacketTable } from './PacketTable.tsx';
+import { PacketDetail } from './PacketDetail.tsx';
+import { formatCount } from '../util/time.ts';
+
+type Tab = 'evidence' | 'flows' | 'packets';
+
+export function Workspace() {
+  const s = useAppState();
+  const a = s.analysis;
+  const [tab, setTab] = useState<Tab>('evidence');
+  const [search, setSearch] = useState('');
+  const [scope, setScope] = useState<'flow' | 'all'>('flow');
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const evidence = useMemo(() => (a ? evidencePackets(a, s.selectedFindingId) : null), [a, s.selectedFindingId]);
+  const flowSet = useMemo(() => (a && tab === 'packets' && scope === 'flow' && s.selectedFlow >= 0 ? flowPackets(a, s.selectedFlow) : null), [a, tab, scope, s.selectedFlow]);
+  const all = useMemo(() => (a && tab === 'packets' && scope === 'all' ? allPackets(a) : null), [a, tab, scope]);
+  const totalPackets = a ? a.entries.reduce((n, e) => n + (e.ix?.packets ?? 0), 0) : 0;
+
+  useEffect(() => {
+    const onFocus = () => setTab('flows');
+    const el = searchRef.current;
+    el?.addEventListener('focus', onFocus);
+    return () => el?.removeEventListener('focus', onFocus);
+  }, []);
+
+  const tabs: [Tab, string, number | null][] = [
+    ['evidence', 'Evidence', evidence?.length ?? null],
+    ['flows', 'Flows', a?.result.flows.length ?? null],
+    ['packets', 'Packets', a ? totalPackets : null],
+  ];
+  return (
+    <div className="workspace">
+      <FindingsPanel />
+      <main className="center">
+        <CaptureBoard />
+        <Timeline />
+        <section className="panel bottom">
+          <header className="tabs" role="tablist">
+            {tabs.map(([t, label, n]) => (
+              <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'tab on' : 'tab'} onClick={() => setTab(t)} data-tab={t}>
+                {label}
+                {n !== null && <span className="tab-count">{formatCount(n)}</span>}
+              </button>
+            ))}
+            {tab === 'packets' && (
+              <select className="scope" value={scope} onChange={(e) => setScope(e.target.value as 'flow' | 'all')} aria-label="Which packets">
+                <option value="flow">Selected flow</option>
+                <option value="all">All packets</option>
+              </select>
+            )}
+            <span className="spacer" />
+            <input
+              ref={searchRef}
+              data-search
+              className="search"
+              type="search"
+              placeholder="Search flows: address, port, history, end reason…  ( / )"
+              value={search}
+              onChange={(e) => {
+                setSearch(e.target.value);
+                setTab('flows');
+              }}
+            />
+          </header>
+          <div className="bottom-body">
+            <div className="bottom-main">
+              {tab === 'evidence' && <PacketTable set={evidence} testId="evidence-grid" withNote emptyText={s.selectedFindingId ? 'This finding names no packets.' : 'Select a finding to list its evidence packets.'} />}
+              {tab === 'flows' && <FlowsGrid search={search} />}
+              {tab === 'packets' && <PacketTable set={scope === 'flow' ? flowSet : all} testId="packets-grid" emptyText={scope === 'flow' ? 'Select a flow (or a finding) to list its packets, or choose All packets.' : 'No packets.'} />}
+            </div>
+            <PacketDetail />
+          </div>
+        </section>
+      </main>
+    </div>
+  );
+}

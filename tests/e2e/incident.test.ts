@@ -1,0 +1,123 @@
+/**
+ * The GWLB incident, end to end in Chromium against the built renderer: drop the eight captures,
+ * see the moved session first, drill into its evidence, change a clock offset, open a packet.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateScenario } from '../gen/scenarios.ts';
+import { dropFiles, foreignRequests, open, shot, type Harness } from './browser.ts';
+
+let h: Harness;
+const incident = generateScenario('gwlb-incident', 'pcap-le-us');
+
+beforeAll(async () => {
+  h = await open();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
+  it('shows the drop zone first, with the sample incident on offer', async () => {
+    await h.page.waitForSelector('[data-testid="dropzone"]');
+    expect(await h.page.textContent('[data-testid="dropzone"]')).toContain('Open sample incident');
+    await shot(h.page, '01-first-start');
+  });
+
+  it('dropping the captures shows the moved session first, with both firewalls and the idle time', async () => {
+    const files = incident.files.map((f) => ({ name: f.fileName, bytes: f.bytes }));
+    const t0 = await dropFiles(h.page, '[data-testid="dropzone"]', files);
+    await h.page.waitForSelector('.finding[data-kind="session-moved"]', { timeout: 30_000 });
+    const t1 = await h.page.evaluate(() => performance.now());
+    const ms = t1 - t0;
+    console.log(`drop to findings (gwlb-incident, ${files.length} files): ${ms.toFixed(0)} ms`);
+    const first = h.page.locator('.findings-list .finding').first();
+    expect(await first.getAttribute('data-kind')).toBe('session-moved');
+    expect(await first.locator('[data-testid="moved-devices"]').textContent()).toMatch(/PA-VM-1\s*→\s*PA-VM-2/);
+    expect(await first.locator('[data-testid="idle"]').textContent()).toContain('400 s');
+    // Every file read, labelled from its name.
+    for (const f of incident.files) await h.page.waitForSelector(`tr[data-capture="${f.fileName}"]`);
+    expect(await h.page.locator('tr[data-capture="PA-VM-2_drop.pcap"] select').inputValue()).toBe('drop');
+    await shot(h.page, '02-findings');
+  });
+
+  it('selecting it shows the dropped packets on PA-VM-2 in the timeline and the evidence grid', async () => {
+    await h.page.locator('.finding[data-kind="session-moved"]').first().click();
+    const summary = await h.page.locator('[data-testid="timeline"]').getAttribute('data-summary');
+    expect(summary).toMatch(/PA-VM-2\/drop:dropped=\d+/);
+    expect(summary).toMatch(/PA-VM-2\/receive:dropped=\d+/);
+    expect(summary).toMatch(/PA-VM-1\/transmit:forwarded=\d+/);
+    expect(summary).not.toMatch(/PA-VM-2\/transmit/);
+    await h.page.click('[data-tab="evidence"]');
+    const grid = h.page.locator('[data-testid="evidence-grid"]');
+    await grid.locator('.ag-row').first().waitFor();
+    const rows = await grid.locator('.ag-center-cols-container .ag-row').allTextContents();
+    expect(rows.some((r) => r.includes('PA-VM-2') && r.includes('drop') && r.includes('dropped'))).toBe(true);
+    expect(rows.some((r) => r.includes('PA-VM-1') && r.includes('transmit'))).toBe(true);
+    await shot(h.page, '03-moved-session');
+  });
+
+  it('a clock offset on PA-VM-2 changes the idle time', async () => {
+    const input = h.page.locator('input[data-offset="PA-VM-2"]');
+    await input.fill('30');
+    await input.press('Enter');
+    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('430 s'), null, { timeout: 15_000 });
+    await input.fill('0');
+    await input.press('Enter');
+    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
+  });
+
+  it("opens a packet's detail: decoded layers and a hex dump", async () => {
+    await h.page.click('[data-tab="evidence"]');
+    const row = h.page.locator('[data-testid="evidence-grid"] .ag-center-cols-container .ag-row').filter({ hasText: 'PA-VM-2' }).first();
+    await row.click();
+    const detail = h.page.locator('[data-testid="packet-detail"]');
+    await detail.locator('[data-testid="hexdump"]').waitFor({ timeout: 10_000 });
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('Generic Network Virtualization Encapsulation (GENEVE)');
+    expect(text).toContain('Transmission Control Protocol');
+    expect(text).toContain('geneve.aws.flow_cookie');
+    await shot(h.page, '04-packet-detail');
+  });
+
+  it('lists flows with per-device columns and filters them with the quick search', async () => {
+    await h.page.keyboard.press('Escape');
+    await h.page.keyboard.press('/');
+    await h.page.keyboard.type('198.51.100.52');
+    const grid = h.page.locator('[data-testid="flows-grid"]');
+    await grid.locator('.ag-row').first().waitFor();
+    await h.page.waitForFunction(() => document.querySelectorAll('[data-testid="flows-grid"] .ag-center-cols-container .ag-row').length === 1);
+    const header = (await grid.locator('.ag-header').textContent()) ?? '';
+    expect(header).toContain('PA-VM-1');
+    expect(header).toContain('PA-VM-2');
+    expect(header).toContain('End reason');
+    await shot(h.page, '05-flows');
+    await h.page.fill('[data-search]', '');
+  });
+
+  it('keyboard: j/k move between findings', async () => {
+    await h.page.locator('.findings-list').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+    await h.page.keyboard.press('Escape');
+    const before = await h.page.locator('.finding.selected').getAttribute('data-finding');
+    await h.page.keyboard.press('j');
+    const after = await h.page.locator('.finding.selected').getAttribute('data-finding');
+    expect(after).not.toBe(before);
+    await h.page.keyboard.press('k');
+    expect(await h.page.locator('.finding.selected').getAttribute('data-finding')).toBe(before);
+  });
+
+  it('light theme and local time render too', async () => {
+    await h.page.locator('.packets, [data-tab="packets"]').first().click();
+    await h.page.locator('button[title^="Switch to light"]').click();
+    await h.page.getByRole('radio', { name: 'Local' }).first().click();
+    await shot(h.page, '06-light-packets');
+    await h.page.locator('button[title^="Switch to dark"]').click();
+    await h.page.getByRole('radio', { name: 'UTC' }).first().click();
+  });
+
+  it('made no network request outside 127.0.0.1 and logged no errors', () => {
+    expect(h.requests.length).toBeGreaterThan(0);
+    expect(foreignRequests(h)).toEqual([]);
+    expect(h.errors).toEqual([]);
+  });
+});
