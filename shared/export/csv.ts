@@ -18,7 +18,7 @@ export interface CsvOptions {
 /** The CSV text in chunks: the header line, then batches of rows. Line ends are CRLF (RFC 4180). */
 export function* csvChunks(what: ExportWhat, src: ExportSource, opts: CsvOptions = {}): Generator<string> {
   const fields = [...columnsOf(what)];
-  yield `${Papa.unparse({ fields, data: [] }, { newline: '\r\n' })}\r\n`;
+  yield `${Papa.unparse([fields], { newline: '\r\n' })}\r\n`;
   let batch: unknown[][] = [];
   const flush = () => {
     const text = Papa.unparse({ fields, data: batch }, { header: false, newline: '\r\n', escapeFormulae: false });

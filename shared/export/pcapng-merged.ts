@@ -241,13 +241,46 @@ export async function mergePcapng(sources: MergeSource[], opts: MergeOptions, wr
   };
   await emit(writer.sectionHeader());
   const ifaceIds = new Map<string, number>();
-  const ifaceCount = sources.map(() => new Set<number>());
   const packetComments = opts.comments?.packets ?? new Map<string, Map<number, string[]>>();
   // Range notes, resolved to keys once the base is known.
   let pending: { key: number; device?: string; text: string }[] | null = null;
   const comments: string[] = [];
 
-  for (const q of queues) await q.fill();
+  const describe = async (q: SourceQueue, iface: number, linkType: number): Promise<number> => {
+    const ikey = `${q.index}:${iface}`;
+    let iid = ifaceIds.get(ikey);
+    if (iid !== undefined) return iid;
+    iid = ifaceIds.size;
+    ifaceIds.set(ikey, iid);
+    const multi = q.reader.interfaces.length > 1;
+    const name = `${q.src.device} ${q.src.stage}${multi ? ` #${iface}` : ''}`;
+    const off = offsets[q.src.device];
+    const srcName = q.reader.interfaces[iface]?.name;
+    await emit(
+      writer.interfaceDescription({
+        linkType,
+        name,
+        description: q.src.path,
+        comment: [
+          `stagediff capture point ${q.src.device} ${q.src.stage} from ${q.src.path}`,
+          srcName ? `source interface ${srcName}` : '',
+          off ? `clock offset ${off > 0 ? '+' : ''}${off} s applied to its timestamps` : '',
+        ].filter(Boolean).join('; '),
+        tsResolution: 9,
+        snapLen: 262144,
+      }),
+    );
+    stats.interfaces.push({ name, linkType, path: q.src.path });
+    return iid;
+  };
+
+  // Every capture point gets its interface up front, in capture order, even one with no packets
+  // (its file header names the link type); interfaces first met later are described on the way.
+  for (const q of queues) {
+    await q.fill();
+    const known = q.reader.interfaces;
+    for (let k = 0; k < known.length; k++) await describe(q, k, known[k].linkType);
+  }
   for (;;) {
     if (opts.signal?.aborted) throw new Error('cancelled');
     let best: SourceQueue | null = null;
@@ -259,33 +292,7 @@ export async function mergePcapng(sources: MergeSource[], opts: MergeOptions, wr
     const q = best;
     const i = q.order[q.head];
     const key = q.key[i];
-    // Interface of this record.
-    const ikey = `${q.index}:${q.iface[i]}`;
-    let iid = ifaceIds.get(ikey);
-    if (iid === undefined) {
-      iid = ifaceIds.size;
-      ifaceIds.set(ikey, iid);
-      ifaceCount[q.index].add(q.iface[i]);
-      const multi = q.reader.interfaces.length > 1;
-      const name = `${q.src.device} ${q.src.stage}${multi ? ` #${q.iface[i]}` : ''}`;
-      const off = offsets[q.src.device];
-      const srcName = q.reader.interfaces[q.iface[i]]?.name;
-      await emit(
-        writer.interfaceDescription({
-          linkType: q.link[i],
-          name,
-          description: q.src.path,
-          comment: [
-            `stagediff capture point ${q.src.device} ${q.src.stage} from ${q.src.path}`,
-            srcName ? `source interface ${srcName}` : '',
-            off ? `clock offset ${off > 0 ? '+' : ''}${off} s applied to its timestamps` : '',
-          ].filter(Boolean).join('; '),
-          tsResolution: 9,
-          snapLen: 262144,
-        }),
-      );
-      stats.interfaces.push({ name, linkType: q.link[i], path: q.src.path });
-    }
+    const iid = await describe(q, q.iface[i], q.link[i]);
     if (pending === null) {
       pending = (opts.comments?.ranges ?? [])
         .map((r) => {

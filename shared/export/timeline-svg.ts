@@ -305,7 +305,7 @@ export function timelineSvg(t: FlowTimeline, opts: TimelineSvgOptions = {}): str
   const ax = axis(t, x0, x1);
   const lanesH = Math.max(1, t.lanes.length) * LANE_H;
   const axisY = TOP + lanesH + 4;
-  const legendY = axisY + 34;
+  const legendY = axisY + 46;
   const showLegend = opts.legend !== false;
   const notesY = legendY + (showLegend ? 22 : 0);
   const H = notesY + t.notes.length * 16 + 8;

@@ -31,7 +31,12 @@ export function backupPath(path: string): string {
 export async function writeCaseFile(path: string, c: CaseFile): Promise<void> {
   const text = serializeCase({ ...c, savedAt: c.savedAt ?? new Date().toISOString() });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const fh = await open(tmp, 'wx');
+  let fh;
+  try {
+    fh = await open(tmp, 'wx');
+  } catch (e) {
+    throw new CaseFileError(path, `${path}: could not save the case: ${(e as Error).message}`);
+  }
   try {
     await fh.writeFile(text, 'utf8');
     await fh.sync();

@@ -87,7 +87,7 @@ export class PcapWriter {
     const capLen = Math.min(length, this.snapLen);
     const frac = this.nanosecond ? tsNsec : Math.floor(tsNsec / 1000);
     this.writeRecordHeader(target, offset, tsSec, frac, capLen, origLen);
-    target.set(bytes.subarray(bytesOffset, bytesOffset + capLen), offset + PCAP_RECORD_HEADER_LEN);
+    target.set(bytesOffset === 0 && capLen === bytes.length ? bytes : bytes.subarray(bytesOffset, bytesOffset + capLen), offset + PCAP_RECORD_HEADER_LEN);
     return offset + PCAP_RECORD_HEADER_LEN + capLen;
   }
 

@@ -156,17 +156,17 @@ export class PcapngWriter {
     const padded = pad4(capLen);
     const opts = commentOptions(comment);
     const total = 32 + padded + (opts ? optionsLength(opts) : 0);
-    const [hi, lo] = timestampUnits(tsSec, tsNsec, iface.resolution);
+    timestampUnitsInto(scratchUnits, tsSec, tsNsec, iface.resolution);
     const put = this.little ? putU32LE : putU32BE;
     put(target, offset, PCAPNG_EPB);
     put(target, offset + 4, total);
     put(target, offset + 8, interfaceId);
-    put(target, offset + 12, hi);
-    put(target, offset + 16, lo);
+    put(target, offset + 12, scratchUnits[0]);
+    put(target, offset + 16, scratchUnits[1]);
     put(target, offset + 20, capLen);
     put(target, offset + 24, origLen);
-    target.set(bytes.subarray(bytesOffset, bytesOffset + capLen), offset + 28);
-    target.fill(0, offset + 28 + capLen, offset + 28 + padded);
+    target.set(bytesOffset === 0 && capLen === bytes.length ? bytes : bytes.subarray(bytesOffset, bytesOffset + capLen), offset + 28);
+    for (let i = offset + 28 + capLen; i < offset + 28 + padded; i++) target[i] = 0;
     if (opts) {
       const v = new DataView(target.buffer, target.byteOffset, target.byteLength);
       writeOptions(target, v, offset + 28 + padded, opts, this.little);
@@ -187,6 +187,15 @@ export class PcapngWriter {
  * exactly without BigInt (tsSec up to 2^32, the sum stays below 2^53 at every step).
  */
 export function timestampUnits(tsSec: number, tsNsec: number, resolution: 6 | 9): [number, number] {
+  const out: [number, number] = [0, 0];
+  timestampUnitsInto(out, tsSec, tsNsec, resolution);
+  return out;
+}
+
+const scratchUnits: [number, number] = [0, 0];
+
+/** timestampUnits without allocating: writes [high, low] into `out`. */
+export function timestampUnitsInto(out: [number, number], tsSec: number, tsNsec: number, resolution: 6 | 9): void {
   const perSecond = resolution === 9 ? 1e9 : 1e6;
   const frac = resolution === 9 ? tsNsec : Math.floor(tsNsec / 1000);
   const ah = Math.floor(tsSec / 0x100000);
@@ -195,7 +204,8 @@ export function timestampUnits(tsSec: number, tsNsec: number, resolution: 6 | 9)
   const pHigh = Math.floor(p / 4096);
   const rest = (p - pHigh * 4096) * 0x100000 + al * perSecond + frac;
   const carry = Math.floor(rest / 0x100000000);
-  return [(pHigh + carry) >>> 0, (rest - carry * 0x100000000) >>> 0];
+  out[0] = (pHigh + carry) >>> 0;
+  out[1] = (rest - carry * 0x100000000) >>> 0;
 }
 
 /** A file as chunks: SHB, one IDB per interface, then one EPB per packet. */

@@ -102,3 +102,42 @@ export async function shot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+/**
+ * Drops files from disk: playwright puts them in a detached <input type=file> (File objects backed
+ * by the files, no copy through the test process), then the same DataTransfer drop as dropFiles.
+ * For large captures. Returns performance.now() in the page just before the drop.
+ */
+export async function dropDiskFiles(page: Page, selector: string, paths: string[]): Promise<number> {
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.multiple = true;
+    input.id = 'e2e-disk-files';
+    input.style.display = 'none';
+    document.body.appendChild(input);
+  });
+  await page.setInputFiles('#e2e-disk-files', paths);
+  return page.evaluate((selector) => {
+    const input = document.getElementById('e2e-disk-files') as HTMLInputElement;
+    const target = document.querySelector(selector);
+    if (!target) throw new Error(`no drop target ${selector}`);
+    const dt = new DataTransfer();
+    for (const f of input.files ?? []) dt.items.add(f);
+    input.remove();
+    const fire = (type: string) => target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    fire('dragenter');
+    fire('dragover');
+    const t0 = performance.now();
+    fire('drop');
+    return t0;
+  }, selector);
+}
+
+/** Timings the app recorded: per-file indexing, the analysis step, drop to findings. */
+export async function timings(page: Page): Promise<{ indexMs: number[]; analysisMs: number; loadMs: number }> {
+  return page.evaluate(() => {
+    const s = (globalThis as unknown as { stagediffSession: { get(): { captures: { indexMs?: number }[]; analysis: { ms: number } | null; loadMs: number | null } } }).stagediffSession.get();
+    return { indexMs: s.captures.map((c) => Math.round(c.indexMs ?? -1)), analysisMs: Math.round(s.analysis?.ms ?? -1), loadMs: Math.round(s.loadMs ?? -1) };
+  });
+}

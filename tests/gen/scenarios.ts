@@ -802,6 +802,8 @@ export interface ExpectedFlow {
   cookies: string[];
   /** Session end reason PAN-OS would log, per device (only where it is clear-cut). */
   endReasons?: Record<string, string>;
+  /** For aged-out sessions: when the device's TCP timer (3600 s) ends them (after the capture). */
+  agesOutAt?: Record<string, string>;
   /** Packets of the flow in each device's drop stage. */
   dropped: Record<string, number>;
 }
@@ -1076,8 +1078,7 @@ function buildIncident(v6: boolean, ns: boolean): Built {
   } as ExpectedFinding);
 
   const aLast = A.deliveries.filter((d) => d.device === PA1.name).at(-1)!;
-  flows.push(flowOf(A, 'A moved', { [PA1.name]: 'aged-out' }));
-  flows.at(-1)!.endReasons![`${PA1.name}.agesOutAt`] = isoTime(aLast.t + S(3600), ns);
+  flows.push({ ...flowOf(A, 'A moved', { [PA1.name]: 'aged-out' }), agesOutAt: { [PA1.name]: isoTime(aLast.t + S(3600), ns) } });
   flows.push(flowOf(B, 'B keep-alive', { [PA1.name]: 'tcp-fin' }));
   for (const c of cleanConvs) flows.push(flowOf(c, c.o.label, { [c.deliveries[0].device]: 'tcp-fin' }));
   flows.push(flowOf(D, 'D server reset', { [PA2.name]: 'tcp-rst-from-server' }));
@@ -1458,9 +1459,8 @@ export async function writeBulk(targetBytes: number, variant: Variant, sink: Bul
 
   let t = 2 * NS;
   let packets = 0;
-  const emit = async (fileIndex: number, frame: Uint8Array, length: number, at: number): Promise<void> => {
-    const need = 48 + length;
-    if (used[fileIndex] + need > BULK_CHUNK) await flush(fileIndex);
+  // Synchronous: the caller flushes first when the record might not fit (no promise per packet).
+  const emit = (fileIndex: number, frame: Uint8Array, length: number, at: number): void => {
     const sec = Math.floor(at / NS);
     const before = used[fileIndex];
     used[fileIndex] = info.format === 'pcap'
@@ -1548,30 +1548,34 @@ export async function writeBulk(targetBytes: number, variant: Variant, sink: Bul
     put16(fr, O_UDP + 4, udpLen);
     put32(fr, O_COOKIE, f.cookie);
     put16(fr, O_OUTER_IP + 2, outerLen);
-    const outer = (from: Uint8Array, to: Uint8Array, who: number): void => {
-      put16(fr, O_OUTER_IP + 4, outerId[who]);
-      outerId[who] = (outerId[who] + 1) & 0xffff;
-      fr.set(from, O_OUTER_IP + 12);
-      fr.set(to, O_OUTER_IP + 16);
-      fr[O_OUTER_IP + 10] = 0;
-      fr[O_OUTER_IP + 11] = 0;
-      put16(fr, O_OUTER_IP + 10, foldChecksum(onesSum(fr, O_OUTER_IP, O_OUTER_IP + 20)));
-    };
     fr.set(fwMac[f.fw], 0);
     fr.set(routerMac, 6);
-    outer(gwlbIp, fwIp[f.fw], 2);
-    await emit(f.fw * 2, fr, frameLen, t);
+    outerHeader(fr, gwlbIp, fwIp[f.fw], outerId, 2);
+    if (used[f.fw * 2] + 48 + frameLen > BULK_CHUNK) await flush(f.fw * 2);
+    if (used[f.fw * 2 + 1] + 48 + frameLen > BULK_CHUNK) await flush(f.fw * 2 + 1);
+    emit(f.fw * 2, fr, frameLen, t);
     // Transmit direction (firewall -> GWLB), 20-200 µs later, in time order within the file.
     fr.set(routerMac, 0);
     fr.set(fwMac[f.fw], 6);
-    outer(fwIp[f.fw], gwlbIp, f.fw);
+    outerHeader(fr, fwIp[f.fw], gwlbIp, outerId, f.fw);
     const tx = Math.max(t + rng.int(20, 200) * US, lastTx[f.fw] + 100);
     lastTx[f.fw] = tx;
-    await emit(f.fw * 2 + 1, fr, frameLen, tx);
+    emit(f.fw * 2 + 1, fr, frameLen, tx);
     packets++;
     t += rng.int(1, 12) * US;
     if (f.step === 7) active[slot] = newFlow();
   }
   for (let i = 0; i < 4; i++) await flush(i);
   return { variant, bytes: total, packets, flows: flowCount, files };
+}
+
+/** Outer IPv4 addresses, identification (per sender counter) and header checksum of a bulk frame. */
+function outerHeader(fr: Uint8Array, from: Uint8Array, to: Uint8Array, ids: number[], who: number): void {
+  put16(fr, O_OUTER_IP + 4, ids[who]);
+  ids[who] = (ids[who] + 1) & 0xffff;
+  fr.set(from, O_OUTER_IP + 12);
+  fr.set(to, O_OUTER_IP + 16);
+  fr[O_OUTER_IP + 10] = 0;
+  fr[O_OUTER_IP + 11] = 0;
+  put16(fr, O_OUTER_IP + 10, foldChecksum(onesSum(fr, O_OUTER_IP, O_OUTER_IP + 20)));
 }

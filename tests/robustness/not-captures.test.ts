@@ -11,13 +11,15 @@
  * reading; a path through a non-directory (`notes.txt/capture.pcap`, ENOTDIR) is checked too,
  * which fails for every user.
  *
- * The vanishing file is a FIFO: the test opens it for writing (which completes only once the
- * CLI has opened it for reading), unlinks it, writes 2.5 MB of valid records and half of one
- * more, and closes it. Deterministic, unlike racing a truncate against a reader.
+ * The vanishing file: a regular file is cut inside a record and unlinked once the CLI has it
+ * open (unlinking alone changes nothing on Linux: the open file stays readable); where exactly
+ * the CLI is then varies, so the test asserts what holds wherever it is. The deterministic form,
+ * a FIFO written and closed mid-record by the test, fails today because the CLI cannot read
+ * pipes at all (ESPIPE, see the it.fails below).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,10 +163,73 @@ describe('not captures, through stagediff analyze --json', () => {
     expect(r.json!.captures[0].packets).toBeGreaterThan(100);
   });
 
-  it('a file that vanishes and ends mid-read (FIFO unlinked once open, closed inside a record)', async () => {
+  it('a file truncated and unlinked while it is read: one "truncated" error at a record boundary, the packets before it kept', async () => {
+    // 128 MiB of 1000-byte records; once the CLI has the file open (seen in /proc/PID/fd) it is
+    // cut inside record 3000 and unlinked. Where the CLI is by then varies (it may already have
+    // read past the cut, then its next 1 MiB read comes back short or empty), so the test
+    // asserts what holds either way: exactly one error, "truncated record", at the offset of a
+    // record, with every record before it counted.
+    const path = join(dir, 'PA-VM-3_receive.pcap');
+    const w = new PcapWriter();
+    const pkt = new Uint8Array(984);
+    const per = 1024;
+    const block = new Uint8Array(per * 1000);
+    for (let i = 0; i < per; i++) w.writeRecord(block, i * 1000, 1_700_000_000 + i, 0, pkt, 0, 984);
+    const fh = await open(path, 'w');
+    await fh.write(w.header());
+    for (let k = 0; k < 128; k++) await fh.write(block);
+    await fh.close();
+    const cut = 24 + 3000 * 1000 + 500;
+    const child = spawn(process.execPath, [bin, 'analyze', '--json', good, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let done = false;
+    void closed.then(() => (done = true));
+    for (;;) {
+      let open = false;
+      try {
+        for (const fd of readdirSync(`/proc/${child.pid}/fd`)) {
+          try {
+            if (readlinkSync(`/proc/${child.pid}/fd/${fd}`) === path) open = true;
+          } catch {
+            // fd closed meanwhile
+          }
+        }
+      } catch {
+        // process gone
+      }
+      if (open || done) break;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    truncateSync(path, cut);
+    unlinkSync(path);
+    const code = await closed;
+    expect(code, stderr).toBe(0);
+    const caps = (JSON.parse(stdout) as { captures: Capture[] }).captures;
+    expect(caps[0].errors).toEqual([]);
+    const c = caps[1];
+    expect(c.path).toBe(path);
+    expect(c.errors, stderr).toHaveLength(1);
+    const at = c.errors[0].offset;
+    expect((at - 24) % 1000, `offset ${at}`).toBe(0);
+    expect(c.packets).toBe((at - 24) / 1000);
+    expect(c.packets).toBeGreaterThanOrEqual(3000);
+    expectOneError(c, stderr, at, /^truncated record: header says 984 bytes, file ends after \d+$/);
+  });
+
+  // BUG (shared/node/file-source.ts indexFile, and the `packets` command in shared/node/cli.ts):
+  // they read with an explicit position (pread), which a pipe refuses, so a FIFO or a process
+  // substitution (`stagediff analyze <(zcat fw1.pcap.gz)`) fails at once with
+  // "offset 0: read error: ESPIPE: invalid seek, read". Fix: read with position null (the
+  // current position) when the file is not a regular file. This is also the deterministic way
+  // to test a capture that vanishes and ends mid-read: the test opens the FIFO for writing
+  // (done once the CLI opened it), unlinks it, writes 2.5 MB of records and half of one more.
+  it.fails('a FIFO that vanishes and ends mid-read (BUG: pipes fail with ESPIPE)', async () => {
     const fifo = join(dir, 'PA-VM-2_receive.pcap');
     execFileSync('mkfifo', [fifo]);
-    // 2.5 MB of 1000-byte records (several of the CLI's 1 MiB reads), then half a record.
     const w = new PcapWriter();
     const pkt = new Uint8Array(984);
     const recs = 2500;
@@ -173,16 +238,18 @@ describe('not captures, through stagediff analyze --json', () => {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     const fh = await open(fifo, 'w'); // resolves once the CLI has opened the FIFO
     unlinkSync(fifo); // gone from the directory while it is being read
-    await fh.write(w.header());
-    for (let i = 0; i < recs; i++) await fh.write(w.record(1_700_000_000 + i, 0, pkt));
-    await fh.write(w.record(1_700_009_999, 0, pkt).subarray(0, 500));
-    await fh.close();
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(code, stderr).toBe(0);
+    try {
+      await fh.write(w.header());
+      for (let i = 0; i < recs; i++) await fh.write(w.record(1_700_000_000 + i, 0, pkt));
+      await fh.write(w.record(1_700_009_999, 0, pkt).subarray(0, 500));
+    } finally {
+      await fh.close().catch(() => {});
+      await closed;
+    }
     const caps = (JSON.parse(stdout) as { captures: Capture[] }).captures;
-    expect(caps[0].errors).toEqual([]);
     expect(caps[1]).toMatchObject({ path: fifo, format: 'pcap', packets: recs });
     expectOneError(caps[1], stderr, 24 + recs * 1000, /^truncated record: header says 984 bytes, file ends after 484$/);
   });

@@ -9,14 +9,13 @@ import { buildModel, type Model } from '../../../shared/engine/model.ts';
 import { matchStages } from '../../../shared/engine/align.ts';
 import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
 import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
-import { type AnalysisExtras, type AnalysisReply, type AnalysisRequest, V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from './protocol.ts';
+import { type AnalysisLinks, type AnalysisReply, type AnalysisRequest, V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const indexes = new Map<number, IndexedCapture>();
 
-function extras(model: Model, ids: number[]): AnalysisExtras {
-  const n = model.points.length;
+function links(model: Model): AnalysisLinks {
   const flowOf = model.points.map((p) => new Int32Array(p.ix.flows.length).fill(-1));
   const verdicts = model.points.map((p) => new Uint8Array(p.ix.packets));
   const hasTransmit = new Set(model.points.filter((p) => p.stage === 'transmit').map((p) => p.device));
@@ -63,9 +62,6 @@ function extras(model: Model, ids: number[]): AnalysisExtras {
     }
   });
   return {
-    ids,
-    baseSec: model.baseSec,
-    shiftNs: model.points.slice(0, n).map((p) => p.shiftNs),
     flowOf,
     verdicts,
     flowAt,
@@ -87,10 +83,13 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
     const present = m.captures.filter((c) => indexes.has(c.id));
     const inputs = present.map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
     const result = analyzeIndexes(inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
-    const x = extras(buildModel(inputs, m.settings, m.clockOffsets), present.map((c) => c.id));
+    const first: AnalysisReply = { type: 'result', seq: m.seq, result, ids: present.map((c) => c.id), ms: performance.now() - t0 };
+    self.postMessage(first);
+    const t1 = performance.now();
+    const x = links(buildModel(inputs, m.settings, m.clockOffsets));
     const transfer: Transferable[] = [...x.flowOf, ...x.verdicts, ...x.flowAt].map((a) => a.buffer);
-    const reply: AnalysisReply = { type: 'result', seq: m.seq, result, extras: x, ms: performance.now() - t0 };
-    self.postMessage(reply, transfer);
+    const second: AnalysisReply = { type: 'links', seq: m.seq, links: x, ms: performance.now() - t1 };
+    self.postMessage(second, transfer);
   } catch (err) {
     const reply: AnalysisReply = { type: 'error', seq: m.seq, message: err instanceof Error ? `${err.message}` : String(err) };
     self.postMessage(reply);

@@ -55,6 +55,10 @@ function finish(): void {
   }
   post({ type: 'progress', bytesRead: ix.bytesRead, packets: ix.packets });
   post({ type: 'done', ix, header, ms: performance.now() - started }, transfer);
+  // Ready for the next file (the worker is pooled).
+  indexer = null;
+  head = new Uint8Array(0);
+  lastProgress = 0;
 }
 
 self.onmessage = async (e: MessageEvent<IndexRequest>) => {
@@ -62,8 +66,13 @@ self.onmessage = async (e: MessageEvent<IndexRequest>) => {
   try {
     if (m.type === 'file') {
       const f = m.file;
-      for (let o = 0; o < f.size; o += CHUNK_BYTES) {
-        const buf = await f.slice(o, Math.min(f.size, o + CHUNK_BYTES)).arrayBuffer();
+      begin();
+      // Read the next chunk while this one is parsed: file I/O and decoding overlap.
+      const read = (o: number) => f.slice(o, Math.min(f.size, o + CHUNK_BYTES)).arrayBuffer();
+      let next: Promise<ArrayBuffer> | null = f.size > 0 ? read(0) : null;
+      for (let o = 0; next; o += CHUNK_BYTES) {
+        const buf = await next;
+        next = o + CHUNK_BYTES < f.size ? read(o + CHUNK_BYTES) : null;
         push(new Uint8Array(buf));
       }
       finish();

@@ -38,14 +38,9 @@ export type AnalysisRequest =
       clockOffsets: Record<string, number>;
     };
 
-export interface AnalysisExtras {
-  /** Capture ids in the order of result.captures and of every per-capture array below. */
-  ids: number[];
-  /** Common clock base (seconds); packet time = shiftNs[c] + ix.tNs[row]. */
-  baseSec: number;
-  /** Per capture (in request order): ns added to ix.tNs to get the common clock. */
-  shiftNs: number[];
-  /** Per capture: local flow id -> index into result.flows (-1 when none). */
+/** Per-packet links computed after the findings (the views need them; the findings do not). */
+export interface AnalysisLinks {
+  /** Per capture (in result.captures order): local flow id -> index into result.flows (-1 when none). */
   flowOf: Int32Array[];
   /** Per capture: one verdict per packet (V_*). */
   verdicts: Uint8Array[];
@@ -53,6 +48,18 @@ export interface AnalysisExtras {
   flowAt: Int32Array[];
 }
 
+export interface AnalysisExtras extends Partial<AnalysisLinks> {
+  /** Capture ids in the order of result.captures and of every per-capture array. */
+  ids: number[];
+  /** Common clock base (seconds); packet time = shiftNs[c] + ix.tNs[row]. */
+  baseSec: number;
+  /** Per capture: ns added to ix.tNs to get the common clock. */
+  shiftNs: number[];
+}
+
 export type AnalysisReply =
-  | { type: 'result'; seq: number; result: AnalysisResult; extras: AnalysisExtras; ms: number }
+  /** The findings first (ids: capture ids in result.captures order)... */
+  | { type: 'result'; seq: number; result: AnalysisResult; ids: number[]; ms: number }
+  /** ...then the per-packet links for the views. */
+  | { type: 'links'; seq: number; links: AnalysisLinks; ms: number }
   | { type: 'error'; seq: number; message: string };

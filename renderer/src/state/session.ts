@@ -40,8 +40,10 @@ export interface Prefs {
 
 export interface AnalysisView {
   result: AnalysisResult;
+  /** Clock and capture order at once; flowOf/verdicts/flowAt arrive a moment later. */
   extras: AnalysisExtras;
   ms: number;
+  linksMs: number | null;
   /** Entries in the order of result.captures / extras arrays. */
   entries: CaptureEntry[];
   /** Evidence path -> capture position. */
@@ -120,11 +122,18 @@ export class Session {
   private readonly listeners = new Set<Listener>();
   private nextId = 1;
   private readonly workers = new Map<number, Worker>();
+  private readonly idle: Worker[] = [];
   private analysisWorker: Worker | null = null;
   private seq = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private loadStarted: number | null = null;
   private zoomSeq = 0;
+  /** Load milestones (performance.now()), for the status bar tooltip and the tests. */
+  readonly marks: { name: string; t: number }[] = [];
+  private mark(name: string): void {
+    if (this.marks.length > 200) this.marks.splice(0, 100);
+    this.marks.push({ name, t: performance.now() });
+  }
   readonly maxWorkers: number;
 
   constructor() {
@@ -176,6 +185,7 @@ export class Session {
   addSources(sources: CaptureSource[], labels?: Map<string, { device: string; stage: Stage }>): void {
     if (!sources.length) return;
     if (!this.state.captures.some((c) => c.status === 'queued' || c.status === 'indexing')) this.loadStarted = performance.now();
+    this.mark('add');
     const taken = new Set(this.state.captures.map((c) => c.source.path));
     const added: CaptureEntry[] = [];
     for (const s of sources) {
@@ -197,6 +207,7 @@ export class Session {
       });
     }
     this.set({ captures: [...this.state.captures, ...added], message: null });
+    this.analysis();
     this.pump();
   }
 
@@ -211,15 +222,22 @@ export class Session {
     if (!this.state.captures.some((c) => c.status === 'queued' || c.status === 'indexing')) this.requestAnalysis(0);
   }
 
+  /** An idle index worker from the pool, or a new one (the pool never exceeds maxWorkers). */
+  private takeWorker(): Worker {
+    return this.idle.pop() ?? new Worker(new URL('../engine/index.worker.ts', import.meta.url), { type: 'module', name: 'index' });
+  }
+
   private startIndexing(c: CaptureEntry): void {
-    const w = new Worker(new URL('../engine/index.worker.ts', import.meta.url), { type: 'module', name: `index ${c.source.name}` });
+    const w = this.takeWorker();
+    this.mark(`index-start ${c.source.name}`);
     this.workers.set(c.id, w);
     this.updateCapture(c.id, { status: 'indexing' });
     w.onmessage = (e: MessageEvent<IndexReply>) => {
       const m = e.data;
       if (m.type === 'progress') this.updateCapture(c.id, { bytesRead: m.bytesRead, packets: m.packets });
       else if (m.type === 'done') {
-        this.finishWorker(c.id);
+        this.mark(`index-done ${c.source.name}`);
+        this.releaseWorker(c.id);
         const err = m.ix.errors[0];
         this.updateCapture(c.id, {
           status: 'done',
@@ -233,7 +251,7 @@ export class Session {
         this.analysis().postMessage({ type: 'set', id: c.id, ix: m.ix } satisfies AnalysisRequest);
         this.pump();
       } else {
-        this.finishWorker(c.id);
+        this.releaseWorker(c.id);
         this.updateCapture(c.id, { status: 'error', error: m.message });
         this.pump();
       }
@@ -245,6 +263,17 @@ export class Session {
     };
     if (c.source.file) w.postMessage({ type: 'file', file: c.source.file });
     else void this.feed(c, w);
+  }
+
+  /** The file is done: the worker goes back to the pool for the next file. */
+  private releaseWorker(id: number): void {
+    const w = this.workers.get(id);
+    this.workers.delete(id);
+    if (w) {
+      w.onmessage = null;
+      w.onerror = null;
+      this.idle.push(w);
+    }
   }
 
   /** Bridge-backed source: read ranges here and hand them to the worker. */
@@ -353,6 +382,7 @@ export class Session {
         clockOffsets: this.state.clockOffsets,
       };
       this.set({ analyzing: true });
+      this.mark('analyze');
       this.analysis().postMessage(req);
     }, delayMs);
   }
@@ -363,8 +393,21 @@ export class Session {
       this.set({ analyzing: false, analysisError: m.message });
       return;
     }
+    this.mark(m.type);
+    if (m.type === 'links') {
+      const a = this.state.analysis;
+      if (!a) return;
+      this.set({ analysis: { ...a, extras: { ...a.extras, ...m.links }, linksMs: m.ms } });
+      return;
+    }
     const byId = new Map(this.state.captures.map((c) => [c.id, c]));
-    const entries = m.extras.ids.map((id) => byId.get(id)!).filter(Boolean);
+    const entries = m.ids.map((id) => byId.get(id)!).filter(Boolean);
+    const offsets = m.result.clockOffsets ?? {};
+    // The common clock, as shared/engine/model.ts builds it.
+    const withPackets = entries.filter((e) => (e.ix?.packets ?? 0) > 0);
+    const baseSec = withPackets.length ? Math.min(...withPackets.map((e) => e.ix!.baseSec)) : 0;
+    const shiftNs = entries.map((e) => (e.ix!.baseSec - baseSec) * 1e9 + Math.round((offsets[e.device] ?? 0) * 1e9));
+    const extras: AnalysisExtras = { ids: m.ids, baseSec, shiftNs };
     const pathToPos = new Map<string, number>();
     m.result.captures.forEach((c, i) => pathToPos.set(c.path, i));
     const flowIndex = new Map<string, number>();
@@ -372,8 +415,8 @@ export class Session {
     let startNs = Infinity;
     let endNs = -Infinity;
     for (const c of m.result.captures) {
-      if (c.first) startNs = Math.min(startNs, isoToNs(c.first, m.extras.baseSec) + (m.result.clockOffsets?.[c.device] ?? 0) * 1e9);
-      if (c.last) endNs = Math.max(endNs, isoToNs(c.last, m.extras.baseSec) + (m.result.clockOffsets?.[c.device] ?? 0) * 1e9);
+      if (c.first) startNs = Math.min(startNs, isoToNs(c.first, baseSec) + (offsets[c.device] ?? 0) * 1e9);
+      if (c.last) endNs = Math.max(endNs, isoToNs(c.last, baseSec) + (offsets[c.device] ?? 0) * 1e9);
     }
     if (!Number.isFinite(startNs)) {
       startNs = 0;
@@ -399,7 +442,7 @@ export class Session {
       analyzing: false,
       analysisError: null,
       loadMs,
-      analysis: { result: m.result, extras: m.extras, ms: m.ms, entries, pathToPos, flowIndex, findings, startNs, endNs },
+      analysis: { result: m.result, extras, ms: m.ms, linksMs: null, entries, pathToPos, flowIndex, findings, startNs, endNs },
       selectedFindingId: sel ? sel.id : null,
       selectedFlow,
       selectedPacket: samePackets ? prev.selectedPacket : null,

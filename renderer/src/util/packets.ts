@@ -20,6 +20,15 @@ export interface PacketSet {
   notes?: (string | undefined)[];
 }
 
+/** Verdict name of a packet ('' while the links are still being computed, or when unknown). */
+export function verdictOf(a: AnalysisView, pos: number, row: number): string {
+  return VERDICT_NAMES[a.extras.verdicts?.[pos][row] ?? 0] ?? '';
+}
+
+export function verdictCode(a: AnalysisView, pos: number, row: number): number {
+  return a.extras.verdicts?.[pos][row] ?? 0;
+}
+
 export function timeNs(a: AnalysisView, pos: number, row: number): number {
   return a.extras.shiftNs[pos] + a.entries[pos].ix!.tNs[row];
 }
@@ -99,7 +108,7 @@ export function packetRow(a: AnalysisView, pos: number, row: number, note?: stri
   if (fl & P_KEEPALIVE) flags += ' keep-alive';
   if (fl & P_RETRANS) flags += ' retrans';
   const local = ix.flow[row];
-  const g = local === NO_FLOW ? -1 : a.extras.flowOf[pos][local];
+  const g = local === NO_FLOW || !a.extras.flowOf ? -1 : a.extras.flowOf[pos][local];
   return {
     key: `${pos}:${row}`,
     pos,
@@ -116,7 +125,7 @@ export function packetRow(a: AnalysisView, pos: number, row: number, note?: stri
     ack: tcp ? ix.ack[row] : null,
     len: ix.len[row],
     cookie: fl & P_COOKIE ? hex32(ix.cookie[row]) : '',
-    verdict: VERDICT_NAMES[a.extras.verdicts[pos][row]] ?? '',
+    verdict: verdictOf(a, pos, row),
     flow: g >= 0 ? a.result.flows[g].id : '',
     note,
   };
@@ -167,7 +176,7 @@ export function allPackets(a: AnalysisView): PacketSet {
 
 /** The packets of one result flow at every capture point, in time order. */
 export function flowPackets(a: AnalysisView, flowIndex: number): PacketSet {
-  const at = a.extras.flowAt[flowIndex];
+  const at = a.extras.flowAt?.[flowIndex];
   if (!at) return { pos: new Uint16Array(0), row: new Uint32Array(0), length: 0 };
   const lists: { pos: number; rows: Uint32Array }[] = [];
   for (let k = 0; k < at.length; k += 2) {

@@ -101,6 +101,7 @@ export function FlowsGrid({ search }: { search: string }) {
           }
         }}
         enableCellTextSelection
+        suppressColumnVirtualisation
         animateRows={false}
       />
     </div>

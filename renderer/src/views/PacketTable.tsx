@@ -8,7 +8,7 @@ import { AgGridReact } from 'ag-grid-react';
 import type { ColDef, GridApi, IDatasource, IGetRowsParams, RowClassParams } from 'ag-grid-community';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { AnalysisView } from '../state/session.ts';
-import { packetRow, timeNs, type PacketRow, type PacketSet } from '../util/packets.ts';
+import { packetRow, timeNs, verdictCode, type PacketRow, type PacketSet } from '../util/packets.ts';
 import { formatTime, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { gridTheme } from './gridTheme.ts';
 
@@ -19,7 +19,7 @@ const SORT_KEYS: Record<string, (a: AnalysisView, p: number, r: number) => numbe
   seq: (a, p, r) => a.entries[p].ix!.seq[r],
   ack: (a, p, r) => a.entries[p].ix!.ack[r],
   cookie: (a, p, r) => a.entries[p].ix!.cookie[r],
-  verdict: (a, p, r) => a.extras.verdicts[p][r],
+  verdict: (a, p, r) => verdictCode(a, p, r),
   device: (_a, p) => p,
   stage: (_a, p) => p,
 };

@@ -11,7 +11,7 @@ import { zoom as d3zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type
 import type { Finding } from '../../../shared/api/analysis.ts';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { AnalysisView, PacketRef } from '../state/session.ts';
-import { allPackets, evidencePackets, flowPackets, packetRow, timeNs, type PacketSet } from '../util/packets.ts';
+import { allPackets, evidencePackets, flowPackets, packetRow, timeNs, verdictCode, type PacketSet } from '../util/packets.ts';
 import { formatDuration, formatTime, isoToNs, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from '../engine/protocol.ts';
 
@@ -215,7 +215,7 @@ export function Timeline() {
     const counts = new Map<string, number>();
     for (let i = 0; i < flowSet.length; i++) {
       const p = flowSet.pos[i];
-      const v = a.extras.verdicts[p][flowSet.row[i]];
+      const v = verdictCode(a, p, flowSet.row[i]);
       const key = `${layout.lanes[layout.laneOfPos[p]].key}:${['unmatched', 'forwarded', 'dropped', 'received-only'][v]}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
@@ -348,7 +348,7 @@ export function Timeline() {
         const px = x(timeNs(a, p, r));
         if (px < r0 - 4 || px > r1 + 4) continue;
         const lane = layout.laneOfPos[p];
-        g.fillStyle = verdictColor(col, a.extras.verdicts[p][r]);
+        g.fillStyle = verdictColor(col, verdictCode(a, p, r));
         g.fillRect(Math.round(px) - 1, laneY(lane) + laneH * 0.18, markW, laneH * 0.64);
       }
     }
