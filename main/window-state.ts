@@ -64,7 +64,7 @@ export function serializeState(s: AppState): string {
 
 /** Puts paths at the front of the recent list (newest first, no duplicates, at most MAX_RECENT). */
 export function addRecent(recent: readonly string[], paths: readonly string[]): string[] {
-  const front = [...new Set(paths)].reverse();
+  const front = [...new Set(paths)];
   const out = [...front, ...recent.filter((p) => !front.includes(p))];
   return out.slice(0, MAX_RECENT);
 }

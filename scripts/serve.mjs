@@ -73,7 +73,7 @@ const HEADERS = {
 
 /** Starts the server; resolves with { url, port, close() }. Listens on 127.0.0.1 only. */
 export function startServer({ root = DEFAULT_ROOT, port = 0, host = '127.0.0.1' } = {}) {
-  if (host !== '127.0.0.1' && host !== 'localhost') throw new Error('serve: refusing to listen on anything but 127.0.0.1');
+  if (host !== '127.0.0.1' && host !== 'localhost') return Promise.reject(new Error('serve: refusing to listen on anything but 127.0.0.1'));
   const server = createServer((req, res) => {
     const send = (status, text) => {
       res.writeHead(status, { ...HEADERS, 'content-type': 'text/plain; charset=utf-8' });

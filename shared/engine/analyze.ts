@@ -148,6 +148,7 @@ export function analyzeWithDetail(
       points,
       devices,
       carriers,
+      ...(flow.relatedFlow ? { relatedFlow: flow.relatedFlow } : {}),
     });
   });
   const result: AnalysisResult = {

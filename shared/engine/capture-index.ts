@@ -5,7 +5,7 @@
  */
 import { CaptureReader } from '../readers/reader.ts';
 import type { CaptureFormat, CaptureIssue, PacketRecord } from '../capture/record.ts';
-import { Decoded, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
+import { Decoded, Layer, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
 import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
@@ -68,6 +68,8 @@ export class PointFlow {
   readonly retransBySide = [0, 0];
   readonly zeroWindowBySide = [0, 0];
   cookies: number[] | null = null;
+  /** ICMP errors: the key (KEY_WORDS words) of the flow the first error reports on. */
+  reportsOn: Uint32Array | null = null;
   constructor(
     readonly id: number,
     readonly version: number,
@@ -255,6 +257,9 @@ export class CaptureIndexer {
       const cs = fl.cookies;
       if (cs === null) fl.cookies = [d.flowCookie >>> 0];
       else if (cs[cs.length - 1] !== d.flowCookie >>> 0) cs.push(d.flowCookie >>> 0);
+    }
+    if (fl.reportsOn === null && d.quotedProto >= 0 && (d.ipProto === 1 || d.ipProto === 58)) {
+      fl.reportsOn = quotedKey(d, rec.bytes);
     }
     if (d.tcpOk) f |= this.tcp(fl, side, d);
     else if (d.ipProto !== 6) {
@@ -444,6 +449,51 @@ export class CaptureIndexer {
       flowKeys: this.table.keys.slice(0, this.table.count * KEY_WORDS),
     };
   }
+}
+
+/**
+ * The flow key of the packet quoted in an ICMP error (its IP header and first transport bytes),
+ * ordered like FlowTable keys; null when the quote is too short to name the flow.
+ */
+function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
+  let ip = -1;
+  for (let i = 0; i < d.nLayers; i++) {
+    if (d.quoted[i] && (d.kind[i] === Layer.Ipv4 || d.kind[i] === Layer.Ipv6)) {
+      ip = i;
+      break;
+    }
+  }
+  if (ip < 0) return null;
+  const v6 = d.kind[ip] === Layer.Ipv6;
+  const s = d.start[ip];
+  if (d.end[ip] - s < (v6 ? 40 : 20)) return null;
+  const words = v6 ? 4 : 1;
+  const srcOff = s + (v6 ? 8 : 12);
+  const dstOff = s + (v6 ? 24 : 16);
+  let sp = 0;
+  let dp = 0;
+  const t = ip + 1 < d.nLayers && d.quoted[ip + 1] ? ip + 1 : -1;
+  if (t >= 0 && (d.kind[t] === Layer.Tcp || d.kind[t] === Layer.Udp) && d.end[t] - d.start[t] >= 4) {
+    sp = (b[d.start[t]] << 8) | b[d.start[t] + 1];
+    dp = (b[d.start[t] + 2] << 8) | b[d.start[t] + 3];
+  }
+  let cmp = 0;
+  for (let w = 0; w < words && cmp === 0; w++) {
+    const x = readWord(b, srcOff + 4 * w);
+    const y = readWord(b, dstOff + 4 * w);
+    cmp = x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
+  const k = new Uint32Array(KEY_WORDS);
+  k[0] = ((v6 ? 6 : 4) << 8) | (d.quotedProto & 0xff);
+  const aOff = cmp <= 0 ? srcOff : dstOff;
+  const bOff = cmp <= 0 ? dstOff : srcOff;
+  for (let w = 0; w < words; w++) {
+    k[1 + w] = readWord(b, aOff + 4 * w);
+    k[5 + w] = readWord(b, bOff + 4 * w);
+  }
+  k[9] = (((cmp <= 0 ? sp : dp) << 16) | (cmp <= 0 ? dp : sp)) >>> 0;
+  return k;
 }
 
 function readWord(b: Uint8Array, o: number): number {

@@ -46,6 +46,9 @@ export interface Flow {
   lastNs: number;
   /** Any GENEVE flow cookie seen. */
   tunnelled: boolean;
+  /** ICMP errors: the flow they report on (its key), resolved to an id in `relatedFlow`. */
+  reportsOnKey: string | null;
+  relatedFlow: string | null;
 }
 
 export interface Model {
@@ -181,6 +184,8 @@ export function buildModel(
           firstNs: first,
           lastNs: last,
           tunnelled: false,
+          reportsOnKey: null,
+          relatedFlow: null,
         };
         byKey.set(key, flow);
         flows.push(flow);
@@ -189,6 +194,7 @@ export function buildModel(
       flow.firstNs = Math.min(flow.firstNs, first);
       flow.lastNs = Math.max(flow.lastNs, last);
       if (pf.cookies) flow.tunnelled = true;
+      if (pf.reportsOn && flow.reportsOnKey === null) flow.reportsOnKey = keyString(pf.reportsOn);
     }
   }
   for (const flow of flows) {
@@ -212,6 +218,7 @@ export function buildModel(
   }
   flows.sort((a, b) => a.firstNs - b.firstNs || (a.key < b.key ? -1 : 1));
   flows.forEach((f, i) => (f.id = `f${i + 1}`));
+  for (const f of flows) if (f.reportsOnKey !== null) f.relatedFlow = byKey.get(f.reportsOnKey)?.id ?? null;
   const devices = [...new Set(points.map((p) => p.device))];
   return {
     points,

@@ -43,6 +43,8 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
 
   it('selecting it shows the dropped packets on PA-VM-2 in the timeline and the evidence grid', async () => {
     await h.page.locator('.finding[data-kind="session-moved"]').first().click();
+    // Verdicts arrive a moment after the findings.
+    await h.page.waitForFunction(() => /dropped=/.test(document.querySelector('[data-testid="timeline"]')?.getAttribute('data-summary') ?? ''));
     const summary = await h.page.locator('[data-testid="timeline"]').getAttribute('data-summary');
     expect(summary).toMatch(/PA-VM-2\/drop:dropped=\d+/);
     expect(summary).toMatch(/PA-VM-2\/receive:dropped=\d+/);
