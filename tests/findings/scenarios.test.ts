@@ -120,3 +120,15 @@ import { DEFAULT_SETTINGS } from '../../shared/engine/settings.ts';
 function defaults() {
   return { ...DEFAULT_SETTINGS };
 }
+
+describe('clocks', () => {
+  it("HA active/active: fw-b's 2 s skew is estimated from the HA3-forwarded packets, reported, not applied", () => {
+    const { result } = check('ha-active-active', 'default');
+    const est = result.clockEstimates!.find((e) => e.device === 'fw-b' && e.relativeTo === 'fw-a')!;
+    expect(est.offsetSeconds).toBeCloseTo(-2, 2);
+    expect(est.spreadSeconds).toBeLessThan(0.01);
+    expect(est.samples).toBeGreaterThanOrEqual(3);
+    expect(est.applied).toBe(false);
+    expect(result.clockOffsets).toEqual({});
+  });
+});
