@@ -98,6 +98,10 @@ function hardenSessions(): void {
     const ok = details.url.startsWith(`${APP_ORIGIN}/`) || details.url.startsWith('devtools:') || details.url.startsWith('blob:') || details.url.startsWith('data:');
     callback({ cancel: !ok });
   });
+  // The CSP on every response, not only the app:// ones the protocol handler builds.
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
 }
 
 app.on('web-contents-created', (_e, contents: WebContents) => {
@@ -127,6 +131,8 @@ function createWindow(): void {
       webviewTag: false,
       spellcheck: false,
       navigateOnDragDrop: false,
+      // Middle-click must not open links in new windows (electronegativity AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   if (state.window.maximized) win.maximize();

@@ -180,7 +180,11 @@ export function buildFlowTimelines(src: ExportSource, opts: TimelineBuildOptions
       } else if (t.kind === 'range') {
         const a0 = isoNs(t.from, baseSec);
         const a1 = isoNs(t.to, baseSec);
-        if (a1 >= first && a0 <= last) {
+        // Drawn where the range begins or ends inside the flow's activity: a range that covers
+        // the whole flow says nothing about it (it is still listed with the report's notes).
+        const inside = (x: number) => x >= first && x <= last;
+        const onDevice = !t.device || lanes.some((l) => l.device === t.device);
+        if (onDevice && (inside(a0) || inside(a1))) {
           const lane = t.device ? lanes.findIndex((l) => l.device === t.device) : -1;
           notes.push({ tNs: Math.max(a0, first), toNs: Math.min(a1, last), ...(lane >= 0 ? { lane } : {}), text: `${who}${a.text}` });
         }
@@ -405,7 +409,7 @@ export function timelineSvg(t: FlowTimeline, opts: TimelineSvgOptions = {}): str
     o.push(`<circle cx="${lx + 4}" cy="${legendY - 4}" r="5" fill="none" stroke="#111" stroke-width="1.5"/><text x="${lx + 13}" y="${legendY}" font-size="10" fill="#333">evidence</text>`);
   }
   t.notes.forEach((n, i) => {
-    o.push(`<text x="8" y="${notesY + i * 16 + 10}" font-size="11" fill="#333"><tspan font-weight="700">[${i + 1}]</tspan> ${esc(clip(n.text, Math.floor((W - 40) / 6)))}</text>`);
+    o.push(`<text x="8" y="${notesY + i * 16 + 10}" font-size="11" fill="#333"><tspan font-weight="700">[${i + 1}]</tspan> ${esc(clip(n.text, Math.floor((W - 40) / 6.8)))}</text>`);
   });
   o.push('</svg>');
   return o.join('');

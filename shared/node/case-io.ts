@@ -4,10 +4,11 @@
  * when a case file cannot be read. Also sha256 of capture files, streamed.
  */
 import { open, readFile, rename, copyFile, unlink, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { CaseCapture, CaseFile } from '../api/case.ts';
 import type { Stage } from '../api/analysis.ts';
-import { CaseError, createSha256, parseCase, serializeCase } from '../case/case-file.ts';
+import { CaseError, parseCase, serializeCase } from '../case/case-file.ts';
 import { CHUNK } from './file-source.ts';
 
 export class CaseFileError extends Error {
@@ -116,11 +117,14 @@ async function backupHint(path: string): Promise<string> {
   }
 }
 
-/** sha256 and size of a file, read in 1 MiB chunks. */
+/**
+ * sha256 and size of a file, read in 1 MiB chunks. Node's OpenSSL hash here (about 1 GB/s, where
+ * the pure-JS one the renderer uses manages about 75 MB/s): same digest, tested against each other.
+ */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
   const fh = await open(path, 'r');
   try {
-    const h = createSha256();
+    const h = createHash('sha256');
     const buf = new Uint8Array(CHUNK);
     let pos = 0;
     for (;;) {
@@ -130,7 +134,7 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<{ 
       h.update(r.bytesRead === CHUNK ? buf : buf.subarray(0, r.bytesRead));
       pos += r.bytesRead;
     }
-    return { sha256: h.hex(), size: pos };
+    return { sha256: h.digest('hex'), size: pos };
   } finally {
     await fh.close();
   }

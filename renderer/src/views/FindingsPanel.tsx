@@ -21,7 +21,8 @@ const SEVERITIES = ['critical', 'warning', 'info'] as const;
 export function splitFix(text: string): { why: string; fix: string | null } {
   const i = text.search(/\bFix:\s/);
   if (i < 0) return { why: text, fix: null };
-  return { why: text.slice(0, i).trim(), fix: text.slice(i + 4).trim() };
+  const fix = text.slice(i + 4).trim();
+  return { why: text.slice(0, i).trim(), fix: fix.charAt(0).toUpperCase() + fix.slice(1) };
 }
 
 interface Group {

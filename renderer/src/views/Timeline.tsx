@@ -275,14 +275,25 @@ export function Timeline() {
     g.beginPath();
     g.rect(r0, 0, r1 - r0 + RIGHT, H);
     g.clip();
-    const tk = ticks(x, tf, Math.max(2, Math.floor((r1 - r0) / 110)));
     g.font = mono;
+    // As many ticks as fit without the labels touching.
+    let count = Math.max(2, Math.floor((r1 - r0) / 90));
+    let tk = ticks(x, tf, count);
+    for (let guard = 0; guard < 8 && tk.length > 2; guard++) {
+      const widest = Math.max(...tk.map((t) => g.measureText(t.label).width));
+      const gap = Math.abs(x(tk[1].ns) - x(tk[0].ns));
+      if (gap >= widest + 18) break;
+      count = Math.max(2, Math.floor(count / 2));
+      tk = ticks(x, tf, count);
+    }
     g.textBaseline = 'middle';
     g.textAlign = 'center';
     for (const t of tk) {
       const px = Math.round(x(t.ns)) + 0.5;
       g.fillStyle = col.grid;
       g.fillRect(px, AXIS - 4, 1, plotBottom - AXIS + 4);
+      const lw = g.measureText(t.label).width;
+      if (px - lw / 2 < r0 || px + lw / 2 > r1 + RIGHT) continue;
       g.fillStyle = col.muted;
       g.fillText(t.label, px, AXIS / 2 - 1);
     }
@@ -443,7 +454,7 @@ export function Timeline() {
 
   const flowLabel = a && s.selectedFlow >= 0 ? a.result.flows[s.selectedFlow] : null;
   return (
-    <section className="panel timeline" aria-label="Timeline">
+    <section className="panel timeline" aria-label="Timeline" style={{ height: Math.max(150, Math.min(300, 34 + AXIS + 12 + Math.max(2, lanes.length) * 28)) }}>
       <header className="panel-head">
         <h2>Timeline</h2>
         <span className="muted mono small flow-label">{flowLabel ? `${flowLabel.id} · ${flowLabel.proto} ${flowLabel.client} → ${flowLabel.server}` : 'no flow selected'}</span>
