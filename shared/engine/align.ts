@@ -8,6 +8,7 @@
 import type { CapturePoint, FlowAtPoint } from './model.ts';
 import { flowRows, timeOf } from './model.ts';
 import { P_SIDE_B } from './capture-index.ts';
+import { flowArena } from './arena.ts';
 
 /** How far a receive-stage packet may be stamped after its transmit copy (clock jitter, reordering). */
 const REORDER_NS = 50e6;
@@ -62,8 +63,8 @@ export function matchStages(receive: FlowAtPoint, other: FlowAtPoint): StageMatc
   const rp = receive.point;
   const op = other.point;
   const n = rx.length;
-  const matched = new Int32Array(n).fill(-1);
-  const reverse = new Int32Array(ox.length).fill(-1);
+  const matched = flowArena.int32(n, -1);
+  const reverse = flowArena.int32(ox.length, -1);
   let index: Map<number, number[]> | null = null;
   let p = 0;
   for (let j = 0; j < ox.length; j++) {

@@ -8,6 +8,7 @@ import type { CapturePoint, Flow, FlowAtPoint, Model } from '../engine/model.ts'
 import { flowRows, isoAt, sideOf, timeOf } from '../engine/model.ts';
 import { matchStages, type StageMatch } from '../engine/align.ts';
 import { P_COOKIE } from '../engine/capture-index.ts';
+import { flowArena } from '../engine/arena.ts';
 import { TCP_SYN, TCP_ACK } from '../decode/decoded.ts';
 
 export interface DeviceView {
@@ -32,7 +33,7 @@ export interface Timeline {
   n: number;
   t: Float64Array;
   /** Index into flow.at. */
-  at: Uint16Array;
+  at: Int32Array;
   row: Int32Array;
 }
 
@@ -62,7 +63,9 @@ export function stagesByDevice(m: Model): Map<string, Set<Stage>> {
   return out;
 }
 
+/** The facts of one flow. Valid until the next call: their arrays live in the flow arena. */
 export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>>): FlowFacts {
+  flowArena.reset();
   const devices = new Map<string, DeviceView>();
   for (const a of flow.at) {
     let v = devices.get(a.point.device);
@@ -96,18 +99,19 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     if (rx && dp) v.rxToDrop = matchStages(rx, dp);
     if (rx && v.captured.has('transmit')) {
       let un = 0;
-      const lat: number[] = [];
       const rxRows = flowRows(rx);
+      const lat = flowArena.float64(rxRows.length);
+      let nl = 0;
       for (let k = 0; k < rxRows.length; k++) {
         const txRow = v.rxToTx ? v.rxToTx.matched[k] : -1;
         const dpRow = v.rxToDrop ? v.rxToDrop.matched[k] : -1;
         if (txRow === -1 && dpRow === -1) un++;
-        if (txRow !== -1 && tx) lat.push((timeOf(tx.point, txRow) - timeOf(rx.point, rxRows[k])) / 1e3);
+        if (txRow !== -1 && tx) lat[nl++] = (timeOf(tx.point, txRow) - timeOf(rx.point, rxRows[k])) / 1e3;
       }
       v.unaccounted = un;
-      if (lat.length) {
-        lat.sort((a, b) => a - b);
-        v.latencyUs = lat[lat.length >> 1];
+      if (nl) {
+        const sorted = lat.subarray(0, nl).sort();
+        v.latencyUs = sorted[nl >> 1];
       }
     }
   }
@@ -141,10 +145,10 @@ function buildTimeline(flow: Flow): Timeline {
   const rank = flow.at.map((a) => STAGE_RANK[a.point.stage]);
   let n = 0;
   for (const l of lists) n += l.length;
-  const t = new Float64Array(n);
-  const at = new Uint16Array(n);
-  const row = new Int32Array(n);
-  const head = new Int32Array(k);
+  const t = flowArena.float64(n);
+  const at = flowArena.int32(n);
+  const row = flowArena.int32(n);
+  const head = flowArena.int32(k, 0);
   for (let o = 0; o < n; o++) {
     let best = -1;
     let bt = 0;
