@@ -122,19 +122,24 @@ function summarise(name, log, code, signal, wall, work) {
   const cov = lastMatch(log, /cov: (\d+) ft: (\d+) corp: (\d+)\/(\d+)(b|Kb|Mb)/g);
   const done = /Done (\d+) runs in (\d+) second/.exec(log);
   const inited = /INITED cov: (\d+) ft: (\d+) corp: (\d+)/.exec(log);
+  // libFuzzer's status lines start with "#<executions>"; Jazzer.js may exit before the final
+  // stats reach the pipe, so the last status line is the fallback.
+  const lastExec = lastMatch(log, /^#(\d+)\s/gm);
+  let rssMax = 0;
+  for (const m of log.matchAll(/rss: (\d+)Mb/g)) rssMax = Math.max(rssMax, Number(m[1]));
   const artifacts = readdirSync(out).filter((f) => f.startsWith(`${name}-`) && /(crash|timeout|oom|leak|slow-unit)-/.test(f));
   const crashed = artifacts.length > 0 || (code !== 0 && code !== null) || signal !== null;
   const r = {
     target: name,
     seconds: wall,
-    executions: stat('number_of_executed_units') ?? (done ? Number(done[1]) : null),
-    execsPerSecond: stat('average_exec_per_sec'),
+    executions: stat('number_of_executed_units') ?? (done ? Number(done[1]) : lastExec ? Number(lastExec[1]) : null),
+    execsPerSecond: null,
     coverageEdges: cov ? Number(cov[1]) : null,
     features: cov ? Number(cov[2]) : null,
     initialCoverageEdges: inited ? Number(inited[1]) : null,
     corpusEntries: cov ? Number(cov[3]) : null,
     newUnits: stat('new_units_added'),
-    peakRssMb: stat('peak_rss_mb'),
+    peakRssMb: stat('peak_rss_mb') ?? (rssMax || null),
     crashes: artifacts.filter((f) => /crash-/.test(f)).length,
     timeouts: artifacts.filter((f) => /timeout-/.test(f)).length,
     otherArtifacts: artifacts.filter((f) => !/crash-|timeout-/.test(f)).length,
@@ -142,6 +147,7 @@ function summarise(name, log, code, signal, wall, work) {
     signal,
     artifacts: artifacts.map((f) => join(out, f)),
   };
+  if (r.executions !== null) r.execsPerSecond = stat('average_exec_per_sec') ?? Math.round(r.executions / wall);
   if (crashed) {
     // The first lines of the failure, for the test's message.
     const i = log.search(/==\d+== |Uncaught Exception|ERROR: libFuzzer|FuzzViolation|timeout/);

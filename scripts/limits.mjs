@@ -5,8 +5,11 @@
  * size: linear work takes ~4x as long for 4x the packets, quadratic work ~16x).
  *
  *   node scripts/limits.mjs [--scale full|ci] [--dir DIR] [--json FILE] [--cli] [--keep] [--only KIND,...]
+ *                           [--index-only] [--two-stages] [--timeout SECONDS]
  *   npm run limits            -> full scale: 10M tiny packets, one flow of 5M packets, 1M flows
  *
+ * `--two-stages` analyses each file as the receive and the transmit stage of one firewall (indexed
+ * twice), so that every packet is matched across stages; `--index-only` skips the analysis.
  * `--scale ci` (1M tiny packets, one flow of 500k packets, 200k flows) is what
  * tests/robustness/limits.test.ts runs inside `npm test`. `--cli` also times the whole
  * `stagediff analyze --json FILE` (output counted, not kept), polling /proc for its peak memory.
@@ -31,6 +34,9 @@ const dir = opt('dir', join(tmpdir(), `stagediff-limits-${process.pid}`));
 const jsonOut = opt('json', null);
 const withCli = args.includes('--cli');
 const keep = args.includes('--keep');
+const indexOnly = args.includes('--index-only');
+const twoStages = args.includes('--two-stages');
+const timeoutSecs = Number(opt('timeout', '7200'));
 const SIZES = {
   full: { tiny: 10_000_000, 'one-flow': 5_000_000, 'many-flows': 1_000_000 },
   ci: { tiny: 1_000_000, 'one-flow': 500_000, 'many-flows': 200_000 },
@@ -56,7 +62,8 @@ await build({
 });
 
 function harnessRun(argv) {
-  const r = spawnSync(process.execPath, [harness, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [harness, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutSecs * 1000 });
+  if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM') return { timedOut: true, secs: timeoutSecs };
   if (r.status !== 0) throw new Error(`harness ${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
@@ -108,18 +115,29 @@ for (const kind of only) {
   const n = SIZES[kind];
   const runs = {};
   for (const [label, count] of [['quarter', Math.floor(n / 4)], ['full', n]]) {
+    if (label === 'full' && runs.quarter.run.timedOut) {
+      runs.full = { gen: { packets: null, flows: null }, run: { timedOut: true }, size: null, cli: null };
+      break;
+    }
     const file = join(dir, `${kind}-${count}.pcap`);
     const g = harnessRun(['gen', kind, String(count), file]);
-    const r = harnessRun(['run', file]);
+    const r = harnessRun(['run', file, ...(indexOnly ? ['--index-only'] : []), ...(twoStages ? ['--two-stages'] : [])]);
     const size = statSync(file).size;
-    const c = label === 'full' && withCli ? await cli(file) : null;
+    const c = label === 'full' && withCli && !r.timedOut ? await cli(file) : null;
     if (!keep) rmSync(file, { force: true });
     runs[label] = { gen: g, run: r, size, cli: c };
   }
   const f = runs.full.run;
   const q = runs.quarter.run;
+  if (f.timedOut || q.timedOut) {
+    const row = { kind, size: n, timedOut: true, timeoutSecs, quarter: q.timedOut ? { size: Math.floor(n / 4), timedOut: true } : { packets: q.packets, indexSecs: q.indexSecs, analyzeSecs: q.analyzeSecs } };
+    results.push(row);
+    console.log(`${kind} (${n}): DID NOT FINISH within ${timeoutSecs} s (${q.timedOut ? `not even a quarter of the size, ${Math.floor(n / 4)}` : `quarter size: index ${q.indexSecs.toFixed(2)} s, analysis ${q.analyzeSecs.toFixed(2)} s`})`);
+    continue;
+  }
   const row = {
     kind,
+    twoStages,
     packets: f.packets,
     flows: f.flows,
     fileBytes: runs.full.size,
@@ -137,17 +155,17 @@ for (const kind of only) {
     progress: progressStats(f.progress, f.indexSecs),
     // 4x the packets: ~4 when linear, ~16 when quadratic.
     indexScaling: f.indexSecs / q.indexSecs,
-    analyzeScaling: f.analyzeSecs / q.analyzeSecs,
+    analyzeScaling: indexOnly ? null : f.analyzeSecs / q.analyzeSecs,
     quarter: { packets: q.packets, indexSecs: q.indexSecs, analyzeSecs: q.analyzeSecs, peakRssMb: q.peakRssMb },
     cli: runs.full.cli,
   };
   results.push(row);
   console.log(
     `${kind}: ${row.packets} packets, ${row.flows} flows, ${(row.fileBytes / 1e6).toFixed(0)} MB; ` +
-      `index ${row.indexSecs.toFixed(2)} s (${(row.indexPacketsPerSec / 1e6).toFixed(2)} M packets/s), analysis ${row.analyzeSecs.toFixed(2)} s; ` +
+      `index ${row.indexSecs.toFixed(2)} s (${(row.indexPacketsPerSec / 1e6).toFixed(2)} M packets/s)${indexOnly ? '' : `, analysis ${row.analyzeSecs.toFixed(2)} s`}; ` +
       `peak RSS ${row.peakRssMb.toFixed(0)} MiB (${row.bytesPerPacket.toFixed(0)} B/packet after indexing, ${row.peakBytesPerPacket.toFixed(0)} B/packet at peak); ` +
       `progress ${row.progress.reports} reports, max gap ${row.progress.maxGapSecs.toFixed(2)} s, last/first quarter rate ${row.progress.lastQuarterVsFirstQuarter?.toFixed(2) ?? '-'}; ` +
-      `4x packets: index x${row.indexScaling.toFixed(1)}, analysis x${row.analyzeScaling.toFixed(1)}` +
+      `4x packets: index x${row.indexScaling.toFixed(1)}${indexOnly ? '' : `, analysis x${row.analyzeScaling.toFixed(1)}`}` +
       (row.cli ? `; CLI exit ${row.cli.code}${row.cli.signal ? ` ${row.cli.signal}` : ''} in ${row.cli.secs.toFixed(1)} s, peak ${row.cli.peakRssMb.toFixed(0)} MiB, ${(row.cli.outBytes / 1e6).toFixed(0)} MB of JSON${row.cli.code ? `: ${row.cli.stderrTail}` : ''}` : ''),
   );
 }

@@ -15,6 +15,8 @@ export interface RuleContext {
    * "moved@device#segment" for the segments a moved session explains.
    */
   claims: Set<string>;
+  /** Per flow: how many findings of each kind it has (numbers their ids). */
+  counts: Map<string, number>;
 }
 
 export function report(
@@ -27,7 +29,10 @@ export function report(
   fields: Record<string, unknown>,
 ): Finding {
   const flow = ctx.f.flow;
-  const n = ctx.out.filter((x) => x.flowId === flow.id && x.kind === kind).length;
+  // Findings of this kind for this flow so far (claims are per flow): numbers the id.
+  const counter = `#${kind}`;
+  const n = ctx.counts.get(counter) ?? 0;
+  ctx.counts.set(counter, n + 1);
   const finding: Finding = {
     id: `${flow.id}-${kind}${n ? `-${n + 1}` : ''}`,
     kind,

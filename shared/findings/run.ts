@@ -33,7 +33,7 @@ export function runRules(m: Model, each?: (f: FlowFacts) => void): Finding[] {
   const findings: Finding[] = [];
   for (const flow of m.flows) {
     const f = flowFacts(m, flow, captured);
-    const ctx: RuleContext = { m, f, out: findings, claims: new Set() };
+    const ctx: RuleContext = { m, f, out: findings, claims: new Set(), counts: new Map() };
     for (const rule of RULES) rule(ctx);
     each?.(f);
   }

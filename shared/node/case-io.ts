@@ -3,13 +3,13 @@
  * one), the last good copy kept as `NAME.bak`, and a message naming the file and the problem
  * when a case file cannot be read. Also sha256 of capture files, streamed.
  */
+import { readChunks } from './file-source.ts';
 import { open, readFile, rename, copyFile, unlink, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { CaseCapture, CaseFile } from '../api/case.ts';
 import type { Stage } from '../api/analysis.ts';
 import { CaseError, parseCase, serializeCase } from '../case/case-file.ts';
-import { CHUNK } from './file-source.ts';
 
 export class CaseFileError extends Error {
   constructor(
@@ -122,22 +122,13 @@ async function backupHint(path: string): Promise<string> {
  * the pure-JS one the renderer uses manages about 75 MB/s): same digest, tested against each other.
  */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  const fh = await open(path, 'r');
-  try {
-    const h = createHash('sha256');
-    const buf = new Uint8Array(CHUNK);
-    let pos = 0;
-    for (;;) {
-      if (signal?.aborted) throw new Error('cancelled');
-      const r = await fh.read(buf, 0, CHUNK, pos);
-      if (r.bytesRead === 0) break;
-      h.update(r.bytesRead === CHUNK ? buf : buf.subarray(0, r.bytesRead));
-      pos += r.bytesRead;
-    }
-    return { sha256: h.digest('hex'), size: pos };
-  } finally {
-    await fh.close();
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of readChunks(path, signal)) {
+    h.update(chunk);
+    size += chunk.length;
   }
+  return { sha256: h.digest('hex'), size };
 }
 
 /** The case entries of labelled capture files (hashes them). Files that cannot be read are skipped. */

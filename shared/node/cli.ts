@@ -5,7 +5,6 @@
  *   stagediff export --format FMT [...] -o OUT CAPTURE...   (export-cmd.ts)
  * Exit 0 when the analysis ran, 2 on bad usage or when no file could be read (one line on stderr).
  */
-import { open } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureReader } from '../readers/reader.ts';
@@ -17,7 +16,7 @@ import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.
 import { analyzeFiles } from './analyze-files.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
-import { CHUNK } from './file-source.ts';
+import { FileReadError, readChunks } from './file-source.ts';
 import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
 
 class UsageError extends Error {}
@@ -72,13 +71,6 @@ async function packets(args: string[]): Promise<number> {
   if (!values.json) throw new UsageError('packets needs --json');
   if (positionals.length !== 1) throw new UsageError('packets takes exactly one CAPTURE');
   const spec = parseCaptureArg(positionals[0]);
-  let fh;
-  try {
-    fh = await open(spec.path, 'r');
-  } catch (e) {
-    process.stderr.write(`stagediff: ${spec.path}: ${(e as Error).message}\n`);
-    return 2;
-  }
   const d = new Decoded();
   const out: string[] = [];
   let failure: string | null = null;
@@ -100,20 +92,17 @@ async function packets(args: string[]): Promise<number> {
     },
   });
   try {
-    const buf = new Uint8Array(CHUNK);
-    let pos = 0;
-    for (;;) {
-      const r = await fh.read(buf, 0, CHUNK, pos);
-      if (r.bytesRead === 0) break;
-      pos += r.bytesRead;
-      const more = reader.push(buf.subarray(0, r.bytesRead));
+    for await (const chunk of readChunks(spec.path)) {
+      const more = reader.push(chunk);
       await flush();
       if (!more) break;
     }
     reader.end();
     await flush();
-  } finally {
-    await fh.close();
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
+    await flush();
+    failure = `${spec.path}: offset ${e.offset}: ${e.message}`;
   }
   if (failure) {
     process.stderr.write(`stagediff: ${failure}\n`);

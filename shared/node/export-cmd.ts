@@ -8,6 +8,7 @@
  * Exit 0 when the export was written, 2 on bad usage or when no capture could be read, 1 when
  * the export itself failed (e.g. Chromium missing for pdf/png).
  */
+import { FileReadError, readChunks } from './file-source.ts';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Annotation, CaseFile } from '../api/case.ts';
@@ -25,7 +26,6 @@ import { joinTrafficLog, parseTrafficLog, TrafficLogError, type TrafficLog, type
 import { indexAll } from './analyze-files.ts';
 import { CaseFileError, readCaseFile, sha256File } from './case-io.ts';
 import { ChromiumMissing, htmlToPdf, svgToPng } from './chromium-render.ts';
-import { CHUNK } from './file-source.ts';
 
 export const EXPORT_USAGE = `  stagediff export --format html|pdf|csv|json|pcapng|svg|png [--what flows|packets|findings]
                    [--case FILE] [--traffic-log [DEVICE=]CSV]... [--clock-offset DEVICE=SECONDS]...
@@ -214,25 +214,12 @@ async function run(args: string[], io: { stdout: NodeJS.WritableStream; stderr: 
   return 0;
 }
 
-/** The file in 1 MiB chunks (one buffer reused: the readers copy what they keep). */
+/** The file in 1 MiB chunks; a file that cannot be read ends early (the analysis names its error). */
 export async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
-  let fh;
   try {
-    fh = await open(path, 'r');
-  } catch {
-    return; // the reader reports an empty source; the analysis already named the error
-  }
-  try {
-    const buf = new Uint8Array(CHUNK);
-    let pos = 0;
-    for (;;) {
-      const r = await fh.read(buf, 0, CHUNK, pos);
-      if (r.bytesRead === 0) return;
-      pos += r.bytesRead;
-      yield r.bytesRead === CHUNK ? buf : buf.subarray(0, r.bytesRead);
-    }
-  } finally {
-    await fh.close();
+    yield* readChunks(path);
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
   }
 }
 

@@ -1,8 +1,15 @@
-/** Streams a capture file from disk into an indexer, one reusable 1 MiB buffer at a time. */
-import { open } from 'node:fs/promises';
+/**
+ * Reading capture files from disk: one reusable 1 MiB buffer, never the whole file. Regular
+ * files are read by position; pipes (a FIFO, `<(zcat x.pcap.gz)`) in sequence, opened without
+ * blocking so a pipe nobody writes to cannot hang the analysis.
+ */
+import { open, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { CaptureIndexer, type IndexedCapture } from '../engine/capture-index.ts';
 
 export const CHUNK = 1 << 20;
+/** How long a pipe may stay silent before its first byte. */
+export const PIPE_WAIT_MS = 5000;
 
 export interface Progress {
   bytes: number;
@@ -10,41 +17,13 @@ export interface Progress {
   total: number;
 }
 
-/** Reads the file through the indexer. A file that cannot be opened or read ends as an error. */
-export async function indexFile(path: string, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<IndexedCapture> {
-  const ix = new CaptureIndexer();
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    return failed(ix, 0, openMessage(e));
-  }
-  try {
-    const st = await fh.stat();
-    if (st.isDirectory()) return failed(ix, 0, 'is a directory, not a capture file');
-    const buf = new Uint8Array(CHUNK);
-    let pos = 0;
-    let lastReport = 0;
-    for (;;) {
-      if (signal?.aborted) return failed(ix, pos, 'cancelled');
-      let r;
-      try {
-        r = await fh.read(buf, 0, CHUNK, pos);
-      } catch (e) {
-        return failed(ix, pos, `read error: ${(e as Error).message}`);
-      }
-      if (r.bytesRead === 0) break;
-      pos += r.bytesRead;
-      if (!ix.push(r.bytesRead === CHUNK ? buf : buf.subarray(0, r.bytesRead))) break;
-      if (onProgress && pos - lastReport >= 16 * CHUNK) {
-        lastReport = pos;
-        onProgress({ bytes: pos, packets: ix.packets, total: st.size });
-      }
-    }
-    if (onProgress) onProgress({ bytes: pos, packets: ix.packets, total: st.size });
-    return ix.finish();
-  } finally {
-    await fh.close();
+/** A file that could not be opened or read: where and why, in the user's words. */
+export class FileReadError extends Error {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -53,13 +32,88 @@ function openMessage(e: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory, not a capture file';
+  if (code === 'ENOTDIR') return 'no such file (a part of the path is not a directory)';
   return `cannot open: ${(e as Error).message}`;
 }
 
-function failed(ix: CaptureIndexer, offset: number, message: string): IndexedCapture {
-  const out = ix.finish();
-  // The reader may already have said "empty file" or "truncated" for what it got: the I/O
-  // error is the cause, so it goes first and replaces those.
-  out.errors = [{ offset, message }];
-  return out;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The file's bytes in chunks (the same buffer each time: consume before asking for the next).
+ * Throws FileReadError with the byte offset. `onSize` learns the size of a regular file.
+ */
+export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (size: number) => void): AsyncGenerator<Uint8Array> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (e) {
+    throw new FileReadError(0, openMessage(e));
+  }
+  if (st.isDirectory()) throw new FileReadError(0, 'is a directory, not a capture file');
+  const regular = st.isFile();
+  if (!regular && !st.isFIFO() && !st.isCharacterDevice() && !st.isSocket()) throw new FileReadError(0, 'not a regular file');
+  onSize?.(regular ? st.size : 0);
+  let fh;
+  try {
+    fh = await open(path, regular ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new FileReadError(0, openMessage(e));
+  }
+  try {
+    const buf = new Uint8Array(CHUNK);
+    let pos = 0;
+    let waited = 0;
+    for (;;) {
+      if (signal?.aborted) throw new FileReadError(pos, 'cancelled');
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, CHUNK, regular ? pos : null)).bytesRead;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          // A pipe with a writer but no data yet.
+          await sleep(10);
+          continue;
+        }
+        throw new FileReadError(pos, `read error: ${(e as Error).message}`);
+      }
+      if (n === 0) {
+        // A pipe with no writer yet reads as end of file: wait a little for the first writer.
+        if (!regular && pos === 0 && waited < PIPE_WAIT_MS) {
+          await sleep(20);
+          waited += 20;
+          continue;
+        }
+        if (!regular && pos === 0) throw new FileReadError(0, `nothing arrived on this pipe within ${PIPE_WAIT_MS / 1000} s`);
+        return;
+      }
+      pos += n;
+      yield n === CHUNK ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads the file through the indexer. A file that cannot be opened or read ends as an error. */
+export async function indexFile(path: string, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<IndexedCapture> {
+  const ix = new CaptureIndexer();
+  let total = 0;
+  let lastReport = 0;
+  try {
+    for await (const chunk of readChunks(path, signal, (s) => (total = s))) {
+      if (!ix.push(chunk)) break;
+      if (onProgress && ix.bytesRead - lastReport >= 16 * CHUNK) {
+        lastReport = ix.bytesRead;
+        onProgress({ bytes: ix.bytesRead, packets: ix.packets, total });
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
+    const out = ix.finish();
+    // The I/O error is the cause: it replaces what the reader said about the bytes it got.
+    out.errors = [{ offset: e.offset, message: e.message }];
+    return out;
+  }
+  onProgress?.({ bytes: ix.bytesRead, packets: ix.packets, total });
+  return ix.finish();
 }

@@ -2,8 +2,10 @@
  * Resource-limit harness, bundled and run by scripts/limits.mjs (which tests/robustness/limits.test.ts
  * runs at a small scale):
  *   node harness.mjs gen KIND N FILE     writes a capture with a streaming writer (one 4 MiB buffer)
- *   node harness.mjs run FILE            indexes it (indexFile, as the CLI does) and analyses it;
- *                                        prints one JSON line with times, memory and progress
+ *   node harness.mjs run FILE [--index-only] [--two-stages]
+ *                                        indexes it (indexFile, as the CLI does) and analyses it
+ *                                        (analyzeIndexes); prints one JSON line with times, memory
+ *                                        and progress
  * KIND:
  *   tiny        N packets of 42 bytes (Ethernet + IPv4 + UDP, no payload) over 1024 flows
  *   one-flow    one TCP connection of N packets: handshake, then 10-byte segments and their ACKs
@@ -12,7 +14,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
 import { indexFile, type Progress } from '../../shared/node/file-source.ts';
-import { analyzeIndexes } from '../../shared/engine/analyze.ts';
+import { analyzeIndexes, type AnalysisInput } from '../../shared/engine/analyze.ts';
 
 const BUF = 4 << 20;
 
@@ -166,22 +168,30 @@ export interface RunResult {
   progress: [number, number, number][];
 }
 
-export async function run(path: string): Promise<RunResult> {
+/**
+ * Indexes FILE and analyses it. `twoStages`: the same file also as the transmit stage of the same
+ * firewall (indexed a second time after the timing), so the analysis matches every packet
+ * across two stages (stage alignment) instead of only summarising one capture.
+ */
+export async function run(path: string, indexOnly = false, twoStages = false): Promise<RunResult> {
   const base = process.resourceUsage().maxRSS / 1024;
   const progress: [number, number, number][] = [];
   const t0 = performance.now();
   const ix = await indexFile(path, (p: Progress) => progress.push([(performance.now() - t0) / 1000, p.bytes, p.packets]));
   const t1 = performance.now();
   const rssAfterIndexMb = process.resourceUsage().maxRSS / 1024;
-  const res = analyzeIndexes([{ spec: { path, device: 'fw1', stage: 'receive', labelled: 'explicit' }, ix }]);
+  const inputs: AnalysisInput[] = [{ spec: { path, device: 'fw1', stage: 'receive', labelled: 'explicit' }, ix }];
+  if (twoStages) inputs.push({ spec: { path, device: 'fw1', stage: 'transmit', labelled: 'explicit' }, ix: await indexFile(path) });
+  const t1b = performance.now();
+  const res = indexOnly ? null : analyzeIndexes(inputs);
   const t2 = performance.now();
   return {
     packets: ix.packets,
     errors: ix.errors.length,
-    flows: res.flows.length,
-    findings: res.findings.length,
+    flows: res ? res.flows.length : ix.flows.length,
+    findings: res ? res.findings.length : -1,
     indexSecs: (t1 - t0) / 1000,
-    analyzeSecs: (t2 - t1) / 1000,
+    analyzeSecs: (t2 - t1b) / 1000,
     rssAfterIndexMb,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     baselineRssMb: base,
@@ -197,8 +207,8 @@ async function main(argv: string[]): Promise<void> {
     const r = generate(kind, Number(n), path);
     process.stdout.write(`${JSON.stringify({ ...r, secs: (performance.now() - t0) / 1000 })}\n`);
   } else if (cmd === 'run') {
-    process.stdout.write(`${JSON.stringify(await run(rest[0]))}\n`);
-  } else throw new Error('usage: gen KIND N FILE | run FILE');
+    process.stdout.write(`${JSON.stringify(await run(rest[0], rest.includes('--index-only'), rest.includes('--two-stages')))}\n`);
+  } else throw new Error('usage: gen KIND N FILE | run FILE [--index-only] [--two-stages]');
 }
 
 if (process.argv[1]?.endsWith('limits-harness.mjs')) {
