@@ -6,18 +6,23 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, t
 import { readFile, stat, open, writeFile } from 'node:fs/promises';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { IPC, type AppInfo, type CaseFile, type MenuCommand, type OpenedFile } from '../shared/api/bridge.ts';
+import { IPC, type AppInfo, type FileHash, type MenuCommand, type OpenedCase, type OpenedFile } from '../shared/api/bridge.ts';
 import { captureArgs, CAPTURE_EXTENSIONS } from './args.ts';
 import { CSP } from './csp.ts';
 import { buildMenuTemplate } from './menu.ts';
 import { addRecent, MIN_SIZE, parseState, serializeState, visibleBounds, type AppState } from './window-state.ts';
 import { APP_ORIGIN, FileAllowList, IpcArgumentError, isAppUrl, validateReadRange, validateRecent, validateSave } from './ipc-validate.ts';
 import { mimeType, resolveStatic } from './static-files.ts';
-import { parseCaseFile } from './case-file.ts';
+import { openCaseFile, sha256File, writeCaseFile } from '../shared/node/case-io.ts';
+import { autosavePath, CasePaths, pdfRequestAllowed, validateCase, validateHashFiles, validateSaveCase, validateSavePdf, withCaseExtension } from './case-ipc.ts';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 
 const rendererRoot = join(__dirname, '..', 'renderer');
 const stateFile = () => join(app.getPath('userData'), 'state.json');
 const allow = new FileAllowList();
+const casePaths = new CasePaths();
 let state: AppState = parseState(null);
 let win: BrowserWindow | null = null;
 let rendererReady = false;
@@ -254,14 +259,69 @@ function handle(channel: string, fn: (e: IpcMainInvokeEvent, arg: unknown) => un
 
 function registerIpc(): void {
   handle(IPC.openCaptures, () => showOpenCaptures());
-  handle(IPC.openCase, async (): Promise<CaseFile | null> => {
+  handle(IPC.openCase, async (): Promise<OpenedCase | null> => {
     const opts = { title: 'Open case', properties: ['openFile'] as 'openFile'[], filters: [{ name: 'stagediff case', extensions: ['json'] }] };
     const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
     if (r.canceled || !r.filePaths[0]) return null;
-    const c = parseCaseFile(await readFile(r.filePaths[0], 'utf8'), dirname(r.filePaths[0]));
-    // The user chose the case: the files it lists become readable.
-    for (const cap of c.captures) cap.path = allow.add(cap.path);
-    return c;
+    const path = casePaths.add(r.filePaths[0]);
+    // Falls back to NAME.bak when the case itself is damaged; the renderer says so.
+    return allowCase(path, await openCaseFile(path));
+  });
+  handle(IPC.saveCase, async (_e, arg) => {
+    const req = validateSaveCase(arg, casePaths);
+    let path = req.path;
+    if (!path) {
+      const opts = { title: 'Save case', defaultPath: req.defaultName, filters: [{ name: 'stagediff case', extensions: ['json'] }] };
+      const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+      if (r.canceled || !r.filePath) return { saved: false };
+      path = casePaths.add(withCaseExtension(r.filePath));
+    }
+    await writeCaseFile(path, { ...req.case, savedAt: new Date().toISOString() });
+    return { saved: true, path };
+  });
+  handle(IPC.autosave, async (_e, arg) => {
+    const file = autosavePath(app.getPath('userData'));
+    if (arg === null) {
+      await unlink(file).catch(() => {});
+      await unlink(`${file}.bak`).catch(() => {});
+      return;
+    }
+    mkdirSync(dirname(file), { recursive: true });
+    await writeCaseFile(file, { ...validateCase(arg), savedAt: new Date().toISOString() });
+  });
+  handle(IPC.loadAutosave, async (): Promise<OpenedCase | null> => {
+    const file = autosavePath(app.getPath('userData'));
+    try {
+      await stat(file);
+    } catch {
+      return null;
+    }
+    try {
+      return allowCase('', await openCaseFile(file));
+    } catch {
+      return null;
+    }
+  });
+  handle(IPC.hashFiles, async (_e, arg): Promise<FileHash[]> => {
+    const { ok, refused } = validateHashFiles(arg, allow);
+    const out: FileHash[] = refused.map((path) => ({ path, error: 'file was not opened by the user' }));
+    for (const path of ok) {
+      try {
+        out.push({ path, ...(await sha256File(path)) });
+      } catch (e) {
+        out.push({ path, error: (e as Error).message });
+      }
+    }
+    return out;
+  });
+  handle(IPC.savePdf, async (_e, arg) => {
+    const req = validateSavePdf(arg);
+    const pdf = await printReport(req.html);
+    const opts = { title: 'Export PDF', defaultPath: req.defaultName, filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+    const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+    if (r.canceled || !r.filePath) return { saved: false };
+    await writeFile(r.filePath, pdf);
+    return { saved: true, path: r.filePath };
   });
   handle(IPC.readRange, async (_e, arg) => {
     const req = validateReadRange(arg, allow);
@@ -297,4 +357,38 @@ function registerIpc(): void {
     chrome: process.versions.chrome ?? '',
     platform: process.platform,
   }));
+}
+
+/** The case's captures become readable (the user chose the case); existing ones only. */
+function allowCase(path: string, opened: Awaited<ReturnType<typeof openCaseFile>>): OpenedCase {
+  for (const c of opened.case.captures) {
+    try {
+      c.path = allow.add(c.path);
+    } catch {
+      // a path main cannot use stays as it is: the renderer lists it as missing
+    }
+  }
+  return { path, case: opened.case, fromBackup: opened.fromBackup, ...(opened.problem ? { problem: opened.problem } : {}) };
+}
+
+/**
+ * The report as PDF with Chromium's printToPDF: a hidden window with JavaScript off, in its own
+ * session that loads only the report's temporary file (the report itself forbids loading anything).
+ */
+async function printReport(html: string): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'stagediff-pdf-'));
+  const file = join(dir, 'report.html');
+  await writeFile(file, html, 'utf8');
+  const url = pathToFileURL(file).href;
+  const ses = session.fromPartition('stagediff-pdf');
+  ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !pdfRequestAllowed(details.url, url) }));
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  const pdfWin = new BrowserWindow({ show: false, webPreferences: { session: ses, javascript: false, sandbox: true, contextIsolation: true, nodeIntegration: false } });
+  try {
+    await pdfWin.loadURL(url);
+    return await pdfWin.webContents.printToPDF({ printBackground: true, pageSize: 'A4', margins: { marginType: 'default' } });
+  } finally {
+    pdfWin.destroy();
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
 }

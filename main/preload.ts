@@ -20,6 +20,11 @@ const bridge: StagediffBridge = {
   save: (req) => ipcRenderer.invoke(IPC.save, { defaultName: req.defaultName, filters: req.filters, data: req.data }),
   noteRecent: (paths) => ipcRenderer.invoke(IPC.noteRecent, paths),
   appInfo: () => ipcRenderer.invoke(IPC.appInfo),
+  saveCase: (req) => ipcRenderer.invoke(IPC.saveCase, { case: req.case, path: req.path, defaultName: req.defaultName }),
+  autosave: (c) => ipcRenderer.invoke(IPC.autosave, c),
+  loadAutosave: () => ipcRenderer.invoke(IPC.loadAutosave),
+  hashFiles: (paths) => ipcRenderer.invoke(IPC.hashFiles, paths),
+  savePdf: (req) => ipcRenderer.invoke(IPC.savePdf, { defaultName: req.defaultName, html: req.html }),
   onMenu: (listener) => {
     const h = (_e: IpcRendererEvent, cmd: unknown) => {
       if (typeof cmd === 'string' && (MENU_COMMANDS as readonly string[]).includes(cmd)) listener(cmd as MenuCommand);

@@ -1,104 +1,384 @@
 #!/usr/bin/env node
-// `npm run bench`: packets/s and peak memory of `stagediff analyze` on generated GWLB capture sets
-// (4 files: PA-VM-1/2 x receive/transmit), with tshark field extraction timed in the same run.
-// Options: --sizes 250M,500M,1G,2G (default 1G)  --variant pcap-le-us  --tshark-packets N
+// `npm run bench`: speed and memory of `stagediff analyze --json` on generated GWLB capture sets
+// (4 files: PA-VM-1/2 x receive/transmit, tests/gen/cli.ts bulk), against two references taken in
+// the same run: a minimal C loop over the same records with libpcap (scripts/bench-c/pcaploop.c,
+// built here with gcc -O2 -lpcap) and tshark field extraction. Reports ratios, never timed tests.
+//
+//   node scripts/bench.mjs [--sizes 250M,500M,1G,2G] [--huge 10G] [--runs N] [--no-tshark] [--no-c]
+//                          [--variant pcap-le-us] [--tshark-packets N] [--data DIR] [--out FILE]
+//                          [--keep-huge] [--no-install]
+//
+// --sizes    capture sets to measure (decimal units: 1G = 1e9 bytes over the 4 files). Generated
+//            once into DIR/VARIANT-BYTES and reused.
+// --huge S   also generate (streaming, after checking free disk space) and analyze a set of size S,
+//            sampling RSS through the run; the set is deleted afterwards unless --keep-huge.
+// --runs N   analyze (and the C loop) N times per size; the fastest run is reported (default 1).
+// --data     where capture sets go (default bench-data/); --out the JSON results
+//            (default DATA/bench-results.json).
+// Exit status: 0 when every run completed (targets missed or not), 1 when a run failed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, release, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
 };
 const parseSize = (s) => {
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(s);
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)B?$/i.exec(s.trim());
   if (!m) throw new Error(`bad size ${s}`);
   return Math.round(Number(m[1]) * { '': 1, K: 1e3, M: 1e6, G: 1e9 }[m[2].toUpperCase()]);
 };
-const sizes = opt('sizes', '1G').split(',').map(parseSize);
+const sizeLabel = (b) => (b >= 1e9 ? `${+(b / 1e9).toFixed(2)}G` : `${+(b / 1e6).toFixed(1)}M`);
+
+const sizes = opt('sizes', '250M,500M,1G,2G').split(',').map(parseSize).sort((a, b) => a - b);
+const huge = opt('huge', null) ? parseSize(opt('huge')) : null;
 const variant = opt('variant', 'pcap-le-us');
+const runs = Math.max(1, Number(opt('runs', '1')));
 const tsharkPackets = Number(opt('tshark-packets', '300000'));
-const dataDir = join(root, 'bench-data');
+const dataDir = resolve(opt('data', join(root, 'bench-data')));
+const outFile = resolve(opt('out', join(dataDir, 'bench-results.json')));
+const log = (s) => process.stderr.write(`${s}\n`);
+mkdirSync(dataDir, { recursive: true });
+
+// ---------------------------------------------------------------------------------------------
+// Capture sets
+
+function setDir(bytes) {
+  return join(dataDir, `${variant}-${bytes}`);
+}
 
 function generate(bytes) {
-  const dir = join(dataDir, `${variant}-${bytes}`);
+  const dir = setDir(bytes);
   if (!existsSync(join(dir, 'bulk.json'))) {
     mkdirSync(dir, { recursive: true });
-    process.stderr.write(`generating ${(bytes / 1e6).toFixed(0)} MB in ${dir}\n`);
+    log(`generating ${sizeLabel(bytes)} in ${dir}`);
     const r = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'tests/gen/cli.ts'), 'bulk', variant, dir, '--bytes', String(bytes)], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) throw new Error('generator failed');
   }
-  const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f));
+  const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).sort().map((f) => join(dir, f));
   const total = files.reduce((s, f) => s + statSync(f).size, 0);
-  return { dir, files, total };
+  const summary = JSON.parse(readFileSync(join(dir, 'bulk.json'), 'utf8'));
+  // Records in the files (each generated packet is written to a receive and a transmit file).
+  const packets = summary.files.reduce((s, f) => s + f.packets, 0);
+  return { dir, files, total, packets };
 }
 
-/** Runs a command, polling /proc for its peak resident memory (VmHWM). */
-function measure(cmd, argv) {
-  return new Promise((resolve, reject) => {
+// ---------------------------------------------------------------------------------------------
+// Measuring a process: wall time, CPU time (user + system) and peak RSS from wait4's rusage via
+// GNU time when installed (exact), else from /proc/PID polling every 10 ms (VmHWM; utime+stime of
+// the last sample). RSS is also sampled through the run (rssSeries: [seconds, MB], at most ~1 per
+// 250 ms) to show that it stays bounded.
+
+const GNU_TIME = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%e', 'true']).status === 0 ? '/usr/bin/time' : null;
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+function readProc(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      hwmKb: Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0),
+      rssKb: Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0),
+      threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+      cpuSecs: (Number(f[11]) + Number(f[12])) / CLK_TCK, // fields 14 and 15: utime, stime
+    };
+  } catch {
+    return null;
+  }
+}
+
+function measure(cmd, argv, { keepStdout = false } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const timeFile = join(tmpdir(), `stagediff-bench-${process.pid}-${Math.random().toString(36).slice(2)}.time`);
+    const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...argv]] : [cmd, argv];
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = 0;
+    const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks = [];
+    let outBytes = 0;
     let lines = 0;
+    let stderr = '';
     child.stdout.on('data', (d) => {
-      out += d.length;
+      outBytes += d.length;
       for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) lines++;
+      if (keepStdout) chunks.push(d);
     });
+    child.stderr.on('data', (d) => {
+      if (stderr.length < 20000) stderr += d;
+    });
+    let pid = GNU_TIME ? null : child.pid;
+    let last = null;
     let peakKb = 0;
+    let maxThreads = 0;
+    const rssSeries = [];
+    let lastSampleAt = -1;
     const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch {}
+      if (pid === null) {
+        try {
+          const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+          if (kids) pid = Number(kids.split(' ')[0]);
+        } catch {}
+        if (pid === null) return;
+      }
+      const s = readProc(pid);
+      if (!s) return;
+      last = s;
+      peakKb = Math.max(peakKb, s.hwmKb);
+      maxThreads = Math.max(maxThreads, s.threads);
+      const t = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (t - lastSampleAt >= 0.25) {
+        rssSeries.push([+t.toFixed(2), +(s.rssKb / 1024).toFixed(1)]);
+        lastSampleAt = t;
+      }
     }, 10);
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       clearInterval(poll);
-      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-      resolve({ code, secs, peakMb: peakKb / 1024, outBytes: out, lines });
+      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      let secs = wall;
+      let cpuSecs = last?.cpuSecs ?? NaN;
+      let peakMb = peakKb / 1024;
+      let source = 'proc-poll';
+      if (GNU_TIME && existsSync(timeFile)) {
+        const lastLine = readFileSync(timeFile, 'utf8').trim().split('\n').pop();
+        rmSync(timeFile, { force: true });
+        const m = /^([\d.]+) ([\d.]+) ([\d.]+) (\d+)$/.exec(lastLine);
+        if (m) {
+          cpuSecs = Number(m[2]) + Number(m[3]);
+          peakMb = Math.max(peakMb, Number(m[4]) / 1024);
+          source = 'rusage';
+        }
+      }
+      resolvePromise({ code, secs, cpuSecs, peakMb, outBytes, lines, stdout: keepStdout ? Buffer.concat(chunks) : null, stderr, rssSeries, maxThreads, source });
     });
   });
 }
 
-function countPackets(dir) {
-  const j = JSON.parse(readFileSync(join(dir, 'bulk.json'), 'utf8'));
-  return j.files.reduce((s, f) => s + f.packets, 0);
+// ---------------------------------------------------------------------------------------------
+// The C baseline
+
+function ensureGccAndLibpcap() {
+  const have = () => spawnSync('sh', ['-c', 'command -v gcc']).status === 0 && existsSync('/usr/include/pcap/pcap.h');
+  if (have()) return true;
+  if (flag('no-install')) return false;
+  log('installing gcc and libpcap-dev for the C baseline (apt-get)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const run = (a) => spawnSync(sudo[0] ?? a[0], [...sudo.slice(1), ...(sudo.length ? a : a.slice(1))], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  run(['apt-get', 'update', '-qq']);
+  run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'gcc', 'libc6-dev', 'libpcap-dev']);
+  return have();
 }
 
+function buildC() {
+  if (flag('no-c')) return null;
+  if (!ensureGccAndLibpcap()) {
+    log('no gcc/libpcap-dev: skipping the C baseline');
+    return null;
+  }
+  const src = join(root, 'scripts', 'bench-c', 'pcaploop.c');
+  const bin = join(dataDir, 'pcaploop');
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    const r = spawnSync('gcc', ['-O2', '-o', bin, src, '-lpcap'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) {
+      log('gcc failed: skipping the C baseline');
+      return null;
+    }
+  }
+  return bin;
+}
+
+async function runC(bin, files) {
+  const r = await measure(bin, files, { keepStdout: true });
+  if (r.code !== 0) throw new Error(`pcaploop failed (${r.code}): ${r.stderr}`);
+  const j = JSON.parse(r.stdout.toString());
+  return { secs: r.secs, cpuSecs: r.cpuSecs, packets: j.packets, checksum: /"checksum":(\d+)/.exec(r.stdout.toString())?.[1] ?? null, peakMb: r.peakMb };
+}
+
+// ---------------------------------------------------------------------------------------------
+// stagediff analyze
+
+async function runAnalyze(files, expectPackets) {
+  const r = await measure(process.execPath, [join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { keepStdout: true });
+  if (r.code !== 0) throw new Error(`analyze failed (${r.code}): ${r.stderr}`);
+  let packetsRead = null;
+  let findings = null;
+  let flows = null;
+  try {
+    const j = JSON.parse(r.stdout.toString());
+    packetsRead = j.captures.reduce((s, c) => s + c.packets, 0);
+    findings = j.findings.length;
+    flows = j.flows.length;
+  } catch (e) {
+    log(`could not parse analyze's JSON (${r.outBytes} bytes): ${e.message}`);
+  }
+  if (packetsRead !== null && packetsRead !== expectPackets) log(`warning: analyze read ${packetsRead} packets, the files hold ${expectPackets}`);
+  return { secs: r.secs, cpuSecs: r.cpuSecs, cpuRatio: r.cpuSecs / r.secs, peakMb: r.peakMb, outBytes: r.outBytes, packetsRead, flows, findings, maxThreads: r.maxThreads, rssSeries: r.rssSeries, source: r.source };
+}
+
+/** Reads the files once so every timed run starts from the page cache. */
+function warm(files) {
+  spawnSync('sh', ['-c', 'cat "$@" > /dev/null', 'sh', ...files]);
+}
+
+const best = (list) => list.reduce((a, b) => (b.secs < a.secs ? b : a));
+
+async function measureSet(bytes, cBin) {
+  const set = generate(bytes);
+  warm(set.files);
+  const cRuns = [];
+  const aRuns = [];
+  for (let i = 0; i < runs; i++) {
+    if (cBin) cRuns.push(await runC(cBin, set.files));
+    aRuns.push(await runAnalyze(set.files, set.packets));
+  }
+  const a = best(aRuns);
+  const c = cRuns.length ? best(cRuns) : null;
+  if (c && c.packets !== set.packets) log(`warning: libpcap read ${c.packets} records, bulk.json says ${set.packets}`);
+  const row = {
+    label: sizeLabel(bytes),
+    bytes: set.total,
+    files: set.files.length,
+    packets: set.packets,
+    analyze: { ...a, pps: set.packets / a.secs, mbps: set.total / 1e6 / a.secs, allSecs: aRuns.map((x) => +x.secs.toFixed(3)) },
+    c: c ? { ...c, pps: c.packets / c.secs } : null,
+    cRatio: c ? a.secs / c.secs : null,
+  };
+  log(`analyze ${row.label}: ${a.secs.toFixed(2)} s (cpu ${a.cpuSecs.toFixed(2)} s, peak RSS ${a.peakMb.toFixed(0)} MB)${c ? `; C loop ${c.secs.toFixed(3)} s` : ''}`);
+  return { row, set };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run
+
+const machine = {
+  cpus: cpus().length,
+  model: cpus()[0]?.model ?? '?',
+  memTotalMb: Math.round(totalmem() / 1048576),
+  node: process.version,
+  kernel: release(),
+  loadAvgStart: loadavg().map((x) => +x.toFixed(2)),
+};
+const cBin = buildC();
 const rows = [];
-for (const size of sizes) {
-  const { dir, files, total } = generate(size);
-  const packets = countPackets(dir);
-  const r = await measure(process.execPath, [join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files]);
-  if (r.code !== 0) throw new Error(`analyze failed (${r.code})`);
-  rows.push({ bytes: total, packets, secs: r.secs, pps: packets / r.secs, mbps: total / 1e6 / r.secs, peakMb: r.peakMb, bytesPerPacket: (r.peakMb * 1048576) / packets });
-  process.stderr.write(`analyze ${(total / 1e6).toFixed(0)} MB: ${r.secs.toFixed(2)} s\n`);
-}
+for (const size of sizes) rows.push((await measureSet(size, cBin)).row);
+for (const r of rows) delete r.analyze.rssSeries;
 
-let tshark = null;
-const which = spawnSync('sh', ['-c', 'command -v tshark']);
-if (which.status === 0) {
-  const { files } = generate(sizes[0]);
-  const fields = ['frame.number', 'frame.time_epoch', 'ip.src', 'ip.dst', 'geneve.option.class', 'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.seq_raw', 'tcp.len'];
-  const r = await measure('tshark', ['-n', '-r', files[0], '-c', String(tsharkPackets), '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((f) => ['-e', f])]);
-  const n = r.lines;
-  tshark = { packets: n, secs: r.secs, pps: n / r.secs };
-}
-
-const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-console.log('\nstagediff analyze --json (4 files, GWLB GENEVE traffic, ' + variant + ')');
-console.log('  size MB    packets     seconds   packets/s    MB/s   peak RSS MB   RSS bytes/packet');
-for (const r of rows) {
-  console.log(`  ${fmt(r.bytes / 1e6).padStart(7)}  ${fmt(r.packets).padStart(10)}  ${fmt(r.secs, 2).padStart(9)}  ${fmt(r.pps).padStart(10)}  ${fmt(r.mbps).padStart(6)}  ${fmt(r.peakMb).padStart(11)}  ${fmt(r.bytesPerPacket).padStart(16)}`);
-}
+// Linearity: consecutive sizes.
+const doubling = [];
 for (let i = 1; i < rows.length; i++) {
-  console.log(`  time ratio ${fmt(rows[i].bytes / 1e6)} MB / ${fmt(rows[i - 1].bytes / 1e6)} MB: ${fmt(rows[i].secs / rows[i - 1].secs, 2)}x for ${fmt(rows[i].bytes / rows[i - 1].bytes, 2)}x input`);
+  const a = rows[i - 1];
+  const b = rows[i];
+  doubling.push({ from: a.label, to: b.label, inputRatio: b.bytes / a.bytes, timeRatio: b.analyze.secs / a.analyze.secs, cTimeRatio: a.c && b.c ? b.c.secs / a.c.secs : null });
 }
-if (tshark) {
-  console.log(`tshark -T fields (first ${fmt(tshark.packets)} packets of one file): ${fmt(tshark.secs, 2)} s, ${fmt(tshark.pps)} packets/s`);
-  console.log(`  stagediff / tshark packets/s: ${fmt(rows[rows.length - 1].pps / tshark.pps, 1)}x`);
+
+// Memory per packet: the growth of peak RSS between the two largest sets over the growth in
+// packets, and the least-squares slope of peak RSS against packets over every size.
+let memory = null;
+if (rows.length >= 2) {
+  const [a, b] = rows.slice(-2);
+  const xs = rows.map((r) => r.packets);
+  const ys = rows.map((r) => r.analyze.peakMb * 1048576);
+  const mx = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const my = ys.reduce((s, y) => s + y, 0) / ys.length;
+  const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i] - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  memory = {
+    growthBytesPerPacket: ((b.analyze.peakMb - a.analyze.peakMb) * 1048576) / (b.packets - a.packets),
+    between: [a.label, b.label],
+    fitBytesPerPacket: slope,
+    fitInterceptMb: (my - slope * mx) / 1048576,
+    method: `(peak RSS at ${b.label} - peak RSS at ${a.label}) / (packets at ${b.label} - packets at ${a.label}); fit = least-squares slope of peak RSS over packets for every size`,
+  };
 }
-writeFileSync(join(dataDir, 'bench-results.json'), JSON.stringify({ variant, rows, tshark, date: new Date().toISOString() }, null, 2));
+
+// tshark field extraction on the first file of the 1 GB set (or the largest measured), capped.
+let tshark = null;
+if (!flag('no-tshark') && spawnSync('sh', ['-c', 'command -v tshark']).status === 0) {
+  const ref = rows.find((r) => r.label === '1G') ?? rows[rows.length - 1];
+  const { files } = generate(sizes[rows.indexOf(ref)]);
+  const fields = ['frame.number', 'frame.time_epoch', 'ip.src', 'ip.dst', 'geneve.option.class', 'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.seq_raw', 'tcp.len'];
+  log(`tshark -T fields on ${files[0]} (first ${tsharkPackets} packets)`);
+  const r = await measure('tshark', ['-n', '-r', files[0], '-c', String(tsharkPackets), '-T', 'fields', '-E', 'occurrence=a', ...fields.flatMap((f) => ['-e', f])]);
+  tshark = { file: files[0], packets: r.lines, secs: r.secs, pps: r.lines / r.secs, peakMb: r.peakMb, comparedWith: ref.label, ratio: ref.analyze.pps / (r.lines / r.secs) };
+}
+
+// The huge set: generated streaming into DATA after checking the free space; RSS sampled.
+let hugeResult = null;
+if (huge) {
+  const dir = setDir(huge);
+  const have = existsSync(join(dir, 'bulk.json'));
+  const fs = statfsSync(dataDir);
+  const free = fs.bavail * fs.bsize;
+  if (!have && free < huge * 1.1 + 2e9) {
+    log(`not enough disk for --huge ${sizeLabel(huge)}: ${(free / 1e9).toFixed(1)} GB free in ${dataDir}`);
+    hugeResult = { label: sizeLabel(huge), skipped: `only ${(free / 1e9).toFixed(1)} GB free` };
+  } else {
+    const t0 = Date.now();
+    const { row } = await measureSet(huge, cBin);
+    const genSecs = have ? null : (Date.now() - t0) / 1000 - row.analyze.secs - (row.c?.secs ?? 0);
+    const ref = rows[rows.length - 1];
+    const perPacket = memory ? Math.max(memory.growthBytesPerPacket, 0) : 64;
+    // Bounded: the peak stays within what the per-packet target (64 B) allows above the largest
+    // regular set; never proportional to file size beyond that.
+    const boundMb = ref ? ref.analyze.peakMb + (64 * (row.packets - ref.packets)) / 1048576 : null;
+    hugeResult = {
+      ...row,
+      generatedSecs: genSecs,
+      rssSeries: row.analyze.rssSeries,
+      predictedPeakMb: ref ? ref.analyze.peakMb + (perPacket * (row.packets - ref.packets)) / 1048576 : null,
+      boundMb,
+      bounded: boundMb !== null ? row.analyze.peakMb <= boundMb : null,
+      completed: row.analyze.packetsRead === row.packets,
+    };
+    delete hugeResult.analyze.rssSeries;
+    if (!flag('keep-huge') && !have) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets (issue 6) and report
+
+const at1G = rows.find((r) => r.label === '1G') ?? null;
+const main = at1G ?? rows[rows.length - 1];
+const targets = [];
+const target = (name, value, cmp, limit, unit, note) => targets.push({ name, value, target: `${cmp} ${limit}${unit}`, pass: value === null || value === undefined || Number.isNaN(value) ? null : cmp === '<=' ? value <= limit : value >= limit, at: note });
+target('analyze time / C libpcap loop', main.cRatio, '<=', 3, 'x', main.label);
+target('packets/s end to end', main.analyze.pps, '>=', 1.5e6, '', main.label);
+target('stagediff / tshark packets/s', tshark?.ratio ?? null, '>=', 100, 'x', tshark?.comparedWith);
+target('peak RSS MB', at1G?.analyze.peakMb ?? null, '<=', 400, ' MB', '1G');
+target('memory growth B/packet', memory?.growthBytesPerPacket ?? null, '<=', 64, ' B', memory?.between.join('->'));
+for (const d of doubling) target(`time ratio ${d.from}->${d.to}`, d.timeRatio, '<=', 2.1, 'x', `${d.inputRatio.toFixed(2)}x input`);
+target('CPU time / wall time (2 cores)', main.analyze.cpuRatio, '>=', 1.8, '', main.label);
+if (hugeResult && !hugeResult.skipped) target(`${hugeResult.label} completes, bounded RSS`, hugeResult.completed && hugeResult.bounded ? 1 : 0, '>=', 1, '', `peak ${hugeResult.analyze.peakMb.toFixed(0)} MB`);
+
+machine.loadAvgEnd = loadavg().map((x) => +x.toFixed(2));
+const results = { version: 1, date: new Date().toISOString(), machine, variant, runs, sizes: rows.map((r) => r.label), rows, doubling, memory, tshark, huge: hugeResult, targets };
+writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+
+const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const out = [];
+out.push(`stagediff analyze --json, 4-file GWLB set (${variant}); ${machine.cpus} x ${machine.model}, node ${machine.node}; best of ${runs}`);
+out.push('  size   packets     analyze s  cpu/wall  packets/s   MB/s  peak RSS MB   C loop s  /C');
+for (const r of [...rows, ...(hugeResult && !hugeResult.skipped ? [hugeResult] : [])]) {
+  out.push(
+    `  ${r.label.padEnd(5)} ${fmt(r.packets).padStart(10)}  ${fmt(r.analyze.secs, 2).padStart(9)}  ${fmt(r.analyze.cpuRatio, 2).padStart(8)}  ${fmt(r.analyze.pps).padStart(9)}  ${fmt(r.analyze.mbps).padStart(5)}  ${fmt(r.analyze.peakMb).padStart(11)}  ${fmt(r.c?.secs, 3).padStart(9)}  ${fmt(r.cRatio, 1).padStart(4)}x`,
+  );
+}
+if (memory) out.push(`  memory: ${fmt(memory.growthBytesPerPacket, 1)} B/packet (${memory.between.join(' -> ')} peak RSS growth / packets growth); fit over all sizes ${fmt(memory.fitBytesPerPacket, 1)} B/packet + ${fmt(memory.fitInterceptMb)} MB`);
+if (tshark) out.push(`  tshark -T fields: ${fmt(tshark.packets)} packets in ${fmt(tshark.secs, 2)} s = ${fmt(tshark.pps)} packets/s; stagediff at ${tshark.comparedWith} is ${fmt(tshark.ratio, 1)}x`);
+if (hugeResult?.skipped) out.push(`  ${hugeResult.label}: skipped (${hugeResult.skipped})`);
+else if (hugeResult) out.push(`  ${hugeResult.label}: ${hugeResult.completed ? 'completed' : 'INCOMPLETE'}, peak RSS ${fmt(hugeResult.analyze.peakMb)} MB (bound ${fmt(hugeResult.boundMb)} MB = ${rows.at(-1)?.label} peak + 64 B x extra packets; ${fmt(hugeResult.predictedPeakMb)} MB predicted by the measured growth)`);
+out.push('  target                                 value          target    ');
+for (const t of targets) {
+  const v = t.value === null || t.value === undefined ? '-' : Math.abs(t.value) >= 1000 ? fmt(t.value) : fmt(t.value, 2);
+  out.push(`  ${t.pass === null ? '    ' : t.pass ? 'ok  ' : 'MISS'} ${t.name.padEnd(34)} ${v.padStart(12)}  ${t.target.padEnd(10)} ${t.at ?? ''}`);
+}
+out.push(`load average at start ${machine.loadAvgStart.join(' ')}, at end ${machine.loadAvgEnd.join(' ')} (other work on the machine skews the times)`);
+out.push(`results: ${outFile}`);
+console.log(out.join('\n'));

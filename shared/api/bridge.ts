@@ -12,6 +12,8 @@
  */
 
 /** IPC channel names (renderer -> main are invoked; main -> renderer are sent). */
+import type { CaseFile as NewCaseFile } from './case.ts';
+
 export const IPC = {
   /** invoke: (OpenCapturesRequest) -> OpenedFile[] : shows the open dialog in main. */
   openCaptures: 'stagediff:open-captures',
@@ -29,6 +31,16 @@ export const IPC = {
   menu: 'stagediff:menu',
   /** send (main -> renderer): OpenedFile[] (file association, second instance, recent files). */
   openFiles: 'stagediff:open-files',
+  /** invoke: (SaveCaseRequest) -> SaveResult : writes a case atomically (save dialog unless a known case path). */
+  saveCase: 'stagediff:save-case',
+  /** invoke: (CaseFile | null) -> void : the autosave copy in userData (null deletes it). */
+  autosave: 'stagediff:autosave',
+  /** invoke: () -> OpenedCase | null : the autosave copy left by the last run. */
+  loadAutosave: 'stagediff:load-autosave',
+  /** invoke: (string[] paths) -> FileHash[] : sha256 of files the user opened (Node's hash, fast). */
+  hashFiles: 'stagediff:hash-files',
+  /** invoke: (SavePdfRequest) -> SaveResult : prints the report HTML to PDF, then the save dialog. */
+  savePdf: 'stagediff:save-pdf',
 } as const;
 
 /** Menu items the renderer acts on. */
@@ -45,7 +57,22 @@ export type MenuCommand =
   | 'focus-search'
   | 'zoom-in'
   | 'zoom-out'
-  | 'zoom-fit';
+  | 'zoom-fit'
+  // issue 5: notes, case, exports, traffic log
+  | 'save-case-as'
+  | 'import-traffic-log'
+  | 'export-html'
+  | 'export-pdf'
+  | 'export-png'
+  | 'export-svg'
+  | 'export-flows-csv'
+  | 'export-flows-json'
+  | 'export-packets-csv'
+  | 'export-packets-json'
+  | 'export-findings-csv'
+  | 'export-findings-json'
+  | 'export-pcapng'
+  | 'note-range';
 
 export const MENU_COMMANDS: readonly MenuCommand[] = [
   'open-captures',
@@ -61,6 +88,20 @@ export const MENU_COMMANDS: readonly MenuCommand[] = [
   'zoom-in',
   'zoom-out',
   'zoom-fit',
+  'save-case-as',
+  'import-traffic-log',
+  'export-html',
+  'export-pdf',
+  'export-png',
+  'export-svg',
+  'export-flows-csv',
+  'export-flows-json',
+  'export-packets-csv',
+  'export-packets-json',
+  'export-findings-csv',
+  'export-findings-json',
+  'export-pcapng',
+  'note-range',
 ];
 
 /** A capture file the main process allows the renderer to read. */
@@ -75,7 +116,10 @@ export interface OpenedFile {
   stage?: string;
 }
 
-/** A saved case: which files, their labels, clock offsets and timers. */
+/**
+ * The first, pre-issue-5 case shape ({"stagediffCase": 1}); main/case-file.ts still reads it.
+ * Case files are now shared/api/case.ts's CaseFile (`"format": "stagediff-case"`).
+ */
 export interface CaseFile {
   stagediffCase: 1;
   captures: { path: string; device: string; stage: string }[];
@@ -113,6 +157,33 @@ export interface AppInfo {
   platform: string;
 }
 
+/** A case file main read for the renderer (Open Case, or the autosave copy). */
+export interface OpenedCase {
+  /** Where it was read from ('' for the autosave copy, which has no user-visible path). */
+  path: string;
+  case: NewCaseFile;
+  /** The case file itself was damaged and its `.bak` copy was read instead. */
+  fromBackup: boolean;
+  /** What was wrong with the original when fromBackup. */
+  problem?: string;
+}
+
+export interface SaveCaseRequest {
+  case: NewCaseFile;
+  /** Write here without a dialog; main accepts only case paths the user opened or saved this run. */
+  path?: string;
+  /** Suggested name for the dialog (no directories). */
+  defaultName?: string;
+}
+
+export interface SavePdfRequest {
+  defaultName: string;
+  /** The self-contained report (shared/export/report-html.ts). */
+  html: string;
+}
+
+export type FileHash = { path: string; sha256: string; size: number } | { path: string; error: string };
+
 /** Something with a name and size that webUtils.getPathForFile accepts (a DOM File). */
 export interface FileLike {
   readonly name: string;
@@ -125,11 +196,17 @@ export interface StagediffBridge {
   /** Path of a dropped File (webUtils.getPathForFile); "" when it has none. */
   pathForFile(file: FileLike): string;
   openCaptures(): Promise<OpenedFile[]>;
-  openCase(): Promise<CaseFile | null>;
   readRange(req: ReadRangeRequest): Promise<Uint8Array>;
   save(req: SaveRequest): Promise<SaveResult>;
   noteRecent(paths: string[]): Promise<void>;
   appInfo(): Promise<AppInfo>;
+  /** Case open (dialog in main) now returns the new case format; its captures become readable. */
+  openCase(): Promise<OpenedCase | null>;
+  saveCase(req: SaveCaseRequest): Promise<SaveResult>;
+  autosave(c: NewCaseFile | null): Promise<void>;
+  loadAutosave(): Promise<OpenedCase | null>;
+  hashFiles(paths: string[]): Promise<FileHash[]>;
+  savePdf(req: SavePdfRequest): Promise<SaveResult>;
   /** Subscribe to menu commands; returns the unsubscribe function. */
   onMenu(listener: (command: MenuCommand) => void): () => void;
   /** Subscribe to files opened from outside (open with, second launch, recent files). */

@@ -212,14 +212,18 @@ export class CaptureIndexer {
     this.seq[i] = d.tcpSeq;
     this.ack[i] = d.tcpAck;
     this.len[i] = d.ipProto === 6 ? d.tcpLen : d.ipLen;
-    // Payload hash over the first 64 captured payload bytes (FNV-1a): enough to tell segments
-    // apart across stages without hashing whole payloads in the hot path.
+    // Payload hash (FNV-1a) over the first 16 captured payload bytes and the last 4: with
+    // seq, ack, flags, length and IP ID it tells segments apart across stages, without hashing
+    // whole payloads in the hot path.
     let h = 0;
     if (d.payloadCapLen > 0) {
       h = 0x811c9dc5;
       const b = rec.bytes;
-      const e = d.payloadOff + Math.min(d.payloadCapLen, 64);
-      for (let p = d.payloadOff; p < e; p++) h = Math.imul(h ^ b[p], 0x01000193);
+      const p0 = d.payloadOff;
+      const end = p0 + d.payloadCapLen;
+      const e = p0 + (d.payloadCapLen < 16 ? d.payloadCapLen : 16);
+      for (let p = p0; p < e; p++) h = Math.imul(h ^ b[p], 0x01000193);
+      for (let p = end - 4 > e ? end - 4 : e; p < end; p++) h = Math.imul(h ^ b[p], 0x01000193);
       h >>>= 0;
       f |= P_PAYLOAD_HASH;
     }

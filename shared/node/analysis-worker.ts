@@ -1,8 +1,14 @@
-/** worker_threads worker: indexes one capture file and posts the index back (typed arrays transferred). */
-import { parentPort, workerData } from 'node:worker_threads';
+/**
+ * worker_threads worker: indexes capture files one after another (the pool reuses it, so the JIT
+ * stays warm) and posts each index back with its typed arrays transferred.
+ */
+import { parentPort } from 'node:worker_threads';
 import { indexFile } from './file-source.ts';
 
-const { path } = workerData as { path: string };
-const ix = await indexFile(path, (p) => parentPort!.postMessage({ type: 'progress', ...p }));
-const transfer = [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys].map((a) => a.buffer as ArrayBuffer);
-parentPort!.postMessage({ type: 'done', ix }, transfer);
+parentPort!.on('message', async (msg: { id: number; path: string }) => {
+  const ix = await indexFile(msg.path, (p) => parentPort!.postMessage({ type: 'progress', id: msg.id, ...p }));
+  const transfer = [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+  parentPort!.postMessage({ type: 'done', id: msg.id, ix }, transfer);
+});

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { AnalysisResult } from '../api/analysis.ts';
 import type { CaptureSpec } from '../engine/labels.ts';
 import { analyzeIndexes, type AnalyzeOptions } from '../engine/analyze.ts';
@@ -20,20 +20,41 @@ function workerPath(): string | null {
   return existsSync(p) ? p : null;
 }
 
-function indexInWorker(file: string, path: string, onProgress?: (p: Progress) => void): Promise<IndexedCapture> {
-  return new Promise((resolve) => {
-    const w = new Worker(file, { workerData: { path } });
-    w.on('message', (msg: { type: string } & Progress & { ix: IndexedCapture }) => {
-      if (msg.type === 'progress') onProgress?.(msg);
-      else if (msg.type === 'done') resolve(msg.ix);
+/** One worker thread that indexes the files it is given, one at a time. */
+class IndexWorker {
+  private readonly w: Worker;
+  private next = 0;
+  private readonly waiting = new Map<number, { path: string; resolve: (ix: IndexedCapture) => void; onProgress?: (p: Progress) => void }>();
+  constructor(file: string) {
+    this.w = new Worker(file);
+    this.w.unref();
+    this.w.on('message', (msg: { type: string; id: number } & Progress & { ix: IndexedCapture }) => {
+      const job = this.waiting.get(msg.id);
+      if (!job) return;
+      if (msg.type === 'progress') job.onProgress?.(msg);
+      else if (msg.type === 'done') {
+        this.waiting.delete(msg.id);
+        job.resolve(msg.ix);
+      }
     });
-    w.on('error', async (e) => {
-      // A worker that fails is retried in-process so the message names the real problem.
-      const ix = await indexFile(path).catch(() => null);
-      if (ix) resolve(ix);
-      else resolve(emptyIndex(`internal error: ${e.message}`));
+    this.w.on('error', async (e) => {
+      // A worker that fails: its files are read in-process so the message names the real problem.
+      for (const [id, job] of this.waiting) {
+        this.waiting.delete(id);
+        job.resolve(await indexFile(job.path).catch(() => emptyIndex(`internal error: ${e.message}`)));
+      }
     });
-  });
+  }
+  index(path: string, onProgress?: (p: Progress) => void): Promise<IndexedCapture> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, { path, resolve, onProgress });
+      this.w.postMessage({ id, path });
+    });
+  }
+  close(): void {
+    void this.w.terminate();
+  }
 }
 
 function emptyIndex(message: string): IndexedCapture {
@@ -68,16 +89,31 @@ export async function indexAll(specs: CaptureSpec[], onProgress?: (i: number, p:
   const wp = workerPath();
   const out: IndexedCapture[] = new Array(specs.length);
   const lanes = Math.max(1, Math.min(specs.length, availableParallelism()));
+  // Largest files first, so the lanes finish together.
+  const order = specs.map((_, i) => i);
+  const sizes = specs.map((s) => {
+    try {
+      return statSync(s.path).size;
+    } catch {
+      return 0;
+    }
+  });
+  order.sort((a, b) => sizes[b] - sizes[a]);
   let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < specs.length) {
-        const i = next++;
-        const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
-        out[i] = wp && specs.length > 1 ? await indexInWorker(wp, specs[i].path, cb) : await indexFile(specs[i].path, cb);
-      }
-    }),
-  );
+  const workers = wp && specs.length > 1 ? Array.from({ length: lanes }, () => new IndexWorker(wp)) : [];
+  try {
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        while (next < order.length) {
+          const i = order[next++];
+          const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
+          out[i] = workers.length ? await workers[lane].index(specs[i].path, cb) : await indexFile(specs[i].path, cb);
+        }
+      }),
+    );
+  } finally {
+    for (const w of workers) w.close();
+  }
   return out;
 }
 

@@ -60,6 +60,33 @@ export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (
     throw new FileReadError(0, openMessage(e));
   }
   try {
+    if (regular) {
+      // Two buffers: the next chunk is read (in libuv's thread pool) while the caller parses
+      // this one.
+      const bufs = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+      let pos = 0;
+      let which = 0;
+      const readAt = (b: Uint8Array, at: number) =>
+        fh.read(b, 0, CHUNK, at).then(
+          (r) => r.bytesRead,
+          (e: Error) => {
+            throw new FileReadError(at, `read error: ${e.message}`);
+          },
+        );
+      let pending = readAt(bufs[0], 0);
+      for (;;) {
+        if (signal?.aborted) throw new FileReadError(pos, 'cancelled');
+        const n = await pending;
+        if (n === 0) return;
+        const buf = bufs[which];
+        pos += n;
+        which ^= 1;
+        pending = readAt(bufs[which], pos);
+        // Keep the prefetch's rejection from going unhandled if the caller stops early.
+        pending.catch(() => {});
+        yield n === CHUNK ? buf : buf.subarray(0, n);
+      }
+    }
     const buf = new Uint8Array(CHUNK);
     let pos = 0;
     let waited = 0;
@@ -67,7 +94,7 @@ export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (
       if (signal?.aborted) throw new FileReadError(pos, 'cancelled');
       let n: number;
       try {
-        n = (await fh.read(buf, 0, CHUNK, regular ? pos : null)).bytesRead;
+        n = (await fh.read(buf, 0, CHUNK, null)).bytesRead;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
           // A pipe with a writer but no data yet.
@@ -78,12 +105,12 @@ export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (
       }
       if (n === 0) {
         // A pipe with no writer yet reads as end of file: wait a little for the first writer.
-        if (!regular && pos === 0 && waited < PIPE_WAIT_MS) {
+        if (pos === 0 && waited < PIPE_WAIT_MS) {
           await sleep(20);
           waited += 20;
           continue;
         }
-        if (!regular && pos === 0) throw new FileReadError(0, `nothing arrived on this pipe within ${PIPE_WAIT_MS / 1000} s`);
+        if (pos === 0) throw new FileReadError(0, `nothing arrived on this pipe within ${PIPE_WAIT_MS / 1000} s`);
         return;
       }
       pos += n;

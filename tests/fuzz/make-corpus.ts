@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CaptureReader } from '../../shared/readers/reader.ts';
-import { PUBLIC_DIR, unitBoundaries } from '../readers/support.ts';
+import { PUBLIC_DIR, concat, epb, idb, opt, pb, shb, spb, tsoffset, tsresol, unitBoundaries, utf8 } from '../readers/support.ts';
 import { generateScenario, SCENARIOS, VARIANTS } from '../gen/scenarios.ts';
 import { DECODED_LINK_TYPES } from './targets.ts';
 
@@ -86,6 +86,10 @@ function main(): void {
     readerFiles.push({ name, bytes: head(f.bytes, MAX_GENERATED) });
     generated.push(name);
   }
+  for (const f of built()) {
+    readerFiles.push(f);
+    generated.push(f.name);
+  }
   for (const f of readerFiles) writeFileSync(join(readerDir, f.name), f.bytes);
 
   // Decode seeds: a few distinct packets per file, deduplicated by content.
@@ -128,6 +132,28 @@ function main(): void {
   process.stdout.write(`${readerFiles.length} reader seeds, ${nDecode} decode seeds, ${total} bytes\n`);
 }
 
+/** Hand-built pcapng files for what neither the public nor the generated captures contain. */
+function built(): { name: string; bytes: Uint8Array }[] {
+  const eth = Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00, 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0, 53, 0, 8, 0, 0]);
+  const out: { name: string; bytes: Uint8Array }[] = [];
+  for (const le of [true, false]) {
+    const o = le ? 'le' : 'be';
+    out.push({
+      name: `built_pcapng-${o}_packet-block-comments.pcapng`,
+      bytes: concat(
+        shb(le, [opt(4, utf8('stagediff'))]),
+        idb(le, 1, 0, [opt(2, utf8('eth0 \u00e9\u4e2d')), tsresol(0x94), tsoffset(le, 3600n)]),
+        pb(le, 0, 123456789n, eth, 60, [opt(1, utf8('caf\u00e9 \u20ac \u{1f600}'))]),
+        epb(le, 0, 123456790n, eth, 60, [opt(1, utf8('one')), opt(1, Uint8Array.from([0xe2, 0x82, 0xff, 0xf0, 0x9f]))]),
+        idb(le, 276, 64, [tsresol(9)]),
+        spb(le, 1000, new Uint8Array(64)),
+        epb(le, 1, 0xffffffffffffn, new Uint8Array(20)),
+      ),
+    });
+  }
+  return out;
+}
+
 function sources(pub: string[], generated: string[]): string {
   const text = readFileSync(join(PUBLIC_DIR, 'SOURCES.md'), 'utf8');
   const lines = text.split('\n');
@@ -159,7 +185,9 @@ ${rows.join('\n')}
 ## reader/: generated captures
 
 Made by this project's scenario generator (tests/gen/scenarios.ts, MIT like the rest of
-stagediff), cut after their first records (at a record or block boundary) to stay small:
+stagediff), cut after their first records (at a record or block boundary) to stay small, and
+(\`built_*\`) built block by block in make-corpus.ts for what no other file has (obsolete Packet
+Blocks, multi-byte and broken UTF-8 comments, binary tsresol, if_tsoffset):
 
 ${generated.map((g) => `- ${g}`).join('\n')}
 
