@@ -58,6 +58,8 @@ export interface FlowSummary {
   devices: FlowDevice[];
   /** Stretches of activity split at gaps >= the GWLB idle timeout: which devices carried each. */
   carriers: { devices: string[]; from: string; to: string }[];
+  /** Where a device translated the flow (NAT): its endpoints at that stage. */
+  nat?: { device: string; stage: string; client: string; server: string }[];
   /** ICMP errors: the id of the flow the (first) error reports on, when that flow was captured. */
   relatedFlow?: string;
 }

@@ -149,6 +149,7 @@ export function analyzeWithDetail(
       devices,
       carriers,
       ...(flow.relatedFlow ? { relatedFlow: flow.relatedFlow } : {}),
+      ...(flow.nat.length ? { nat: flow.nat } : {}),
     });
   });
   const result: AnalysisResult = {

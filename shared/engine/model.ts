@@ -10,6 +10,7 @@ import { type IndexedCapture, NO_FLOW, P_SIDE_B, type PointFlow } from './captur
 import { KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
+import { joinNat } from './nat.ts';
 
 export interface CapturePoint {
   index: number;
@@ -28,6 +29,8 @@ export interface FlowAtPoint {
   point: CapturePoint;
   local: number;
   pf: PointFlow;
+  /** Joined from another 5-tuple: the device translated the addresses (NAT). */
+  nat?: boolean;
 }
 
 export interface Flow {
@@ -46,6 +49,8 @@ export interface Flow {
   lastNs: number;
   /** Any GENEVE flow cookie seen. */
   tunnelled: boolean;
+  /** Translations seen at later stages of a device (NAT): the endpoints there. */
+  nat: { device: string; stage: string; client: string; server: string }[];
   /** ICMP errors: the flow they report on (its key), resolved to an id in `relatedFlow`. */
   reportsOnKey: string | null;
   relatedFlow: string | null;
@@ -143,7 +148,7 @@ export function buildModel(
     };
   });
   const byKey = new Map<string, Flow>();
-  const flows: Flow[] = [];
+  let flows: Flow[] = [];
   let startNs = Infinity;
   let endNs = -Infinity;
   const deviceEndNs = new Map<string, number>();
@@ -184,6 +189,7 @@ export function buildModel(
           firstNs: first,
           lastNs: last,
           tunnelled: false,
+          nat: [],
           reportsOnKey: null,
           relatedFlow: null,
         };
@@ -197,11 +203,15 @@ export function buildModel(
       if (pf.reportsOn && flow.reportsOnKey === null) flow.reportsOnKey = keyString(pf.reportsOn);
     }
   }
+  const nat = joinNat(flows);
+  flows = nat.flows;
   for (const flow of flows) {
     // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
-    // one; otherwise the guess of the point that saw the flow first.
-    const known = flow.at.filter((a) => a.pf.clientKnown).sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs));
-    const ref = known[0] ?? flow.at.slice().sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs))[0];
+    // one; otherwise the guess of the point that saw the flow first. Translated (NAT) views of
+    // the flow do not name its endpoints.
+    const own = flow.at.filter((a) => !a.nat);
+    const known = own.filter((a) => a.pf.clientKnown).sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs));
+    const ref = known[0] ?? own.slice().sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs))[0];
     flow.clientSide = ref.pf.clientSide;
     const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
     const portA = words[9] >>> 16;
@@ -215,6 +225,18 @@ export function buildModel(
     flow.client = withPorts ? endpointText(ca, cp) : ca;
     flow.server = withPorts ? endpointText(sa, sp) : sa;
     for (const a of flow.at) a.pf.clientSide = flow.clientSide;
+    for (const j of nat.joins.get(flow) ?? []) {
+      const w = j.a.point.ix.flowKeys.subarray(j.a.local * KEY_WORDS, (j.a.local + 1) * KEY_WORDS);
+      const pa = w[9] >>> 16;
+      const pb = w[9] & 0xffff;
+      const aa = addrText(flow.version, w, 1);
+      const ab = addrText(flow.version, w, 5);
+      // Side A of the key is the client unless the point was turned around.
+      const clientIsA = (flow.clientSide === 0) !== j.flipped;
+      const [c, cp, sv, sp] = clientIsA ? [aa, pa, ab, pb] : [ab, pb, aa, pa];
+      const txt = (ad: string, p: number) => (withPorts ? endpointText(ad, p) : ad);
+      flow.nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
+    }
   }
   flows.sort((a, b) => a.firstNs - b.firstNs || (a.key < b.key ? -1 : 1));
   flows.forEach((f, i) => (f.id = `f${i + 1}`));

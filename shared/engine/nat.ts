@@ -1,0 +1,129 @@
+/**
+ * NAT between the stages of one device: PAN-OS captures the receive stage before NAT and the
+ * transmit stage after it, so the same session shows up under two 5-tuples. A flow seen at a
+ * later stage (firewall, transmit, drop) of a device but not at its receive stage is joined to
+ * the receive-stage flow whose packets it carries: same TCP seq/ack/flags/length and payload
+ * hash (UDP and others: IP ID, length and payload hash), which NAT leaves alone.
+ */
+import type { Flow, FlowAtPoint, CapturePoint } from './model.ts';
+import { flowRows } from './model.ts';
+import { P_PAYLOAD_HASH, P_SIDE_B, type PointFlow } from './capture-index.ts';
+
+/** Packets of a later-stage flow tried against the receive stage. */
+const PROBE = 8;
+
+function natSignature(p: CapturePoint, row: number, tcp: boolean): number {
+  const ix = p.ix;
+  let h = tcp ? 0x2545f491 : 0x68e31da4;
+  if (tcp) {
+    h = Math.imul(h ^ ix.seq[row], 0x85ebca6b);
+    h = Math.imul(h ^ ix.ack[row], 0xc2b2ae35);
+    h = Math.imul(h ^ ix.tcpFlags[row], 0x27d4eb2f);
+  } else {
+    h = Math.imul(h ^ ix.ipId[row], 0x85ebca6b);
+  }
+  h = Math.imul(h ^ ix.len[row], 0x165667b1);
+  h = Math.imul(h ^ (ix.flags[row] & P_PAYLOAD_HASH ? ix.hash[row] : 0), 0x85ebca6b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function swap<T>(a: T[]): void {
+  const t = a[0];
+  a[0] = a[1];
+  a[1] = t;
+}
+
+/** Turns a capture point's view of a flow around: side A becomes side B. */
+function flipSides(a: FlowAtPoint): void {
+  const ix = a.point.ix;
+  for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
+  const pf = a.pf as PointFlow & Record<string, unknown>;
+  for (const k of Object.keys(pf)) {
+    const v = pf[k];
+    if (Array.isArray(v) && v.length === 2 && k !== 'cookies') swap(v as unknown[]);
+  }
+  pf.clientSide = 1 - pf.clientSide;
+  pf.firstSide = 1 - pf.firstSide;
+  let h = '';
+  for (const c of pf.history) h += c === '^' ? c : c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
+  pf.history = h;
+}
+
+export interface NatJoin {
+  device: string;
+  stage: string;
+  /** The translated flow's key (as the model keys flows). */
+  key: string;
+  /** The point's sides were turned around to match the receive stage. */
+  flipped: boolean;
+  a: FlowAtPoint;
+}
+
+/**
+ * Moves later-stage points of translated flows into their receive-stage flow. Returns the flows
+ * that remain (joined ones are gone) and, per kept flow, the translations found.
+ */
+export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoin[]> } {
+  const joins = new Map<Flow, NatJoin[]>();
+  // Receive-stage packets of every flow, per device: signature -> [flow, point entry, row].
+  const byDevice = new Map<string, Map<number, { flow: Flow; a: FlowAtPoint; row: number }>>();
+  const receiveDevices = new Map<Flow, Set<string>>();
+  for (const flow of flows) {
+    const devs = new Set<string>();
+    for (const a of flow.at) {
+      if (a.point.stage !== 'receive') continue;
+      devs.add(a.point.device);
+      let m = byDevice.get(a.point.device);
+      if (!m) byDevice.set(a.point.device, (m = new Map()));
+      const rows = flowRows(a);
+      const tcp = flow.proto === 6;
+      for (let k = 0; k < rows.length; k++) {
+        const s = natSignature(a.point, rows[k], tcp);
+        if (!m.has(s)) m.set(s, { flow, a, row: rows[k] });
+      }
+    }
+    receiveDevices.set(flow, devs);
+  }
+  const gone = new Set<Flow>();
+  for (const flow of flows) {
+    for (let i = 0; i < flow.at.length; ) {
+      const a = flow.at[i];
+      const dev = a.point.device;
+      const m = byDevice.get(dev);
+      if (a.point.stage === 'receive' || a.point.stage === 'unknown' || !m || receiveDevices.get(flow)!.has(dev)) {
+        i++;
+        continue;
+      }
+      const rows = flowRows(a);
+      let hit: { flow: Flow; a: FlowAtPoint; row: number } | undefined;
+      let mine = -1;
+      for (let k = 0; k < rows.length && k < PROBE && !hit; k++) {
+        const h = m.get(natSignature(a.point, rows[k], flow.proto === 6));
+        if (h && h.flow !== flow && h.flow.proto === flow.proto) {
+          hit = h;
+          mine = rows[k];
+        }
+      }
+      if (!hit) {
+        i++;
+        continue;
+      }
+      // Same orientation? Compare who sent the matched packet on each side of the NAT.
+      const theirSide = hit.a.point.ix.flags[hit.row] & P_SIDE_B;
+      const mySide = a.point.ix.flags[mine] & P_SIDE_B;
+      const flipped = theirSide !== mySide;
+      if (flipped) flipSides(a);
+      a.nat = true;
+      flow.at.splice(i, 1);
+      hit.flow.at.push(a);
+      hit.flow.firstNs = Math.min(hit.flow.firstNs, a.pf.firstT + a.point.shiftNs);
+      hit.flow.lastNs = Math.max(hit.flow.lastNs, a.pf.lastT + a.point.shiftNs);
+      if (a.pf.cookies) hit.flow.tunnelled = true;
+      let list = joins.get(hit.flow);
+      if (!list) joins.set(hit.flow, (list = []));
+      list.push({ device: dev, stage: a.point.stage, key: flow.key, flipped, a });
+      if (flow.at.length === 0) gone.add(flow);
+    }
+  }
+  return { flows: gone.size ? flows.filter((f) => !gone.has(f)) : flows, joins };
+}
