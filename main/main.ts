@@ -386,7 +386,7 @@ async function printReport(html: string): Promise<Buffer> {
   const pdfWin = new BrowserWindow({ show: false, webPreferences: { session: ses, javascript: false, sandbox: true, contextIsolation: true, nodeIntegration: false } });
   try {
     await pdfWin.loadURL(url);
-    return await pdfWin.webContents.printToPDF({ printBackground: true, pageSize: 'A4', margins: { marginType: 'default' } });
+    return await pdfWin.webContents.printToPDF({ printBackground: true, pageSize: 'A4', margins: { top: 0.4, bottom: 0.4, left: 0.4, right: 0.4 } });
   } finally {
     pdfWin.destroy();
     await rm(dir, { recursive: true, force: true }).catch(() => {});

@@ -106,7 +106,11 @@ export function buildMenuTemplate(
   const help: MenuItemConstructorOptions = {
     label: '&Help',
     role: 'help',
-    submenu: [{ label: `About ${appName}`, click: cmd('about') }],
+    submenu: [
+      { label: 'User Guide', accelerator: 'F1', click: cmd('guide') },
+      { type: 'separator' },
+      { label: `About ${appName}`, click: cmd('about') },
+    ],
   };
   const template: MenuItemConstructorOptions[] = [];
   if (mac) {

@@ -6,7 +6,7 @@
 //
 //   node scripts/bench.mjs [--sizes 250M,500M,1G,2G] [--huge 10G] [--runs N] [--no-tshark] [--no-c]
 //                          [--variant pcap-le-us] [--tshark-packets N] [--data DIR] [--out FILE]
-//                          [--keep-huge] [--no-install]
+//                          [--keep-huge] [--no-install] [--profile]
 //
 // --sizes    capture sets to measure (decimal units: 1G = 1e9 bytes over the 4 files). Generated
 //            once into DIR/VARIANT-BYTES and reused.
@@ -15,6 +15,9 @@
 // --runs N   analyze (and the C loop) N times per size; the fastest run is reported (default 1).
 // --data     where capture sets go (default bench-data/); --out the JSON results
 //            (default DATA/bench-results.json).
+// --profile  after the timed runs, one more analyze of the 1G set (else the largest) under
+//            node --cpu-prof (DATA/profile-SIZE/, one .cpuprofile per thread), summarised by
+//            scripts/profile-summary.mjs (self time per function and hot source lines).
 // Exit status: 0 when every run completed (targets missed or not), 1 when a run failed.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
@@ -342,6 +345,23 @@ if (huge) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Profile (not timed)
+
+let profile = null;
+if (flag('profile')) {
+  const ref = rows.find((r) => r.label === '1G') ?? rows[rows.length - 1];
+  const { files } = generate(sizes[rows.indexOf(ref)]);
+  const dir = join(dataDir, `profile-${ref.label}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  log(`profiling analyze on ${ref.label} into ${dir}`);
+  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`profiled analyze failed (${r.status})`);
+  const summary = spawnSync(process.execPath, [join(root, 'scripts', 'profile-summary.mjs'), '--top', '15', dir], { encoding: 'utf8' });
+  profile = { dir, summary: summary.stdout };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Targets (issue 6) and report
 
 const at1G = rows.find((r) => r.label === '1G') ?? null;
@@ -381,4 +401,5 @@ for (const t of targets) {
 }
 out.push(`load average at start ${machine.loadAvgStart.join(' ')}, at end ${machine.loadAvgEnd.join(' ')} (other work on the machine skews the times)`);
 out.push(`results: ${outFile}`);
+if (profile) out.push(`\nprofile (${profile.dir}):${profile.summary}`);
 console.log(out.join('\n'));

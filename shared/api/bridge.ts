@@ -72,7 +72,9 @@ export type MenuCommand =
   | 'export-findings-csv'
   | 'export-findings-json'
   | 'export-pcapng'
-  | 'note-range';
+  | 'note-range'
+  // issue 8: the built-in user guide
+  | 'guide';
 
 export const MENU_COMMANDS: readonly MenuCommand[] = [
   'open-captures',
@@ -102,6 +104,7 @@ export const MENU_COMMANDS: readonly MenuCommand[] = [
   'export-findings-json',
   'export-pcapng',
   'note-range',
+  'guide',
 ];
 
 /** A capture file the main process allows the renderer to read. */

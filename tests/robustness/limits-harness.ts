@@ -10,6 +10,7 @@
  *   tiny        N packets of 42 bytes (Ethernet + IPv4 + UDP, no payload) over 1024 flows
  *   one-flow    one TCP connection of N packets: handshake, then 10-byte segments and their ACKs
  *   many-flows  N TCP flows of 2 packets each (SYN, SYN-ACK), every flow a new client address/port
+ *   many-udp    N UDP flows of one packet each (no finding per flow, unlike many-flows)
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
@@ -148,6 +149,18 @@ export function generate(kind: string, n: number, path: string): { bytes: number
       out.record(i * 2000 + 500, p, 54);
     }
     packets = 2 * n;
+    flows = n;
+  } else if (kind === 'many-udp') {
+    const p = ipPacket(42, 17);
+    const v = new DataView(p.buffer);
+    v.setUint16(36, 53);
+    v.setUint16(38, 8);
+    for (let i = 0; i < n; i++) {
+      setAddrs(p, CLIENT + Math.floor(i / 50000), SERVER);
+      v.setUint16(34, 1024 + (i % 50000));
+      out.record(i * 1000, p, 42);
+    }
+    packets = n;
     flows = n;
   } else throw new Error(`unknown kind ${kind}`);
   return { bytes: out.close(), packets, flows };

@@ -4,7 +4,7 @@
  * of 500k packets, 200k flows. Each case is generated with the streaming pcap writer, indexed
  * the way the CLI does it (indexFile) and analysed, in a child process so that its peak memory is
  * its own; each also runs at a quarter of the size to catch quadratic work (4x the packets must
- * cost well under 8x the time; quadratic work would cost ~16x).
+ * cost under 10x the time: linear work costs ~4x, quadratic work ~16x).
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -56,7 +56,7 @@ function expectBounded(row: Row, maxBytesPerPacket: number): void {
   expect(row.progress.reports, what).toBeGreaterThanOrEqual(Math.floor(row.fileBytes / (16 << 20)));
   expect(row.progress.maxGapSecs, what).toBeLessThan(10);
   // No quadratic path in indexing.
-  expect(row.indexScaling, what).toBeLessThan(8);
+  expect(row.indexScaling, what).toBeLessThan(10);
 }
 
 describe('resource limits (scaled down)', () => {
@@ -67,13 +67,13 @@ describe('resource limits (scaled down)', () => {
     expect(one).toMatchObject({ kind: 'one-flow', packets: 500_000, flows: 1 });
     expectBounded(tiny, 250);
     expectBounded(one, 300);
-    for (const r of rows) expect(r.analyzeScaling, r.kind).toBeLessThan(8);
+    for (const r of rows) expect(r.analyzeScaling, r.kind).toBeLessThan(10);
   }, 120_000);
 
   it('the same two captures as receive and transmit of one firewall: stage matching is linear too', () => {
     for (const r of limits(['--only', 'tiny,one-flow', '--two-stages'])) {
       expect(r.errors, r.kind).toBe(0);
-      expect(r.analyzeScaling, `${r.kind}: ${JSON.stringify(r)}`).toBeLessThan(8);
+      expect(r.analyzeScaling, `${r.kind}: ${JSON.stringify(r)}`).toBeLessThan(10);
     }
   }, 120_000);
 
@@ -94,6 +94,6 @@ describe('resource limits (scaled down)', () => {
   it('200k flows are analysed within 10 s', () => {
     const [many] = limits(['--only', 'many-flows', '--timeout', '10']);
     expect(many.timedOut, JSON.stringify(many)).toBeFalsy();
-    expect(many.analyzeScaling).toBeLessThan(8);
+    expect(many.analyzeScaling).toBeLessThan(10);
   }, 120_000);
 });

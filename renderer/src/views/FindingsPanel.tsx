@@ -2,6 +2,10 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Finding } from '../../../shared/api/analysis.ts';
 import { useAppState, useSession } from '../state/hooks.ts';
 import { formatDuration } from '../util/time.ts';
+import type { Annotation } from '../../../shared/api/case.ts';
+import { findingTarget } from '../../../shared/case/case-file.ts';
+import { useCase, useCaseController } from '../state/case-hooks.ts';
+import { noteTitle } from './notes-util.ts';
 
 const KIND_TITLES: Record<string, string> = {
   'session-moved': 'Moved sessions',
@@ -53,6 +57,8 @@ export function FindingsPanel() {
   const groups = useMemo(() => groupFindings(a?.findings ?? []), [a]);
   const [open, setOpen] = useState<Record<string, boolean>>({});
   const listRef = useRef<HTMLDivElement>(null);
+  const notes = useCase().notes;
+  const kase = useCaseController();
 
   const counts = { critical: 0, warning: 0, info: 0 } as Record<string, number>;
   for (const f of a?.findings ?? []) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
@@ -90,7 +96,9 @@ export function FindingsPanel() {
               <span className="fgroup-count">{g.items.length}</span>
             </button>
             {isOpen(g) &&
-              g.items.map((f) => <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} />)}
+              g.items.map((f) => (
+                <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} notes={notes.byFinding.get(f.id)} onNote={() => kase.openNote(findingTarget(f))} />
+              ))}
           </section>
         ))}
       </div>
@@ -101,7 +109,7 @@ export function FindingsPanel() {
   );
 }
 
-function FindingItem({ f, selected, onSelect }: { f: Finding; selected: boolean; onSelect: () => void }) {
+function FindingItem({ f, selected, onSelect, notes, onNote }: { f: Finding; selected: boolean; onSelect: () => void; notes?: Annotation[]; onNote: () => void }) {
   const { why, fix } = splitFix(f.explanation);
   const from = str(f.fromDevice);
   const to = str(f.toDevice);
@@ -123,6 +131,11 @@ function FindingItem({ f, selected, onSelect }: { f: Finding; selected: boolean;
         <span className="flow-text mono" title={`${f.flow.proto} ${f.flow.client} → ${f.flow.server}`}>
           {f.flow.client} → {f.flow.server}
         </span>
+        {notes && notes.length > 0 && (
+          <span className="note-badge" title={noteTitle(notes)} data-testid="finding-notes">
+            ✎ {notes.length}
+          </span>
+        )}
       </div>
       {(from || to || idle !== undefined || dropped !== undefined || device) && (
         <div className="chips">
@@ -158,9 +171,28 @@ function FindingItem({ f, selected, onSelect }: { f: Finding; selected: boolean;
               <p className="fix">{fix}</p>
             </>
           )}
-          <p className="muted small">
-            {f.evidence.length} evidence packet{f.evidence.length === 1 ? '' : 's'} · flow {f.flowId} · {f.kind}
-          </p>
+          {notes?.map((n) => (
+            <p key={n.id} className="note-inline" data-note={n.id}>
+              <span aria-hidden="true">✎ </span>
+              {n.text}
+            </p>
+          ))}
+          <div className="finding-foot">
+            <p className="muted small">
+              {f.evidence.length} evidence packet{f.evidence.length === 1 ? '' : 's'} · flow {f.flowId} · {f.kind}
+            </p>
+            <button
+              className="quiet small-btn"
+              data-testid="note-finding"
+              onClick={(e) => {
+                e.stopPropagation();
+                onNote();
+              }}
+              title="Add a note on this finding (kept in the case, shown in the report)"
+            >
+              ✎ {notes?.length ? 'Notes' : 'Note'}
+            </button>
+          </div>
         </div>
       )}
     </article>

@@ -4,6 +4,9 @@ import type { ColDef, ColGroupDef, GridApi } from 'ag-grid-community';
 import { useAppState, useSession } from '../state/hooks.ts';
 import { formatDuration, formatTime, isoToNs, zoneLabel } from '../util/time.ts';
 import { gridTheme } from './gridTheme.ts';
+import { flowTarget } from '../../../shared/case/case-file.ts';
+import { useCase, useCaseController } from '../state/case-hooks.ts';
+import { noteLines } from './notes-util.ts';
 
 type FlowRow = Record<string, string | number | null> & { idx: number; id: string };
 
@@ -13,6 +16,8 @@ export function FlowsGrid({ search }: { search: string }) {
   const a = s.analysis;
   const apiRef = useRef<GridApi<FlowRow> | null>(null);
   const tf = session.timeFormat();
+  const kase = useCaseController();
+  const { notes, join } = useCase();
 
   const { rows, cols } = useMemo(() => {
     if (!a) return { rows: [] as FlowRow[], cols: [] as (ColDef<FlowRow> | ColGroupDef<FlowRow>)[] };
@@ -24,6 +29,31 @@ export function FlowsGrid({ search }: { search: string }) {
         if (!k.includes(f.kind)) k.push(f.kind);
       } else kinds.set(f.flowId, [f.kind]);
     }
+    // Notes per flow: on the flow and on its findings.
+    const flowNotes = new Map<string, string[]>();
+    const addNotes = (flowId: string, texts: string[]) => flowNotes.set(flowId, [...(flowNotes.get(flowId) ?? []), ...texts]);
+    for (const [id, list] of notes.byFlow) addNotes(id, list.map((n) => n.text));
+    for (const f of a.findings) {
+      const list = notes.byFinding.get(f.id);
+      if (list) addNotes(f.flowId, list.map((n) => n.text));
+    }
+    // Traffic log: which devices it covers, and per flow and device what was logged.
+    const logged = new Map<string, { reasons: string[]; dis: boolean; tip: string[] }>();
+    const logDevices = new Set<string>();
+    for (const x of join?.sessions ?? []) {
+      logDevices.add(x.device);
+      const k = `${x.flowId}|${x.device}`;
+      const e = logged.get(k) ?? { reasons: [], dis: false, tip: [] };
+      const r = x.logged ?? '(none)';
+      if (!e.reasons.includes(r)) e.reasons.push(r);
+      e.dis ||= x.disagrees;
+      e.tip.push(
+        `${x.disagrees ? '⚠ Disagrees: ' : ''}${x.device} logged “${x.logged ?? '(none)'}”; stagediff inferred “${x.inferred ?? '—'}” from the captures.` +
+          `\n${x.source} line ${x.line}${x.sessionId ? `, session ${x.sessionId}` : ''}, started ${x.start}, ${x.elapsedSec ?? '?'} s${x.action ? `, action ${x.action}` : ''}`,
+      );
+      logged.set(k, e);
+    }
+    for (const x of join?.notLogged ?? []) logDevices.add(x.device);
     const rows: FlowRow[] = a.result.flows.map((f, idx) => {
       let first = Infinity;
       let last = -Infinity;
@@ -31,7 +61,13 @@ export function FlowsGrid({ search }: { search: string }) {
         first = Math.min(first, isoToNs(p.first, a.extras.baseSec));
         last = Math.max(last, isoToNs(p.last, a.extras.baseSec));
       }
-      const r: FlowRow = { idx, id: f.id, proto: f.proto, client: f.client, server: f.server, first, duration: (last - first) / 1e9, findings: (kinds.get(f.id) ?? []).join(', ') };
+      const nt = flowNotes.get(f.id) ?? [];
+      const mine = join ? join.sessions.filter((x) => x.flowId === f.id) : [];
+      const dis = mine.filter((x) => x.disagrees);
+      const r: FlowRow = { idx, id: f.id, proto: f.proto, client: f.client, server: f.server, first, duration: (last - first) / 1e9, findings: (kinds.get(f.id) ?? []).join(', '), notes: nt.length, notesText: nt.join('\n'),
+        logCheck: dis.length ? dis.map((x) => `${x.device}: ${x.logged ?? '(none)'}`).join(', ') : mine.length ? 'agrees' : '',
+        logCheckTip: (dis.length ? dis : mine).map((x) => `${x.disagrees ? '⚠ ' : ''}${x.device} logged “${x.logged ?? '(none)'}”, stagediff inferred “${x.inferred ?? '—'}” (${x.source} line ${x.line})`).join('\n'),
+      };
       for (const d of devices) {
         const pts = f.points.filter((p) => p.device === d);
         if (!pts.length) continue;
@@ -42,6 +78,12 @@ export function FlowsGrid({ search }: { search: string }) {
         r[`${d}|state`] = main.state;
         r[`${d}|end`] = dev?.endReason ?? main.endReason ?? '';
         r[`${d}|dropped`] = dev?.dropped ?? 0;
+        if (logDevices.has(d)) {
+          const lg = logged.get(`${f.id}|${d}`);
+          r[`${d}|logged`] = lg ? lg.reasons.join(', ') : 'not logged';
+          r[`${d}|loggedDis`] = lg?.dis ? 'yes' : '';
+          r[`${d}|loggedTip`] = lg ? lg.tip.join('\n\n') : `No session of this flow in ${d}'s traffic log (stagediff inferred “${r[`${d}|end`] || '—'}”).`;
+        }
       }
       return r;
     });
@@ -53,6 +95,47 @@ export function FlowsGrid({ search }: { search: string }) {
       { field: 'first', headerName: `Start (${zoneLabel(tf)})`, width: 140, filter: 'agNumberColumnFilter', valueFormatter: (p) => formatTime(p.value as number, tf, 3), cellClass: 'mono', getQuickFilterText: () => '' },
       { field: 'duration', headerName: 'Duration', width: 92, type: 'rightAligned', filter: 'agNumberColumnFilter', valueFormatter: (p) => formatDuration(p.value as number), getQuickFilterText: () => '' },
       { field: 'findings', headerName: 'Findings', width: 170, cellClass: (p) => (p.value ? 'has-finding' : '') },
+      {
+        colId: 'notes',
+        field: 'notes',
+        headerName: '✎',
+        headerTooltip: 'Notes on the flow and its findings; click to add or edit',
+        width: 54,
+        filter: false,
+        cellClass: 'note-cell',
+        getQuickFilterText: (p) => String(p.data?.notesText ?? ''),
+        cellRenderer: (p: { value?: number; data?: FlowRow }) =>
+          p.value ? (
+            <span className="note-badge" title={noteLines(String(p.data?.notesText ?? ''))} data-testid="flow-notes">
+              ✎ {p.value}
+            </span>
+          ) : (
+            <span className="note-add" title="Add a note on this flow">
+              ✎
+            </span>
+          ),
+      },
+      ...(join
+        ? [
+            {
+              colId: 'logCheck',
+              field: 'logCheck',
+              headerName: 'Traffic log',
+              headerTooltip: 'The firewall traffic log against the captures: ⚠ where a logged session end reason disagrees with the inferred one (per device in the End (logged) columns)',
+              width: 230,
+              cellRenderer: (p: { value?: string; data?: FlowRow }) =>
+                !p.value ? null : p.value === 'agrees' ? (
+                  <span className="log-check agree" title={String(p.data?.logCheckTip ?? '')}>
+                    ✓ agrees
+                  </span>
+                ) : (
+                  <span className="log-check disagree" title={String(p.data?.logCheckTip ?? '')} data-disagree="summary">
+                    ⚠ {p.value}
+                  </span>
+                ),
+            } satisfies ColDef<FlowRow>,
+          ]
+        : []),
       ...devices.map(
         (d): ColGroupDef<FlowRow> => ({
           headerName: d,
@@ -61,14 +144,36 @@ export function FlowsGrid({ search }: { search: string }) {
             { colId: `${d}|packets`, field: `${d}|packets`, headerName: 'Pkts', width: 70, type: 'rightAligned', filter: 'agNumberColumnFilter' },
             { colId: `${d}|history`, field: `${d}|history`, headerName: 'History', width: 96, cellClass: 'mono' },
             { colId: `${d}|state`, field: `${d}|state`, headerName: 'State', width: 70, cellClass: 'mono' },
-            { colId: `${d}|end`, field: `${d}|end`, headerName: 'End reason', width: 116, cellClass: (p) => (p.value === 'aged-out' ? 'warn' : '') },
+            { colId: `${d}|end`, field: `${d}|end`, headerName: logDevices.has(d) ? 'End (inferred)' : 'End reason', width: 116, cellClass: (p) => (p.value === 'aged-out' ? 'warn' : ''), headerTooltip: 'The session end reason PAN-OS would log, inferred from the captures' },
+            ...(logDevices.has(d)
+              ? [
+                  {
+                    colId: `${d}|logged`,
+                    field: `${d}|logged`,
+                    headerName: 'End (logged)',
+                    headerTooltip: `The session end reason in ${d}'s traffic log; ⚠ where it disagrees with the captures`,
+                    width: 128,
+                    cellRenderer: (p: { value?: string; data?: FlowRow }) => {
+                      const dis = p.data?.[`${d}|loggedDis`] === 'yes';
+                      const tip = String(p.data?.[`${d}|loggedTip`] ?? '');
+                      if (p.value === 'not logged') return <span className="muted" title={tip}>not logged</span>;
+                      return (
+                        <span className={dis ? 'logged disagree' : 'logged'} title={tip} data-disagree={dis ? 'true' : undefined}>
+                          {dis && <span className="disagree-mark" aria-label="disagrees with the captures">⚠ </span>}
+                          {p.value}
+                        </span>
+                      );
+                    },
+                  } satisfies ColDef<FlowRow>,
+                ]
+              : []),
             { colId: `${d}|dropped`, field: `${d}|dropped`, headerName: 'Drop', width: 64, type: 'rightAligned', filter: 'agNumberColumnFilter', cellClass: (p) => (Number(p.value) > 0 ? 'bad' : 'muted') },
           ],
         }),
       ),
     ];
     return { rows, cols };
-  }, [a, tf.zone, tf.mode, tf.baseSec, tf.originNs]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [a, tf.zone, tf.mode, tf.baseSec, tf.originNs, notes, join]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const api = apiRef.current;
@@ -92,6 +197,11 @@ export function FlowsGrid({ search }: { search: string }) {
         quickFilterText={search}
         rowSelection={{ mode: 'singleRow', checkboxes: false, enableClickSelection: true }}
         onRowClicked={(e) => e.data && e.data.idx !== s.selectedFlow && session.selectFlow(e.data.idx)}
+        onCellClicked={(e) => {
+          const f = e.data ? a.result.flows[e.data.idx] : undefined;
+          if (f && e.colDef.colId === 'notes') kase.openNote(flowTarget(f));
+        }}
+        tooltipShowDelay={300}
         onGridReady={(e) => {
           apiRef.current = e.api;
           const node = s.selectedFlow >= 0 ? e.api.getRowNode(String(s.selectedFlow)) : undefined;

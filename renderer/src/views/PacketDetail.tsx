@@ -3,6 +3,8 @@ import { useAppState, useSession } from '../state/hooks.ts';
 import { readPacketDetail, type PacketDetail as Detail } from '../engine/detail.ts';
 import { packetRow } from '../util/packets.ts';
 import { formatDateTime } from '../util/time.ts';
+import { useCase, useCaseController } from '../state/case-hooks.ts';
+import { packetKey } from '../state/case.ts';
 
 /** Decoded layers as a tree and a hex dump of the selected packet. */
 export function PacketDetail() {
@@ -13,6 +15,8 @@ export function PacketDetail() {
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [hl, setHl] = useState<number>(-1);
+  const kase = useCaseController();
+  const { notes } = useCase();
 
   useEffect(() => {
     setDetail(null);
@@ -43,11 +47,25 @@ export function PacketDetail() {
           {pr.device} · {pr.stage} · frame {pr.frame}
         </span>
         <span className="spacer" />
+        <button
+          className="quiet small-btn"
+          data-testid="note-packet"
+          title="Add a note on this packet (kept in the case; a packet comment in the merged pcapng)"
+          onClick={() => kase.openNote({ kind: 'packet', path: a.entries[sel.pos].source.path, frame: sel.row + 1 })}
+        >
+          ✎ Note
+        </button>
         <button className="icon" aria-label="Close packet detail" onClick={() => session.selectPacket(null)}>
           ×
         </button>
       </header>
       <div className="detail-body">
+        {(notes.byPacket.get(packetKey(a.entries[sel.pos].source.path, sel.row + 1)) ?? []).map((n) => (
+          <p key={n.id} className="note-inline" data-note={n.id}>
+            <span aria-hidden="true">✎ </span>
+            {n.text}
+          </p>
+        ))}
         <div className="detail-summary">
           <div className="mono">{formatDateTime(pr.timeNs, tf, 9)}</div>
           <div className="mono">

@@ -11,6 +11,11 @@ import type { AnalysisView } from '../state/session.ts';
 import { packetRow, timeNs, verdictCode, type PacketRow, type PacketSet } from '../util/packets.ts';
 import { formatTime, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { gridTheme } from './gridTheme.ts';
+import { useCase, useCaseController } from '../state/case-hooks.ts';
+import { packetKey, type NoteIndex } from '../state/case.ts';
+
+/** A packet row with the user's notes on that packet. */
+type NotedRow = PacketRow & { userNotes?: string };
 
 const SORT_KEYS: Record<string, (a: AnalysisView, p: number, r: number) => number> = {
   timeNs: (a, p, r) => timeNs(a, p, r),
@@ -42,8 +47,28 @@ function permutation(a: AnalysisView, set: PacketSet, colId: string | null, desc
   return perm;
 }
 
-export function columns(tf: TimeFormat, withNote: boolean): ColDef<PacketRow>[] {
-  const cols: ColDef<PacketRow>[] = [
+export function columns(tf: TimeFormat, withNote: boolean): ColDef<NotedRow>[] {
+  const cols: ColDef<NotedRow>[] = [
+    {
+      colId: 'usernotes',
+      field: 'userNotes',
+      headerName: '✎',
+      headerTooltip: 'Your notes on the packet; click to add or edit',
+      width: 46,
+      sortable: false,
+      resizable: false,
+      cellClass: 'note-cell',
+      cellRenderer: (p: { value?: string; data?: NotedRow }) =>
+        !p.data ? null : p.value ? (
+          <span className="note-badge" title={p.value} data-testid="packet-note">
+            ✎
+          </span>
+        ) : (
+          <span className="note-add" title="Add a note on this packet">
+            ✎
+          </span>
+        ),
+    },
     { colId: 'frame', field: 'frame', headerName: 'Frame', width: 70, type: 'rightAligned', cellClass: 'mono' },
     { colId: 'timeNs', field: 'timeNs', headerName: `Time (${zoneLabel(tf)})`, width: 128, valueFormatter: (p) => (p.value === undefined ? '' : formatTime(p.value as number, tf, 6)), cellClass: 'mono' },
     { colId: 'device', field: 'device', headerName: 'Device', width: 92 },
@@ -65,7 +90,7 @@ export function columns(tf: TimeFormat, withNote: boolean): ColDef<PacketRow>[] 
     { colId: 'cookie', field: 'cookie', headerName: 'GENEVE cookie', width: 108, cellClass: 'mono' },
     { colId: 'flow', field: 'flow', headerName: 'Flow', width: 64, sortable: false, cellClass: 'mono' },
   ];
-  if (withNote) cols.splice(5, 0, { colId: 'note', field: 'note', headerName: 'Evidence', width: 250, sortable: false, tooltipField: 'note' });
+  if (withNote) cols.splice(6, 0, { colId: 'note', field: 'note', headerName: 'Evidence', width: 250, sortable: false, tooltipField: 'note' });
   return cols;
 }
 
@@ -73,9 +98,16 @@ export function PacketTable({ set, testId, withNote = false, emptyText }: { set:
   const s = useAppState();
   const session = useSession();
   const a = s.analysis;
-  const apiRef = useRef<GridApi<PacketRow> | null>(null);
+  const apiRef = useRef<GridApi<NotedRow> | null>(null);
   const tf = session.timeFormat();
   const cols = useMemo(() => columns(tf, withNote), [tf.zone, tf.mode, tf.baseSec, tf.originNs, withNote]); // eslint-disable-line react-hooks/exhaustive-deps
+  const kase = useCaseController();
+  const { notes } = useCase();
+  const notesRef = useRef<NoteIndex>(notes);
+  notesRef.current = notes;
+  useEffect(() => {
+    apiRef.current?.refreshInfiniteCache();
+  }, [notes]);
 
   const datasource = useMemo<IDatasource | null>(() => {
     if (!a || !set) return null;
@@ -90,11 +122,17 @@ export function PacketTable({ set, testId, withNote = false, emptyText }: { set:
           perm = permutation(a, set, sm?.colId ?? null, sm?.sort === 'desc');
           cacheKey = key;
         }
-        const rows: PacketRow[] = [];
+        const rows: NotedRow[] = [];
         const end = Math.min(p.endRow, set.length);
+        const byPacket = notesRef.current.byPacket;
         for (let i = p.startRow; i < end; i++) {
           const j = perm[i];
-          rows.push(packetRow(a, set.pos[j], set.row[j], set.notes?.[j]));
+          const r: NotedRow = packetRow(a, set.pos[j], set.row[j], set.notes?.[j]);
+          if (byPacket.size) {
+            const list = byPacket.get(packetKey(a.entries[r.pos].source.path, r.frame));
+            if (list) r.userNotes = list.map((n) => `✎ ${n.text}`).join('\n');
+          }
+          rows.push(r);
         }
         p.successCallback(rows, set.length);
       },
@@ -115,7 +153,7 @@ export function PacketTable({ set, testId, withNote = false, emptyText }: { set:
   const sel = s.selectedPacket;
   return (
     <div className="grid-wrap" data-testid={testId} data-rows={set.length}>
-      <AgGridReact<PacketRow>
+      <AgGridReact<NotedRow>
         theme={gridTheme}
         columnDefs={cols}
         defaultColDef={{ resizable: true, sortable: true, suppressHeaderMenuButton: true }}
@@ -125,14 +163,17 @@ export function PacketTable({ set, testId, withNote = false, emptyText }: { set:
         infiniteInitialRowCount={Math.min(set.length, 200)}
         getRowId={(p) => p.data.key}
         rowClassRules={{
-          'row-selected': (p: RowClassParams<PacketRow>) => !!sel && !!p.data && p.data.pos === sel.pos && p.data.row === sel.row,
-          'row-dropped': (p: RowClassParams<PacketRow>) => p.data?.verdict === 'dropped',
+          'row-selected': (p: RowClassParams<NotedRow>) => !!sel && !!p.data && p.data.pos === sel.pos && p.data.row === sel.row,
+          'row-dropped': (p: RowClassParams<NotedRow>) => p.data?.verdict === 'dropped',
         }}
         onGridReady={(e) => {
           apiRef.current = e.api;
           if (datasource) e.api.setGridOption('datasource', datasource);
         }}
         onRowClicked={(e) => e.data && session.selectPacket({ pos: e.data.pos, row: e.data.row })}
+        onCellClicked={(e) => {
+          if (e.data && e.colDef.colId === 'usernotes') kase.openNote({ kind: 'packet', path: a.entries[e.data.pos].source.path, frame: e.data.frame });
+        }}
         suppressCellFocus={false}
         enableCellTextSelection
         animateRows={false}

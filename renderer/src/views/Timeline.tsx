@@ -14,6 +14,10 @@ import type { AnalysisView, PacketRef } from '../state/session.ts';
 import { allPackets, evidencePackets, flowPackets, packetRow, timeNs, verdictCode, type PacketSet } from '../util/packets.ts';
 import { formatDuration, formatTime, isoToNs, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from '../engine/protocol.ts';
+import type { Annotation } from '../../../shared/api/case.ts';
+import { flowTarget } from '../../../shared/case/case-file.ts';
+import { useCase, useCaseController } from '../state/case-hooks.ts';
+import { nsToIso } from '../state/case.ts';
 
 const GUTTER = 150;
 const AXIS = 24;
@@ -56,6 +60,8 @@ interface Colors {
   gap: string;
   timer: string;
   select: string;
+  note: string;
+  noteBand: string;
 }
 
 function readColors(): Colors {
@@ -74,6 +80,8 @@ function readColors(): Colors {
     gap: cssVar('--gap'),
     timer: cssVar('--timer'),
     select: cssVar('--fg'),
+    note: cssVar('--note'),
+    noteBand: cssVar('--note-band'),
   };
 }
 
@@ -136,6 +144,11 @@ export function Timeline() {
   const [, setTick] = useState(0);
   const [hover, setHover] = useState<{ x: number; y: number; text: string[] } | null>(null);
   const [cursorNs, setCursorNs] = useState<number | null>(null);
+  const kase = useCaseController();
+  const { notes } = useCase();
+  /** Shift+drag: a time range to note (canvas x of the start and the current end). */
+  const [brush, setBrush] = useState<{ xa: number; xb: number } | null>(null);
+  const brushRef = useRef<{ xa: number; xb: number } | null>(null);
 
   const layout = useMemo(() => (a ? lanesOf(a) : null), [a]);
   const flowSet = useMemo(() => (a && s.selectedFlow >= 0 ? flowPackets(a, s.selectedFlow) : null), [a, s.selectedFlow]);
@@ -162,6 +175,8 @@ export function Timeline() {
     if (!c) return;
     const z = d3zoom<HTMLCanvasElement, unknown>()
       .scaleExtent([0.5, 1e10])
+      // Shift+drag selects a time range to note instead of panning.
+      .filter((e: MouseEvent | WheelEvent) => !e.shiftKey && (!e.ctrlKey || e.type === 'wheel') && !e.button)
       .on('zoom', (e: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         transformRef.current = e.transform;
         setTick((t) => t + 1);
@@ -221,6 +236,32 @@ export function Timeline() {
     }
     return [...counts].map(([k, n]) => `${k}=${n}`).join(' ');
   }, [a, flowSet, layout]);
+
+  // Notes on the timeline: time ranges as bands, packets as flags, flow/finding notes at the flow's start.
+  const noteMarks = useMemo(() => {
+    const out: { kind: 'range' | 'packet' | 'flow'; fromNs: number; toNs: number; lane: number; notes: Annotation[] }[] = [];
+    if (!a || !layout) return out;
+    for (const n of notes.ranges) {
+      if (n.target.kind !== 'range') continue;
+      out.push({ kind: 'range', fromNs: isoToNs(n.target.from, a.extras.baseSec), toNs: isoToNs(n.target.to, a.extras.baseSec), lane: -1, notes: [n] });
+    }
+    const posOf = new Map(a.entries.map((e, i) => [e.source.path, i]));
+    for (const list of notes.byPacket.values()) {
+      const t = list[0].target;
+      if (t.kind !== 'packet') continue;
+      const pos = posOf.get(t.path);
+      if (pos === undefined || t.frame > (a.entries[pos].ix?.packets ?? 0)) continue;
+      const ns = timeNs(a, pos, t.frame - 1);
+      out.push({ kind: 'packet', fromNs: ns, toNs: ns, lane: layout.laneOfPos[pos], notes: list });
+    }
+    const f = s.selectedFlow >= 0 ? a.result.flows[s.selectedFlow] : undefined;
+    if (f) {
+      const list = [...(notes.byFlow.get(f.id) ?? []), ...a.findings.filter((x) => x.flowId === f.id).flatMap((x) => notes.byFinding.get(x.id) ?? [])];
+      const span = session.flowSpanNs(s.selectedFlow);
+      if (list.length && span) out.push({ kind: 'flow', fromNs: span[0], toNs: span[0], lane: -1, notes: list });
+    }
+    return out;
+  }, [a, layout, notes, s.selectedFlow, session]);
 
   // Draw.
   useEffect(() => {
@@ -412,6 +453,59 @@ export function Timeline() {
         g.fillText(label, lx, ly);
       }
     }
+    // Notes: bands for time ranges (text along the top), flags for packets and for the flow.
+    for (const m of noteMarks) {
+      if (m.kind === 'range') {
+        const xa = Math.max(r0, x(m.fromNs));
+        const xb = Math.min(r1 + RIGHT, Math.max(x(m.toNs), x(m.fromNs) + 2));
+        if (xb < r0 || xa > r1 + RIGHT) continue;
+        g.fillStyle = col.noteBand;
+        g.fillRect(xa, AXIS, xb - xa, plotBottom - AXIS);
+        g.fillStyle = col.note;
+        g.fillRect(xa, AXIS, Math.max(1, xb - xa), 2);
+        g.font = font;
+        const label = `✎ ${m.notes[0].text}`;
+        const room = Math.max(0, Math.min(xb - xa - 6, 320));
+        if (room > 24) {
+          g.fillStyle = col.note;
+          g.textBaseline = 'top';
+          g.fillText(label, xa + 4, AXIS + 4, room);
+          g.textBaseline = 'middle';
+        }
+      } else {
+        const px = x(m.fromNs);
+        if (px < r0 - 4 || px > r1 + 4) continue;
+        const y = m.kind === 'packet' ? laneY(m.lane) + 1 : AXIS + 1;
+        g.fillStyle = col.note;
+        g.beginPath();
+        g.moveTo(px - 5, y);
+        g.lineTo(px + 5, y);
+        g.lineTo(px, y + 7);
+        g.closePath();
+        g.fill();
+        if (m.kind === 'flow') {
+          // A thin dashed rule down from the flag: the flow's notes start here.
+          g.strokeStyle = col.note;
+          g.globalAlpha = 0.6;
+          g.setLineDash([2, 3]);
+          g.beginPath();
+          g.moveTo(Math.round(px) + 0.5, y + 7);
+          g.lineTo(Math.round(px) + 0.5, plotBottom);
+          g.stroke();
+          g.setLineDash([]);
+          g.globalAlpha = 1;
+        }
+      }
+    }
+    // Shift+drag in progress.
+    if (brush) {
+      const xa = Math.min(brush.xa, brush.xb);
+      const xb = Math.max(brush.xa, brush.xb);
+      g.fillStyle = col.noteBand;
+      g.fillRect(xa, AXIS, xb - xa, plotBottom - AXIS);
+      g.strokeStyle = col.note;
+      g.strokeRect(xa + 0.5, AXIS + 0.5, xb - xa - 1, plotBottom - AXIS - 1);
+    }
     // Selected packet.
     const sp = s.selectedPacket;
     if (sp && a.entries[sp.pos]) {
@@ -452,6 +546,36 @@ export function Timeline() {
     return best;
   };
 
+  /** Notes under the pointer: flags within 6 px, bands containing it. */
+  const notesAt = (mx: number, my: number): Annotation[] => {
+    const out: Annotation[] = [];
+    for (const m of noteMarks) {
+      if (m.kind === 'range') {
+        if (mx >= x(m.fromNs) - 2 && mx <= Math.max(x(m.toNs), x(m.fromNs) + 2) + 2) out.push(...m.notes);
+      } else if (Math.abs(x(m.fromNs) - mx) <= 6) {
+        const y = m.kind === 'packet' ? laneY(m.lane) : AXIS;
+        if (m.kind === 'flow' || (my >= y - 2 && my <= y + laneH)) out.push(...m.notes);
+      }
+    }
+    return out;
+  };
+
+  /** Opens the note editor on a range of the visible axis (canvas x), or on all of it. */
+  const noteRange = (xa?: number, xb?: number) => {
+    if (!a) return;
+    const [r0, r1] = x.range();
+    const from = x.invert(Math.max(r0, Math.min(xa ?? r0, xb ?? r1)));
+    const to = x.invert(Math.min(r1, Math.max(xa ?? r0, xb ?? r1)));
+    kase.openNote({ kind: 'range', from: nsToIso(Math.round(from), a.extras.baseSec), to: nsToIso(Math.round(to), a.extras.baseSec) });
+  };
+  const noteRangeRef = useRef(noteRange);
+  noteRangeRef.current = noteRange;
+  useEffect(() => {
+    const on = () => noteRangeRef.current();
+    window.addEventListener('stagediff-note-range', on);
+    return () => window.removeEventListener('stagediff-note-range', on);
+  }, []);
+
   const flowLabel = a && s.selectedFlow >= 0 ? a.result.flows[s.selectedFlow] : null;
   return (
     <section className="panel timeline" aria-label="Timeline" style={{ height: Math.max(150, Math.min(300, 34 + AXIS + 12 + Math.max(2, lanes.length) * 28)) }}>
@@ -469,6 +593,16 @@ export function Timeline() {
           <input type="checkbox" checked={s.prefs.showAllPackets} onChange={(e) => session.setPrefs({ showAllPackets: e.target.checked })} /> all packets
         </label>
         <div className="btn-group">
+          {flowLabel && (
+            <button title="Add a note on the selected flow" onClick={() => kase.openNote(flowTarget(flowLabel))} data-testid="note-flow">
+              ✎ Flow
+            </button>
+          )}
+          <button title="Note the visible time range (or Shift+drag across the timeline to pick one)" onClick={() => noteRange()} data-testid="note-range" disabled={!a}>
+            ✎ Range
+          </button>
+        </div>
+        <div className="btn-group">
           <button className="icon" title="Zoom out (-)" onClick={() => window.dispatchEvent(new CustomEvent('stagediff-zoom', { detail: 'zoom-out' }))}>
             −
           </button>
@@ -484,30 +618,63 @@ export function Timeline() {
         </div>
         <span className="muted small zone">{zoneLabel(tf)}</span>
       </header>
-      <div className="timeline-body" ref={wrapRef} data-testid="timeline" data-summary={summary} data-lanes={lanes.map((l) => l.key).join(',')}>
+      <div className="timeline-body" ref={wrapRef} data-testid="timeline" data-summary={summary} data-notes={noteMarks.map((m) => `${m.kind}:${m.notes.length}`).join(' ')} data-lanes={lanes.map((l) => l.key).join(',')}>
         <canvas
           ref={canvasRef}
           style={{ width: size.w, height: size.h }}
           role="img"
           aria-label={`Timeline of ${flowLabel ? flowLabel.id : 'captures'}: ${summary}`}
+          onMouseDown={(e) => {
+            if (!e.shiftKey || e.button !== 0 || !a) return;
+            const r = e.currentTarget.getBoundingClientRect();
+            const mx = Math.max(GUTTER, e.clientX - r.left);
+            brushRef.current = { xa: mx, xb: mx };
+            setBrush(brushRef.current);
+            e.preventDefault();
+          }}
+          onMouseUp={(e) => {
+            const b = brushRef.current;
+            if (!b) return;
+            brushRef.current = null;
+            setBrush(null);
+            const r = e.currentTarget.getBoundingClientRect();
+            const xb = e.clientX - r.left;
+            if (Math.abs(xb - b.xa) >= 3) noteRange(b.xa, xb);
+          }}
           onMouseMove={(e) => {
             const r = e.currentTarget.getBoundingClientRect();
             const mx = e.clientX - r.left;
             const my = e.clientY - r.top;
             setCursorNs(mx > GUTTER ? x.invert(mx) : null);
+            if (brushRef.current) {
+              brushRef.current = { ...brushRef.current, xb: Math.max(GUTTER, mx) };
+              setBrush(brushRef.current);
+              return;
+            }
             const h = a ? hit(mx, my) : null;
             if (h && a) {
               const pr = packetRow(a, h.pos, h.row);
               setHover({
                 x: mx,
                 y: my,
-                text: [`${pr.device} ${pr.stage} · frame ${pr.frame}`, `${formatTime(pr.timeNs, tf, 6)}  ${pr.flags || pr.proto}  len ${pr.len}`, `${pr.src} → ${pr.dst}`, pr.verdict ? `verdict: ${pr.verdict}` : 'verdict: not matched'],
+                text: [
+                  `${pr.device} ${pr.stage} · frame ${pr.frame}`,
+                  `${formatTime(pr.timeNs, tf, 6)}  ${pr.flags || pr.proto}  len ${pr.len}`,
+                  `${pr.src} → ${pr.dst}`,
+                  pr.verdict ? `verdict: ${pr.verdict}` : 'verdict: not matched',
+                  ...notesAt(mx, my).map((n) => `✎ ${n.text}`),
+                ],
               });
-            } else setHover(null);
+            } else {
+              const ns = mx > GUTTER ? notesAt(mx, my) : [];
+              setHover(ns.length ? { x: mx, y: my, text: ['Notes', ...ns.map((n) => `✎ ${n.text}`)] } : null);
+            }
           }}
           onMouseLeave={() => {
             setHover(null);
             setCursorNs(null);
+            brushRef.current = null;
+            setBrush(null);
           }}
           onClick={(e) => {
             const r = e.currentTarget.getBoundingClientRect();

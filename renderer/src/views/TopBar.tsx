@@ -2,12 +2,22 @@ import { useEffect, useRef, useState } from 'react';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { Commands } from './App.tsx';
 import { formatBytes, formatCount } from '../util/time.ts';
+import { EXPORT_ITEMS } from './exports.ts';
+import { useCase } from '../state/case-hooks.ts';
+import type { MenuCommand } from '../../../shared/api/bridge.ts';
 
 export function TopBar({ run }: { run: Commands['run'] }) {
   const s = useAppState();
   const session = useSession();
   const [exportOpen, setExportOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
+  const kase = useCase();
+  // File > Export… (Ctrl+E) opens this menu.
+  useEffect(() => {
+    const open = () => setExportOpen(true);
+    window.addEventListener('stagediff-export-menu', open);
+    return () => window.removeEventListener('stagediff-export-menu', open);
+  }, []);
   useEffect(() => {
     if (!exportOpen) return;
     const close = (e: MouseEvent) => {
@@ -41,8 +51,11 @@ export function TopBar({ run }: { run: Commands['run'] }) {
         <button onClick={() => run('open-case')} title="Open a saved case (Ctrl+Shift+O)">
           Open case…
         </button>
-        <button onClick={() => run('save-case')} disabled={!has} title="Save files, labels, offsets and timers (Ctrl+S)">
+        <button onClick={() => run('save-case')} disabled={!has && !kase.annotations.length} title="Save the case: capture paths with sha256, labels, clock offsets, timers and notes (Ctrl+S). Autosaved as you work." data-testid="save-case">
           Save case
+        </button>
+        <button onClick={() => run('import-traffic-log')} disabled={!s.analysis} title="Import a PAN-OS traffic log (Monitor > Logs > Traffic > Export CSV): the logged session end reason appears beside the inferred one in the Flows tab" data-testid="import-log">
+          Traffic log…
         </button>
         <div className="menu-anchor" ref={menuRef}>
           <button onClick={() => setExportOpen((v) => !v)} disabled={!s.analysis} aria-haspopup="menu" aria-expanded={exportOpen}>
@@ -50,15 +63,17 @@ export function TopBar({ run }: { run: Commands['run'] }) {
           </button>
           {exportOpen && (
             <div className="menu" role="menu">
-              <button role="menuitem" onClick={() => (setExportOpen(false), run('export-findings'))}>
-                Findings (CSV)
-              </button>
-              <button role="menuitem" onClick={() => (setExportOpen(false), run('export-flows'))}>
-                Flows per capture point (CSV)
-              </button>
-              <button role="menuitem" onClick={() => (setExportOpen(false), run('export-json'))}>
-                Full analysis (JSON)
-              </button>
+              {EXPORT_ITEMS.map((it, k) => (
+                <button
+                  key={it.kind}
+                  role="menuitem"
+                  data-export={it.kind}
+                  className={k > 0 && EXPORT_ITEMS[k - 1].group !== it.group ? 'menu-sep' : ''}
+                  onClick={() => (setExportOpen(false), run(`export-${it.kind}` as MenuCommand))}
+                >
+                  {it.label}
+                </button>
+              ))}
             </div>
           )}
         </div>
@@ -71,6 +86,12 @@ export function TopBar({ run }: { run: Commands['run'] }) {
       <div className="status" data-testid="status" title={s.loadMs !== null ? `drop to findings: ${(s.loadMs / 1000).toFixed(2)} s` : undefined}>
         {status}
         {s.loadMs !== null && !reading.length && !s.analyzing && s.analysis && <span className="muted"> · ready in {(s.loadMs / 1000).toFixed(2)} s</span>}
+        {kase.autosavedAt && has && (
+          <span className="muted" data-testid="autosaved" title={kase.casePath ? `Also saved to ${kase.casePath}` : 'Kept so that closing or a crash loses nothing; restored on the next start'}>
+            {' '}
+            · autosaved {new Date(kase.autosavedAt).toLocaleTimeString()}
+          </span>
+        )}
       </div>
       <div className="prefs">
         <Segmented
@@ -97,7 +118,7 @@ export function TopBar({ run }: { run: Commands['run'] }) {
         <button onClick={() => run('settings')} title="Timers, time zone, theme (Ctrl+,)">
           Settings
         </button>
-        <button className="icon" onClick={() => run('about')} title="About and keyboard shortcuts">
+        <button className="icon" onClick={() => run('guide')} title="User guide (F1)" aria-label="User guide" data-testid="guide-button">
           ?
         </button>
       </div>

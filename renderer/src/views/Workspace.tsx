@@ -8,8 +8,10 @@ import { FlowsGrid } from './FlowsGrid.tsx';
 import { PacketTable } from './PacketTable.tsx';
 import { PacketDetail } from './PacketDetail.tsx';
 import { formatCount } from '../util/time.ts';
+import { NotesPanel } from './NotesPanel.tsx';
+import { useCase } from '../state/case-hooks.ts';
 
-type Tab = 'evidence' | 'flows' | 'packets';
+type Tab = 'evidence' | 'flows' | 'packets' | 'notes';
 
 export function Workspace() {
   const s = useAppState();
@@ -23,6 +25,7 @@ export function Workspace() {
   const flowSet = useMemo(() => (a && tab === 'packets' && scope === 'flow' && s.selectedFlow >= 0 ? flowPackets(a, s.selectedFlow) : null), [a, tab, scope, s.selectedFlow]);
   const all = useMemo(() => (a && tab === 'packets' && scope === 'all' ? allPackets(a) : null), [a, tab, scope]);
   const totalPackets = a ? a.entries.reduce((n, e) => n + (e.ix?.packets ?? 0), 0) : 0;
+  const noteCount = useCase().annotations.length;
 
   useEffect(() => {
     const onFocus = () => setTab('flows');
@@ -35,6 +38,7 @@ export function Workspace() {
     ['evidence', 'Evidence', evidence?.length ?? null],
     ['flows', 'Flows', a?.result.flows.length ?? null],
     ['packets', 'Packets', a ? totalPackets : null],
+    ['notes', 'Notes', noteCount],
   ];
   return (
     <div className="workspace">
@@ -74,6 +78,7 @@ export function Workspace() {
             <div className="bottom-main">
               {tab === 'evidence' && <PacketTable set={evidence} testId="evidence-grid" withNote emptyText={s.selectedFindingId ? 'This finding names no packets.' : 'Select a finding to list its evidence packets.'} />}
               {tab === 'flows' && <FlowsGrid search={search} />}
+              {tab === 'notes' && <NotesPanel />}
               {tab === 'packets' && <PacketTable set={scope === 'flow' ? flowSet : all} testId="packets-grid" emptyText={scope === 'flow' ? 'Select a flow (or a finding) to list its packets, or choose All packets.' : 'No packets.'} />}
             </div>
             <PacketDetail />

@@ -1,35 +1,148 @@
+/**
+ * The Export menu: every export is built by the shared/export functions in a worker
+ * (engine/export.worker.ts) and saved through the Electron save dialog, or downloaded in the
+ * browser fallback. PDF: Electron's printToPDF of the report; the browser opens the report in a
+ * new tab for its own Print > Save as PDF.
+ */
+import type { ExportWhat } from '../../../shared/export/tables.ts';
 import type { Session } from '../state/session.ts';
-import { saveText, toCsv } from '../state/files.ts';
+import { download, type CaseController } from '../state/case.ts';
+import { runExport } from '../engine/export-client.ts';
+import type { ExportJob } from '../engine/export-protocol.ts';
+import { bridge } from '../engine/source.ts';
 
-function stamp(): string {
-  return new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+export type ExportKind = 'html' | 'pdf' | 'png' | 'svg' | 'pcapng' | `${ExportWhat}-${'csv' | 'json'}`;
+
+export const EXPORT_ITEMS: { kind: ExportKind; label: string; group: string }[] = [
+  { kind: 'html', label: 'Report (HTML, self-contained)', group: 'Report' },
+  { kind: 'pdf', label: 'Report (PDF)', group: 'Report' },
+  { kind: 'png', label: 'Timeline (PNG)', group: 'Timeline' },
+  { kind: 'svg', label: 'Timeline (SVG)', group: 'Timeline' },
+  { kind: 'findings-csv', label: 'Findings (CSV)', group: 'Tables' },
+  { kind: 'findings-json', label: 'Findings (JSON)', group: 'Tables' },
+  { kind: 'flows-csv', label: 'Flows (CSV)', group: 'Tables' },
+  { kind: 'flows-json', label: 'Flows (JSON)', group: 'Tables' },
+  { kind: 'packets-csv', label: 'Packets (CSV)', group: 'Tables' },
+  { kind: 'packets-json', label: 'Packets (JSON)', group: 'Tables' },
+  { kind: 'pcapng', label: 'Merged, annotated pcapng', group: 'Packets' },
+];
+
+const MIME: Record<string, string> = { html: 'text/html', csv: 'text/csv', json: 'application/json', svg: 'image/svg+xml', png: 'image/png', pcapng: 'application/octet-stream', pdf: 'application/pdf' };
+
+function slug(title: string): string {
+  return title.trim().replace(/[\\/:*?"<>|\s]+/g, '-').replace(/^[.-]+/, '') || 'incident';
 }
 
-export function exportJson(session: Session): void {
-  const a = session.get().analysis;
-  if (!a) return session.notify('Nothing to export yet: open captures first.');
-  void saveText(session, `stagediff-${stamp()}.json`, `${JSON.stringify(a.result, null, 2)}\n`, 'application/json', 'json');
-}
-
-export function exportFindingsCsv(session: Session): void {
-  const a = session.get().analysis;
-  if (!a) return session.notify('Nothing to export yet: open captures first.');
-  const rows = a.findings.map((f) => [f.severity, f.kind, f.flow.proto, f.flow.client, f.flow.server, f.summary, f.explanation, f.evidence.length]);
-  void saveText(session, `stagediff-findings-${stamp()}.csv`, toCsv(['severity', 'kind', 'proto', 'client', 'server', 'summary', 'explanation', 'evidence'], rows), 'text/csv', 'csv');
-}
-
-export function exportFlowsCsv(session: Session): void {
-  const a = session.get().analysis;
-  if (!a) return session.notify('Nothing to export yet: open captures first.');
-  const rows: unknown[][] = [];
-  for (const f of a.result.flows) {
-    for (const p of f.points) rows.push([f.id, f.proto, f.client, f.server, p.device, p.stage, p.packets, p.bytes, p.first, p.last, p.history, p.state, p.endReason ?? '', (p.cookies ?? []).join(' ')]);
+async function save(session: Session, name: string, ext: string, data: string | Uint8Array): Promise<void> {
+  const b = bridge();
+  if (b) {
+    const r = await b.save({ defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }], data });
+    if (r.saved) session.notify(`Saved ${r.path}`);
+    return;
   }
-  void saveText(
-    session,
-    `stagediff-flows-${stamp()}.csv`,
-    toCsv(['flow', 'proto', 'client', 'server', 'device', 'stage', 'packets', 'bytes', 'first', 'last', 'history', 'state', 'end_reason', 'geneve_cookies'], rows),
-    'text/csv',
-    'csv',
-  );
+  download(name, data, MIME[ext] ?? 'application/octet-stream');
+  session.notify(`Downloaded ${name}`);
+}
+
+/** The SVG document drawn on a canvas at 2x, as PNG bytes. */
+async function svgToPng(svg: string): Promise<Uint8Array> {
+  const w = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1] ?? 960);
+  const h = Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(svg)?.[1] ?? 400);
+  const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.decoding = 'async';
+    await new Promise<void>((resolve, reject) => {
+      img.onload = () => resolve();
+      img.onerror = () => reject(new Error('the timeline SVG could not be drawn'));
+      img.src = url;
+    });
+    const scale = 2;
+    const c = document.createElement('canvas');
+    c.width = Math.round(w * scale);
+    c.height = Math.round(h * scale);
+    const g = c.getContext('2d');
+    if (!g) throw new Error('no canvas');
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, c.width, c.height);
+    g.drawImage(img, 0, 0, c.width, c.height);
+    const blob = await new Promise<Blob | null>((r) => c.toBlob(r, 'image/png'));
+    if (!blob) throw new Error('PNG encoding failed');
+    return new Uint8Array(await blob.arrayBuffer());
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+async function reportJob(session: Session, kase: CaseController): Promise<ExportJob> {
+  const c = kase.get();
+  return { kind: 'html', title: c.title, annotations: c.annotations, logs: c.logs, hashes: await kase.captureHashes() };
+}
+
+let running = false;
+
+export async function runExportCommand(session: Session, kase: CaseController, kind: ExportKind): Promise<void> {
+  const s = session.get();
+  if (!s.analysis) return session.notify('Nothing to export yet: open captures first.');
+  if (running) return session.notify('An export is already running.');
+  running = true;
+  const c = kase.get();
+  const base = slug(c.title);
+  const progress = (t: string) => kase.setBusy(t);
+  kase.setBusy('Preparing the export…');
+  try {
+    if (kind === 'html' || kind === 'pdf') {
+      const out = await runExport(s, await reportJob(session, kase), { onProgress: progress });
+      const html = out.text ?? '';
+      if (kind === 'html') return await save(session, `${base}-report.html`, 'html', html);
+      const b = bridge();
+      if (b) {
+        kase.setBusy('Printing the report to PDF…');
+        const r = await b.savePdf({ defaultName: `${base}-report.pdf`, html });
+        if (r.saved) session.notify(`Saved ${r.path}`);
+        return;
+      }
+      // Browser fallback: the browser's own print dialog makes the PDF.
+      const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+      const tab = window.open(url, '_blank');
+      setTimeout(() => URL.revokeObjectURL(url), 120_000);
+      session.notify(
+        tab
+          ? 'The report opened in a new tab: use the browser\u2019s Print (Ctrl+P) and choose \u201cSave as PDF\u201d. (The desktop app and `stagediff export --format pdf` write the PDF directly.)'
+          : 'The browser blocked the new tab. Export the HTML report and print it to PDF from the browser, or use `stagediff export --format pdf`.',
+      );
+      return;
+    }
+    if (kind === 'svg' || kind === 'png') {
+      const flow = s.selectedFlow >= 0 ? s.analysis.result.flows[s.selectedFlow] : undefined;
+      const out = await runExport(s, { kind: 'svg', title: c.title, annotations: c.annotations, ...(flow ? { flowIds: [flow.id] } : {}) }, { onProgress: progress });
+      const name = `${base}-timeline${flow ? `-${flow.id}` : ''}`;
+      if (kind === 'svg') return await save(session, `${name}.svg`, 'svg', out.text ?? '');
+      kase.setBusy('Drawing the PNG…');
+      return await save(session, `${name}.png`, 'png', await svgToPng(out.text ?? ''));
+    }
+    if (kind === 'pcapng') {
+      const entries = s.analysis.entries;
+      const out = await runExport(
+        s,
+        {
+          kind: 'pcapng',
+          annotations: c.annotations,
+          sources: entries.map((e) => ({ path: e.source.path, device: e.device, stage: e.stage, size: e.source.size, ...(e.source.file ? { file: e.source.file } : {}) })),
+        },
+        { sources: entries.map((e) => e.source), onProgress: progress },
+      );
+      await save(session, `${base}-merged.pcapng`, 'pcapng', out.bytes ?? new Uint8Array(0));
+      if (out.info) session.notify(`${session.get().message ?? ''} (${out.info})`);
+      return;
+    }
+    const [what, format] = kind.split('-') as [ExportWhat, 'csv' | 'json'];
+    const out = await runExport(s, { kind: 'table', format, what, logs: c.logs }, { onProgress: progress });
+    await save(session, `${base}-${what}.${format}`, format, out.text ?? '');
+  } catch (e) {
+    session.notify(`Export failed: ${(e as Error).message}`);
+  } finally {
+    running = false;
+    kase.setBusy(null);
+  }
 }
