@@ -4,6 +4,7 @@
  * tool's translation download fails fast (1 s) without a network and does not matter.
  */
 import { describe, expect, it } from 'vitest';
+import Papa from 'papaparse';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,26 +16,7 @@ const require = createRequire(import.meta.url);
 const electronVersion: string = require('electron/package.json').version;
 
 function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const cells: string[] = [];
-    let cur = '';
-    let q = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (q) {
-        if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-        else if (c === '"') q = false;
-        else cur += c;
-      } else if (c === '"') q = true;
-      else if (c === ',') cells.push(cur.trim()), (cur = '');
-      else cur += c;
-    }
-    cells.push(cur.trim());
-    rows.push(cells);
-  }
-  return rows;
+  return Papa.parse<string[]>(text.trim(), { skipEmptyLines: true }).data.map((r) => r.map((c) => c.trim()));
 }
 
 describe('electronegativity over main/', () => {
