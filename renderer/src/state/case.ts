@@ -114,6 +114,7 @@ export class CaseController {
   private autosaveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Off while a restore offer waits for an answer: the old autosave must survive until then. */
   private armed = true;
+  private restoring = false;
 
   constructor(private readonly session: Session) {
     this.state = {
@@ -156,6 +157,20 @@ export class CaseController {
       const changed = resolved.some((x, i) => x !== this.state.annotations[i]);
       const join = this.state.logs.length ? joinTrafficLog(r, this.state.logs) : null;
       this.set({ ...(changed ? { annotations: resolved } : {}), join });
+    }
+    // Captures opened while the restore offer waits: the user started new work. The old autosave
+    // is kept aside (browser: a second key; Electron: writeCaseFile's .bak) and autosave resumes.
+    if (this.state.offer && s.captures.length && !this.restoring) {
+      if (!bridge()) {
+        try {
+          const old = localStorage.getItem(AUTOSAVE_KEY);
+          if (old) localStorage.setItem(`${AUTOSAVE_KEY}.previous`, old);
+        } catch {
+          // storage unavailable
+        }
+      }
+      this.armed = true;
+      this.set({ offer: null });
     }
     const sig = JSON.stringify([s.captures.map((c) => [c.source.path, c.device, c.stage, c.status === 'done']), s.clockOffsets, s.settings]);
     if (sig !== this.lastSig) {
@@ -429,7 +444,12 @@ export class CaseController {
   async restore(): Promise<void> {
     const o = this.state.offer;
     if (!o) return;
-    await this.applyCase(o.case, o.path);
+    this.restoring = true;
+    try {
+      await this.applyCase(o.case, o.path);
+    } finally {
+      this.restoring = false;
+    }
   }
 
   discardOffer(): void {

@@ -25,7 +25,7 @@ export function NoteDialog() {
   };
   return (
     <Dialog
-      title="Note"
+      title={existing.length ? 'Notes' : 'Add a note'}
       onClose={close}
       footer={
         <>
@@ -57,6 +57,9 @@ export function NoteDialog() {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
               e.preventDefault();
               add();
+            } else if (e.key === 'Escape') {
+              e.preventDefault();
+              close();
             }
           }}
         />

@@ -37,20 +37,31 @@ export function NotesPanel() {
   const c = useCase();
   const kase = useCaseController();
   const tf = session.timeFormat();
+  const titleRow = (
+    <label className="case-title">
+      <span className="muted small">Case title</span>
+      <input defaultValue={c.title} key={c.title} onBlur={(e) => kase.setTitle(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()} data-testid="case-title" />
+      <span className="muted small">used for the saved case and the report</span>
+    </label>
+  );
   if (!c.annotations.length) {
     return (
-      <div className="grid-empty notes-empty">
-        <div>
-          <p>No notes yet.</p>
-          <p className="muted small">
-            Add one from a finding (✎ Note), a flow (✎ column of the Flows tab), a packet (✎ column, or the packet detail), or a time range (Shift+drag on the timeline, or “Note range”). Notes are saved in the case, shown on the timeline and in the report.
-          </p>
+      <div className="notes-wrap">
+        {titleRow}
+        <div className="grid-empty notes-empty">
+          <div>
+            <p>No notes yet.</p>
+            <p className="muted small">
+              Add one from a finding (✎ Note), a flow (✎ column of the Flows tab, or ✎ Flow on the timeline), a packet (✎ column, or the packet detail), or a time range (Shift+drag on the timeline, or ✎ Range). Notes are saved in the case, shown on the timeline and in the report.
+            </p>
+          </div>
         </div>
       </div>
     );
   }
   return (
     <div className="notes-list" data-testid="notes-list">
+      {titleRow}
       {c.annotations.map((n) => (
         <article key={n.id} className="note-row" data-note={n.id} data-kind={n.target.kind}>
           <span className={`note-kind k-${n.target.kind}`}>{KIND_LABEL[n.target.kind]}</span>
