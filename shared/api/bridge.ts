@@ -119,17 +119,6 @@ export interface OpenedFile {
   stage?: string;
 }
 
-/**
- * The first, pre-issue-5 case shape ({"stagediffCase": 1}); main/case-file.ts still reads it.
- * Case files are now shared/api/case.ts's CaseFile (`"format": "stagediff-case"`).
- */
-export interface CaseFile {
-  stagediffCase: 1;
-  captures: { path: string; device: string; stage: string }[];
-  clockOffsets: Record<string, number>;
-  settings: Record<string, number>;
-}
-
 export interface ReadRangeRequest {
   path: string;
   /** Byte offset, integer >= 0. */

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { FileAllowList, isAppUrl, safeFileName, validateReadRange, validateRecent, validateSave } from '../../main/ipc-validate.ts';
 import { MAX_READ_BYTES } from '../../shared/api/bridge.ts';
-import { parseCaseFile } from '../../main/case-file.ts';
 
 const opened = '/cases/incident/PA-VM-1_receive.pcap';
 
@@ -59,19 +57,4 @@ describe('IPC: the renderer reads only files the user opened', () => {
   });
 });
 
-describe('case files', () => {
-  it('resolves relative paths against the case folder and keeps labels, offsets, timers', () => {
-    const c = parseCaseFile(
-      JSON.stringify({ stagediffCase: 1, captures: [{ path: 'PA-VM-2_drop.pcap', device: 'PA-VM-2', stage: 'drop' }, { path: 3 }], clockOffsets: { 'PA-VM-2': -3.7, bad: 'x' }, settings: { gwlbIdleTimeout: 350 } }),
-      '/cases/incident',
-    );
-    expect(c.captures).toEqual([{ path: join('/cases/incident', 'PA-VM-2_drop.pcap'), device: 'PA-VM-2', stage: 'drop' }]);
-    expect(c.clockOffsets).toEqual({ 'PA-VM-2': -3.7 });
-    expect(c.settings).toEqual({ gwlbIdleTimeout: 350 });
-  });
 
-  it('names what is wrong with a file that is not a case', () => {
-    expect(() => parseCaseFile('{', '/')).toThrow(/not a stagediff case/);
-    expect(() => parseCaseFile('{"captures":[]}', '/')).toThrow(/stagediffCase/);
-  });
-});

@@ -2,10 +2,10 @@
  * Getting captures in: drop, file picker, Electron dialogs / "open with", the bundled sample
  * incident; and getting results out: case files and exports (download or Electron save dialog).
  */
-import type { CaseFile, OpenedFile } from '../../../shared/api/bridge.ts';
+import type { OpenedFile } from '../../../shared/api/bridge.ts';
 import type { Stage } from '../../../shared/api/analysis.ts';
 import { stageFromWord } from '../../../shared/engine/labels.ts';
-import { bridge, bridgeSource, fileSource, type CaptureSource } from '../engine/source.ts';
+import { bridge, bridgeSource, fileSource } from '../engine/source.ts';
 import type { Session } from './session.ts';
 
 export function addFiles(session: Session, files: Iterable<File>): void {
@@ -55,16 +55,6 @@ export async function openSample(session: Session): Promise<void> {
   }
 }
 
-export function caseOf(session: Session): CaseFile {
-  const s = session.get();
-  return {
-    stagediffCase: 1,
-    captures: s.captures.map((c) => ({ path: c.source.path, device: c.device, stage: c.stage })),
-    clockOffsets: s.clockOffsets,
-    settings: { ...s.settings },
-  };
-}
-
 /** Saves text: Electron save dialog, or a download in the browser. */
 export async function saveText(session: Session, name: string, text: string, mime: string, ext: string): Promise<void> {
   const b = bridge();
@@ -83,47 +73,3 @@ export async function saveText(session: Session, name: string, text: string, mim
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Applies a case: labels and offsets; in Electron also opens its files. */
-export function applyCase(session: Session, c: CaseFile, openFiles: boolean): void {
-  session.clear();
-  for (const [dev, off] of Object.entries(c.clockOffsets)) session.setClockOffset(dev, off);
-  const settings = { ...session.get().settings };
-  for (const [k, v] of Object.entries(c.settings)) if (k in settings) (settings as Record<string, number>)[k] = v;
-  session.setSettings(settings);
-  const b = bridge();
-  if (openFiles && b) {
-    addOpened(
-      session,
-      c.captures.map((x) => ({ path: x.path, name: x.path.split(/[\\/]/).pop() ?? x.path, size: 0, device: x.device, stage: x.stage })),
-    );
-  } else {
-    pendingCase = c;
-    session.notify(`Case loaded: drop its ${c.captures.length} capture files to apply the labels.`);
-  }
-}
-
-/** A case opened in the browser waits for its files (matched by name). */
-let pendingCase: CaseFile | null = null;
-
-export function addFilesWithCase(session: Session, files: File[]): void {
-  if (!pendingCase) return addFiles(session, files);
-  const labels = new Map<string, { device: string; stage: Stage }>();
-  for (const c of pendingCase.captures) {
-    const name = c.path.split(/[\\/]/).pop() ?? c.path;
-    const stage = stageFromWord(c.stage);
-    if (stage) labels.set(name, { device: c.device, stage });
-  }
-  pendingCase = null;
-  session.addSources(files.map(fileSource) as CaptureSource[], labels);
-}
-
-function csvCell(v: unknown): string {
-  let s = v === undefined || v === null ? '' : String(v);
-  // Text from captures must not become a spreadsheet formula.
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function toCsv(header: string[], rows: unknown[][]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
