@@ -64,7 +64,12 @@ await build({
 function harnessRun(argv) {
   const r = spawnSync(process.execPath, [harness, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutSecs * 1000 });
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM') return { timedOut: true, secs: timeoutSecs };
-  if (r.status !== 0) throw new Error(`harness ${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0) {
+    if (argv[0] === 'gen') throw new Error(`harness ${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
+    // The run itself died (e.g. V8 heap out of memory): a result, not an error of this script.
+    const fatal = /FATAL ERROR: [^\n]*/.exec(r.stderr)?.[0] ?? r.stderr.trim().split('\n').slice(-3).join(' ');
+    return { failed: `${r.signal ?? `exit ${r.status}`}: ${fatal}` };
+  }
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
@@ -115,7 +120,7 @@ for (const kind of only) {
   const n = SIZES[kind];
   const runs = {};
   for (const [label, count] of [['quarter', Math.floor(n / 4)], ['full', n]]) {
-    if (label === 'full' && runs.quarter.run.timedOut) {
+    if (label === 'full' && (runs.quarter.run.timedOut || runs.quarter.run.failed)) {
       runs.full = { gen: { packets: null, flows: null }, run: { timedOut: true }, size: null, cli: null };
       break;
     }
@@ -123,16 +128,25 @@ for (const kind of only) {
     const g = harnessRun(['gen', kind, String(count), file]);
     const r = harnessRun(['run', file, ...(indexOnly ? ['--index-only'] : []), ...(twoStages ? ['--two-stages'] : [])]);
     const size = statSync(file).size;
-    const c = label === 'full' && withCli && !r.timedOut ? await cli(file) : null;
+    const c = label === 'full' && withCli && !r.timedOut && !r.failed ? await cli(file) : null;
     if (!keep) rmSync(file, { force: true });
     runs[label] = { gen: g, run: r, size, cli: c };
   }
   const f = runs.full.run;
   const q = runs.quarter.run;
-  if (f.timedOut || q.timedOut) {
-    const row = { kind, size: n, timedOut: true, timeoutSecs, quarter: q.timedOut ? { size: Math.floor(n / 4), timedOut: true } : { packets: q.packets, indexSecs: q.indexSecs, analyzeSecs: q.analyzeSecs } };
+  if (f.timedOut || q.timedOut || f.failed || q.failed) {
+    const bad = q.timedOut || q.failed ? q : f;
+    const why = bad.failed ? `FAILED (${bad.failed})` : `DID NOT FINISH within ${timeoutSecs} s`;
+    const row = {
+      kind,
+      size: n,
+      timedOut: Boolean(bad.timedOut),
+      failed: bad.failed ?? null,
+      timeoutSecs,
+      quarter: q.timedOut || q.failed ? { size: Math.floor(n / 4), timedOut: Boolean(q.timedOut), failed: q.failed ?? null } : { packets: q.packets, indexSecs: q.indexSecs, analyzeSecs: q.analyzeSecs, peakRssMb: q.peakRssMb },
+    };
     results.push(row);
-    console.log(`${kind} (${n}): DID NOT FINISH within ${timeoutSecs} s (${q.timedOut ? `not even a quarter of the size, ${Math.floor(n / 4)}` : `quarter size: index ${q.indexSecs.toFixed(2)} s, analysis ${q.analyzeSecs.toFixed(2)} s`})`);
+    console.log(`${kind} (${n}): ${why}${bad === q ? ` at a quarter of the size (${Math.floor(n / 4)})` : `; quarter size: index ${q.indexSecs.toFixed(2)} s, analysis ${q.analyzeSecs.toFixed(2)} s, peak ${q.peakRssMb.toFixed(0)} MiB`}`);
     continue;
   }
   const row = {

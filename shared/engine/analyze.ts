@@ -25,15 +25,9 @@ export interface AnalysisInput {
 }
 
 export function captureSummary(spec: CaptureSpec, ix: IndexedCapture, sha256?: string): CaptureSummary {
-  let lo = Infinity;
-  let hi = -Infinity;
-  let bytes = 0;
-  for (let i = 0; i < ix.packets; i++) {
-    const t = ix.tNs[i];
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
-    bytes += ix.wireLen[i];
-  }
+  const lo = ix.firstNs;
+  const hi = ix.lastNs;
+  const bytes = ix.wireBytes;
   const iso = (t: number) => {
     const whole = Math.floor(t / 1e9);
     return isoText(ix.baseSec + whole, t - whole * 1e9);

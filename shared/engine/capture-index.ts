@@ -102,6 +102,42 @@ export interface IndexedCapture {
   flows: PointFlow[];
   /** KEY_WORDS words per flow. */
   flowKeys: Uint32Array;
+  /** Rows grouped by flow, each group in time order: rows[rowStart[f] .. rowStart[f + 1]). */
+  rowStart: Int32Array;
+  rows: Int32Array;
+  /** Earliest and latest packet time (tNs), and the sum of wire lengths. */
+  firstNs: number;
+  lastNs: number;
+  wireBytes: number;
+}
+
+/** Every typed array of an index: what a worker transfers instead of copying. */
+export function transferables(ix: IndexedCapture): ArrayBuffer[] {
+  return [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
+/** Groups a capture's rows by flow (counting sort); each group sorted by time. */
+export function groupRows(n: number, flow: Uint32Array, flowCount: number, t: Float64Array): { rowStart: Int32Array; rows: Int32Array } {
+  const rowStart = new Int32Array(flowCount + 1);
+  for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
+  for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
+  const rows = new Int32Array(rowStart[flowCount]);
+  const fill = rowStart.slice(0, flowCount);
+  for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rows[fill[flow[i]]++] = i;
+  // Files are nearly in time order; the receive stage may be slightly out of order.
+  for (let f = 0; f < flowCount; f++) {
+    const s = rowStart[f];
+    const e = rowStart[f + 1];
+    for (let k = s + 1; k < e; k++) {
+      if (t[rows[k]] < t[rows[k - 1]]) {
+        rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
+        break;
+      }
+    }
+  }
+  return { rowStart, rows };
 }
 
 const HIST_ORDER = 'SHADFRTWQI';
@@ -428,6 +464,27 @@ export class CaptureIndexer {
   finish(): IndexedCapture {
     this.reader.end();
     const n = this.n;
+    // Trim each column to the packets read, letting go of the grown one at once, so the peak is
+    // one column's worth above the index, not the whole index twice.
+    const trim = <T extends { slice(a: number, b: number): T }>(take: () => T, drop: () => void): T => {
+      const out = take().slice(0, n);
+      drop();
+      return out;
+    };
+    const tNs = trim(() => this.tNs, () => (this.tNs = new Float64Array(0)));
+    const flow = trim(() => this.flow, () => (this.flow = new Uint32Array(0)));
+    let firstNs = Infinity;
+    let lastNs = -Infinity;
+    let wireBytes = 0;
+    const wire = this.wireLen;
+    for (let i = 0; i < n; i++) {
+      const t = tNs[i];
+      if (t < firstNs) firstNs = t;
+      if (t > lastNs) lastNs = t;
+      wireBytes += wire[i];
+    }
+    const { rowStart, rows } = groupRows(n, flow, this.flows.length, tNs);
+    this.cap = 0;
     return {
       format: this.reader.format,
       linkTypes: this.reader.linkTypes.slice(),
@@ -437,20 +494,25 @@ export class CaptureIndexer {
       undecodedLinkTypes: this.undecoded,
       errors: this.errors,
       baseSec: this.baseSec === this.baseSec ? this.baseSec : 0,
-      tNs: this.tNs.slice(0, n),
-      flow: this.flow.slice(0, n),
-      flags: this.flags.slice(0, n),
-      tcpFlags: this.tcpFlags.slice(0, n),
-      seq: this.seq.slice(0, n),
-      ack: this.ack.slice(0, n),
-      len: this.len.slice(0, n),
-      ipId: this.ipId.slice(0, n),
-      hash: this.hash.slice(0, n),
-      cookie: this.cookie.slice(0, n),
-      wireLen: this.wireLen.slice(0, n),
-      fileOffset: this.fileOffset.slice(0, n),
+      tNs,
+      flow,
+      flags: trim(() => this.flags, () => (this.flags = new Uint8Array(0))),
+      tcpFlags: trim(() => this.tcpFlags, () => (this.tcpFlags = new Uint16Array(0))),
+      seq: trim(() => this.seq, () => (this.seq = new Uint32Array(0))),
+      ack: trim(() => this.ack, () => (this.ack = new Uint32Array(0))),
+      len: trim(() => this.len, () => (this.len = new Uint32Array(0))),
+      ipId: trim(() => this.ipId, () => (this.ipId = new Int32Array(0))),
+      hash: trim(() => this.hash, () => (this.hash = new Uint32Array(0))),
+      cookie: trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
+      wireLen: trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
+      fileOffset: trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
       flows: this.flows,
       flowKeys: this.table.keys.slice(0, this.table.count * KEY_WORDS),
+      rowStart,
+      rows,
+      firstNs: n ? firstNs : 0,
+      lastNs: n ? lastNs : 0,
+      wireBytes,
     };
   }
 }

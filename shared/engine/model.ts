@@ -6,7 +6,7 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { type IndexedCapture, NO_FLOW, P_SIDE_B, type PointFlow } from './capture-index.ts';
+import { type IndexedCapture, P_SIDE_B, type PointFlow } from './capture-index.ts';
 import { KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
@@ -104,28 +104,6 @@ function addrText(version: number, words: Uint32Array, at: number): string {
   return ipv6Text(b, 0);
 }
 
-/** Groups a capture's rows by local flow (counting sort), each group in time order. */
-function groupRows(ix: IndexedCapture): { rowStart: Int32Array; rows: Int32Array } {
-  const nf = ix.flows.length;
-  const rowStart = new Int32Array(nf + 1);
-  const flow = ix.flow;
-  for (let i = 0; i < ix.packets; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
-  for (let f = 0; f < nf; f++) rowStart[f + 1] += rowStart[f];
-  const rows = new Int32Array(rowStart[nf]);
-  const fill = rowStart.slice(0, nf);
-  for (let i = 0; i < ix.packets; i++) if (flow[i] !== NO_FLOW) rows[fill[flow[i]]++] = i;
-  // Files are nearly in time order; the receive stage may be slightly out of order.
-  const t = ix.tNs;
-  for (let f = 0; f < nf; f++) {
-    const s = rowStart[f];
-    const e = rowStart[f + 1];
-    let sorted = true;
-    for (let k = s + 1; k < e; k++) if (t[rows[k]] < t[rows[k - 1]]) { sorted = false; break; }
-    if (!sorted) rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
-  }
-  return { rowStart, rows };
-}
-
 export function buildModel(
   inputs: { spec: CaptureSpec; ix: IndexedCapture }[],
   settings: Settings,
@@ -134,7 +112,7 @@ export function buildModel(
   const withPackets = inputs.filter((x) => x.ix.packets > 0);
   const baseSec = withPackets.length ? Math.min(...withPackets.map((x) => x.ix.baseSec)) : 0;
   const points: CapturePoint[] = inputs.map((x, index) => {
-    const { rowStart, rows } = groupRows(x.ix);
+    const { rowStart, rows } = x.ix;
     const off = clockOffsets[x.spec.device] ?? 0;
     return {
       index,
@@ -155,13 +133,8 @@ export function buildModel(
   for (const p of points) {
     const ix = p.ix;
     if (ix.packets > 0) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = 0; i < ix.packets; i++) {
-        const t = ix.tNs[i];
-        if (t < lo) lo = t;
-        if (t > hi) hi = t;
-      }
+      const lo = ix.firstNs;
+      const hi = ix.lastNs;
       startNs = Math.min(startNs, lo + p.shiftNs);
       endNs = Math.max(endNs, hi + p.shiftNs);
       deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi + p.shiftNs));

@@ -65,32 +65,48 @@ export interface NatJoin {
  */
 export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoin[]> } {
   const joins = new Map<Flow, NatJoin[]>();
-  // Receive-stage packets of every flow, per device: signature -> [flow, point entry, row].
-  const byDevice = new Map<string, Map<number, { flow: Flow; a: FlowAtPoint; row: number }>>();
-  const receiveDevices = new Map<Flow, Set<string>>();
+  // Orphans: a later-stage view of a flow at a device whose receive stage never saw that 5-tuple.
+  // Most captures have none, and then this costs one pass over the flows.
+  const stagesAt = (flow: Flow, dev: string) => flow.at.filter((a) => a.point.device === dev).map((a) => a.point.stage);
+  const orphanDevices = new Set<string>();
+  const hasReceive = (flow: Flow, dev: string) => flow.at.some((a) => a.point.device === dev && a.point.stage === 'receive');
+  const deviceHasReceive = new Set<string>();
+  for (const flow of flows) for (const a of flow.at) if (a.point.stage === 'receive') deviceHasReceive.add(a.point.device);
   for (const flow of flows) {
-    const devs = new Set<string>();
     for (const a of flow.at) {
-      if (a.point.stage !== 'receive') continue;
-      devs.add(a.point.device);
-      let m = byDevice.get(a.point.device);
-      if (!m) byDevice.set(a.point.device, (m = new Map()));
+      const st = a.point.stage;
+      if (st === 'receive' || st === 'unknown' || !deviceHasReceive.has(a.point.device)) continue;
+      if (!hasReceive(flow, a.point.device)) orphanDevices.add(a.point.device);
+    }
+  }
+  if (orphanDevices.size === 0) return { flows, joins };
+  // Candidates: flows seen at such a device's receive stage and at none of its later stages.
+  // Their first packets are indexed by signature (a translated flow's first packets at the later
+  // stage are among the first at the receive stage).
+  const INDEXED = 64;
+  const index = new Map<string, Map<number, { flow: Flow; a: FlowAtPoint; row: number }>>();
+  for (const flow of flows) {
+    for (const a of flow.at) {
+      const dev = a.point.device;
+      if (a.point.stage !== 'receive' || !orphanDevices.has(dev)) continue;
+      if (stagesAt(flow, dev).some((s) => s !== 'receive')) continue;
+      let m = index.get(dev);
+      if (!m) index.set(dev, (m = new Map()));
       const rows = flowRows(a);
       const tcp = flow.proto === 6;
-      for (let k = 0; k < rows.length; k++) {
+      for (let k = 0; k < rows.length && k < INDEXED; k++) {
         const s = natSignature(a.point, rows[k], tcp);
         if (!m.has(s)) m.set(s, { flow, a, row: rows[k] });
       }
     }
-    receiveDevices.set(flow, devs);
   }
   const gone = new Set<Flow>();
   for (const flow of flows) {
     for (let i = 0; i < flow.at.length; ) {
       const a = flow.at[i];
       const dev = a.point.device;
-      const m = byDevice.get(dev);
-      if (a.point.stage === 'receive' || a.point.stage === 'unknown' || !m || receiveDevices.get(flow)!.has(dev)) {
+      const m = index.get(dev);
+      if (a.point.stage === 'receive' || a.point.stage === 'unknown' || !m || hasReceive(flow, dev)) {
         i++;
         continue;
       }

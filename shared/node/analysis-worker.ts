@@ -4,11 +4,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { indexFile } from './file-source.ts';
+import { transferables } from '../engine/capture-index.ts';
 
 parentPort!.on('message', async (msg: { id: number; path: string }) => {
   const ix = await indexFile(msg.path, (p) => parentPort!.postMessage({ type: 'progress', id: msg.id, ...p }));
-  const transfer = [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
-  parentPort!.postMessage({ type: 'done', id: msg.id, ix }, transfer);
+  parentPort!.postMessage({ type: 'done', id: msg.id, ix }, transferables(ix));
 });

@@ -82,6 +82,11 @@ function emptyIndex(message: string): IndexedCapture {
     fileOffset: new Float64Array(0),
     flows: [],
     flowKeys: z(),
+    rowStart: new Int32Array(1),
+    rows: new Int32Array(0),
+    firstNs: 0,
+    lastNs: 0,
+    wireBytes: 0,
   };
 }
 

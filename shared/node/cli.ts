@@ -152,7 +152,7 @@ async function analyze(args: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const result = await analyzeFiles(specs, { clockOffsets: offsets, settings });
-  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (values.json) await writeJsonStream(result as unknown as Record<string, unknown>);
   else process.stdout.write(renderSummary(result));
   for (const c of result.captures) {
     for (const e of c.errors) process.stderr.write(`stagediff: ${c.path}: offset ${e.offset}: ${e.message}\n`);
@@ -163,4 +163,33 @@ async function analyze(args: string[]): Promise<number> {
     return 2;
   }
   return 0;
+}
+
+/**
+ * Writes the result as JSON, one capture, flow or finding per line, without building the whole
+ * text at once (a 10 GB capture set has hundreds of thousands of flows).
+ */
+async function writeJsonStream(obj: Record<string, unknown>): Promise<void> {
+  let buf = '';
+  const write = async (s: string) => {
+    buf += s;
+    if (buf.length < 1 << 20) return;
+    const text = buf;
+    buf = '';
+    if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+  };
+  const keys = Object.keys(obj);
+  await write('{');
+  for (let k = 0; k < keys.length; k++) {
+    const v = obj[keys[k]];
+    if (v === undefined) continue;
+    await write(`${k ? ',' : ''}\n${JSON.stringify(keys[k])}: `);
+    if (Array.isArray(v) && v.length) {
+      await write('[');
+      for (let i = 0; i < v.length; i++) await write(`${i ? ',' : ''}\n  ${JSON.stringify(v[i])}`);
+      await write('\n]');
+    } else await write(JSON.stringify(v));
+  }
+  await write('\n}\n');
+  if (buf) process.stdout.write(buf);
 }

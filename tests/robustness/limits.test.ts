@@ -30,6 +30,7 @@ interface Row {
   analyzeScaling: number | null;
   findings: number;
   timedOut?: boolean;
+  failed?: string | null;
 }
 
 function limits(extra: string[]): Row[] {
@@ -92,6 +93,7 @@ describe('resource limits (scaled down)', () => {
     const [many] = limits(['--only', 'many-flows', '--timeout', '90']);
     const what = JSON.stringify(many);
     expect(many.timedOut, what).toBeFalsy();
+    expect(many.failed ?? null, what).toBeNull();
     expect(many).toMatchObject({ packets: 400_000, flows: 200_000, errors: 0 });
     expect(many.findings, what).toBe(200_000);
     expect(many.analyzeScaling, what).toBeLessThan(10);

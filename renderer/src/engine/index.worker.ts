@@ -4,7 +4,7 @@
  * CHUNK_BYTES slices (or takes chunks from the UI thread), reports progress about every 100 ms.
  * Cancel = the UI terminates the worker.
  */
-import { CaptureIndexer } from '../../../shared/engine/capture-index.ts';
+import { CaptureIndexer, transferables } from '../../../shared/engine/capture-index.ts';
 import { CHUNK_BYTES, type IndexReply, type IndexRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -50,9 +50,7 @@ function finish(): void {
   const firstRecord = ix.packets > 0 ? ix.fileOffset[0] : 0;
   const header = head.slice(0, Math.min(firstRecord, head.length));
   const transfer: Transferable[] = [header.buffer];
-  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys]) {
-    transfer.push(a.buffer);
-  }
+  transfer.push(...transferables(ix));
   post({ type: 'progress', bytesRead: ix.bytesRead, packets: ix.packets });
   post({ type: 'done', ix, header, ms: performance.now() - started }, transfer);
   // Ready for the next file (the worker is pooled).
