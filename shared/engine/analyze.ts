@@ -4,7 +4,7 @@
  */
 import type { AnalysisResult, CaptureSummary, FlowPoint, FlowSummary } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { flowHistory, flowState, type IndexedCapture } from './capture-index.ts';
+import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
 import { buildModel, flowRows, isoAt, protoName, timeOf, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
 import { runRules } from '../findings/run.ts';
@@ -101,14 +101,14 @@ export function analyzeWithDetail(
       const p: FlowPoint = {
         device: a.point.device,
         stage: a.point.stage,
-        packets: pf.packets[0] + pf.packets[1],
-        bytes: pf.bytes[0] + pf.bytes[1],
+        packets: pf.s[S.Packets + 0] + pf.s[S.Packets + 1],
+        bytes: pf.s[S.Bytes + 0] + pf.s[S.Bytes + 1],
         first: isoAt(model, pf.firstT + a.point.shiftNs),
         last: isoAt(model, pf.lastT + a.point.shiftNs),
         history: flowHistory(pf),
         state: flowState(pf),
-        clientPackets: pf.packets[c],
-        serverPackets: pf.packets[1 - c],
+        clientPackets: pf.s[S.Packets + c],
+        serverPackets: pf.s[S.Packets + 1 - c],
         keepAlives: pf.keepAlives,
         retransmissions: pf.retransmissions,
       };

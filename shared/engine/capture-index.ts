@@ -32,6 +32,27 @@ function servicePort(p: number): boolean {
   return p < 1024 || SERVICE_PORTS.has(p);
 }
 
+/**
+ * Slots of PointFlow.s (each holds side A, then side B): packets, IP bytes and payload bytes;
+ * Wireshark's next expected sequence number (-1 none); Zeek's start_seq and last_seq (-1 not
+ * initialised); the sequence numbers of the last SYN, FIN and RST (for repeated letters); the
+ * history letters seen (bit mask); Zeek's retransmission and zero-window counts.
+ */
+export const enum S {
+  Packets = 0,
+  Bytes = 2,
+  Payload = 4,
+  NextSeq = 6,
+  StartSeq = 8,
+  LastSeq = 10,
+  LastSyn = 12,
+  LastFin = 14,
+  LastRst = 16,
+  Seen = 18,
+  Retrans = 20,
+  ZeroWindow = 22,
+}
+
 /** Per-flow state at one capture point. Flows are far fewer than packets. */
 export class PointFlow {
   /** Which canonical side is the client: 0 = A, 1 = B. */
@@ -44,29 +65,18 @@ export class PointFlow {
   lastRow = 0;
   firstT = 0;
   lastT = 0;
-  readonly packets = [0, 0];
-  readonly bytes = [0, 0];
-  readonly payload = [0, 0];
+  /**
+   * Per-side counters and sequence state in one array (one allocation per flow instead of a
+   * dozen): s[S.X + side], side 0 = A, 1 = B. See `S` for the slots.
+   */
+  readonly s: number[] = [0, 0, 0, 0, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   /** Zeek endpoint states per side and the state before the last change (Zeek's prev_state). */
   readonly ep: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
   readonly prev: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
-  /** Wireshark's next expected sequence number per side (-1 = none yet). */
-  readonly nextSeq = [-1, -1];
-  /** Zeek's start_seq and last_seq per side (last -1 = endpoint not initialised). */
-  readonly startSeq = [0, 0];
-  readonly lastSeq = [-1, -1];
-  /** Sequence numbers of the last SYN, FIN (end of its payload) and RST per side, for repeats. */
-  readonly lastSyn = [0, 0];
-  readonly lastFin = [0, 0];
-  readonly lastRst = [0, 0];
   /** History letters in canonical case (side A upper): rendered per client at the end. */
   history = '';
-  readonly seen = [0, 0];
   keepAlives = 0;
   retransmissions = 0;
-  /** Zeek's retransmission count per side (the T letters). */
-  readonly retransBySide = [0, 0];
-  readonly zeroWindowBySide = [0, 0];
   cookies: number[] | null = null;
   /** ICMP errors: the key (KEY_WORDS words) of the flow the first error reports on. */
   reportsOn: Uint32Array | null = null;
@@ -291,8 +301,8 @@ export class CaptureIndexer {
     fl.lastRow = i;
     if (t > fl.lastT) fl.lastT = t;
     if (t < fl.firstT) fl.firstT = t;
-    fl.packets[side]++;
-    fl.bytes[side] += d.ipLen;
+    fl.s[S.Packets + side]++;
+    fl.s[S.Bytes + side] += d.ipLen;
     if (d.flowCookie !== -1) {
       const cs = fl.cookies;
       if (cs === null) fl.cookies = [d.flowCookie >>> 0];
@@ -303,7 +313,7 @@ export class CaptureIndexer {
     }
     if (d.tcpOk) f |= this.tcp(fl, side, d);
     else if (d.ipProto !== 6) {
-      fl.payload[side] += d.ipLen;
+      fl.s[S.Payload + side] += d.ipLen;
       // Zeek's UDP history: D / d for the first datagram of each side.
       if (d.ipProto === 17) this.letter(fl, side, 'D');
     }
@@ -337,8 +347,8 @@ export class CaptureIndexer {
 
   private letter(fl: PointFlow, side: number, upper: string): void {
     const bit = 1 << HIST_ORDER.indexOf(upper);
-    if (fl.seen[side] & bit) return;
-    fl.seen[side] |= bit;
+    if (fl.s[S.Seen + side] & bit) return;
+    fl.s[S.Seen + side] |= bit;
     fl.history += side === 0 ? upper : upper.toLowerCase();
   }
 
@@ -367,7 +377,7 @@ export class CaptureIndexer {
 
     // The client: a SYN-ACK's receiver at once; a SYN's sender at once when it opens the flow
     // here, else after the state machine (Zeek flips the roles there: SYN/SYN-ACK reversal).
-    if (syn && !fl.clientKnown && (ack || fl.packets[0] + fl.packets[1] === 1)) {
+    if (syn && !fl.clientKnown && (ack || fl.s[S.Packets + 0] + fl.s[S.Packets + 1] === 1)) {
       fl.clientSide = ack ? y : x;
       fl.clientKnown = true;
     }
@@ -379,11 +389,11 @@ export class CaptureIndexer {
     const end = (seq + segLen) >>> 0;
     const st = ep[x];
     if (st === Ep.Inactive) {
-      fl.startSeq[x] = syn ? seq : (seq - 1) >>> 0;
-      fl.lastSeq[x] = syn ? end : seq;
-    } else if (syn && (st === Ep.SynSent || st === Ep.SynAckSent ? seq !== fl.startSeq[x] : st === Ep.Established || st === Ep.Partial || (st === Ep.Reset && fl.prev[x] === Ep.Inactive))) {
-      fl.startSeq[x] = seq;
-      fl.lastSeq[x] = end;
+      fl.s[S.StartSeq + x] = syn ? seq : (seq - 1) >>> 0;
+      fl.s[S.LastSeq + x] = syn ? end : seq;
+    } else if (syn && (st === Ep.SynSent || st === Ep.SynAckSent ? seq !== fl.s[S.StartSeq + x] : st === Ep.Established || st === Ep.Partial || (st === Ep.Reset && fl.prev[x] === Ep.Inactive))) {
+      fl.s[S.StartSeq + x] = seq;
+      fl.s[S.LastSeq + x] = end;
     }
 
     // History (Zeek's update_history): one letter per kind and side, S/H/F/R again on a new seq.
@@ -392,40 +402,40 @@ export class CaptureIndexer {
     else if (bits === 1) {
       if (syn) {
         const c = ack ? 'H' : 'S';
-        this.repeat(fl, x, c, seq !== fl.lastSyn[x]);
-        fl.lastSyn[x] = seq;
+        this.repeat(fl, x, c, seq !== fl.s[S.LastSyn + x]);
+        fl.s[S.LastSyn + x] = seq;
       } else if (fin) {
         const e = (seq + len) >>> 0;
-        this.repeat(fl, x, 'F', e !== fl.lastFin[x]);
-        fl.lastFin[x] = e;
+        this.repeat(fl, x, 'F', e !== fl.s[S.LastFin + x]);
+        fl.s[S.LastFin + x] = e;
       } else {
-        this.repeat(fl, x, 'R', seq !== fl.lastRst[x]);
-        fl.lastRst[x] = seq;
+        this.repeat(fl, x, 'R', seq !== fl.s[S.LastRst + x]);
+        fl.s[S.LastRst + x] = seq;
       }
     } else if (len > 0) this.letter(fl, x, 'D');
     else if (ack) this.letter(fl, x, 'A');
 
     // Zero window (Zeek's update_window): not with a RST, not after the peer's FIN or own RST.
     if (d.tcpWindow === 0 && !rst && ep[y] !== Ep.Closed && ep[x] !== Ep.Reset) {
-      this.scaled(fl, x, 'W', ++fl.zeroWindowBySide[x]);
+      this.scaled(fl, x, 'W', ++fl.s[S.ZeroWindow + x]);
     }
-    fl.payload[x] += len;
+    fl.s[S.Payload + x] += len;
 
     // Retransmission as Zeek counts it (update_last_seq): payload ending at or before the highest
     // sequence number this side has sent.
-    const last = fl.lastSeq[x] >>> 0;
+    const last = fl.s[S.LastSeq + x] >>> 0;
     const delta = (end - last) | 0;
     if ((syn || rst) && (delta > 1048576 || delta < -1048576)) {
       // untrusted jump
-    } else if (fin && last === ((fl.startSeq[x] + 1) >>> 0)) fl.lastSeq[x] = end;
+    } else if (fin && last === ((fl.s[S.StartSeq + x] + 1) >>> 0)) fl.s[S.LastSeq + x] = end;
     else if (ep[x] === Ep.Reset) {
       // no sequence numbers trusted after a RST
-    } else if (delta > 0) fl.lastSeq[x] = end;
-    else if (len > 0) this.scaled(fl, x, 'T', ++fl.retransBySide[x]);
+    } else if (delta > 0) fl.s[S.LastSeq + x] = end;
+    else if (len > 0) this.scaled(fl, x, 'T', ++fl.s[S.Retrans + x]);
 
     // Keep-alive and retransmission marks (Wireshark tcp.analysis.keep_alive / .retransmission).
     const wsLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
-    const next = fl.nextSeq[x];
+    const next = fl.s[S.NextSeq + x];
     if (next >= 0 && !rst) {
       const expected = next >>> 0;
       if (len <= 1 && !syn && !fin && ((seq + 1) >>> 0) === expected) {
@@ -438,7 +448,7 @@ export class CaptureIndexer {
     }
     if (!rst && (wsLen > 0 || next < 0)) {
       const e = (seq + wsLen) >>> 0;
-      if (next < 0 || seqLt(next >>> 0, e)) fl.nextSeq[x] = e;
+      if (next < 0 || seqLt(next >>> 0, e)) fl.s[S.NextSeq + x] = e;
     }
 
     // Endpoint states (Zeek's UpdateStateMachine); a SYN/SYN-ACK reversal makes the SYN sender
@@ -454,8 +464,8 @@ export class CaptureIndexer {
   /** A letter once per side (Zeek's CheckHistory), and again when `again` (Zeek's AddHistory). */
   private repeat(fl: PointFlow, side: number, upper: string, again: boolean): void {
     const bit = 1 << HIST_ORDER.indexOf(upper);
-    if (!(fl.seen[side] & bit)) {
-      fl.seen[side] |= bit;
+    if (!(fl.s[S.Seen + side] & bit)) {
+      fl.s[S.Seen + side] |= bit;
       fl.history += side === 0 ? upper : upper.toLowerCase();
     } else if (again) fl.history += side === 0 ? upper : upper.toLowerCase();
   }
@@ -580,5 +590,5 @@ export function flowHistory(fl: PointFlow): string {
 export function flowState(fl: PointFlow): string {
   const c = fl.clientSide;
   const s = 1 - c;
-  return connState(fl.proto, fl.ep[c], fl.ep[s], flowHistory(fl), fl.payload[c], fl.payload[s], fl.packets[c], fl.packets[s]);
+  return connState(fl.proto, fl.ep[c], fl.ep[s], flowHistory(fl), fl.s[S.Payload + c], fl.s[S.Payload + s], fl.s[S.Packets + c], fl.s[S.Packets + s]);
 }

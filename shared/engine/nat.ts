@@ -37,11 +37,14 @@ function swap<T>(a: T[]): void {
 function flipSides(a: FlowAtPoint): void {
   const ix = a.point.ix;
   for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
-  const pf = a.pf as PointFlow & Record<string, unknown>;
-  for (const k of Object.keys(pf)) {
-    const v = pf[k];
-    if (Array.isArray(v) && v.length === 2 && k !== 'cookies') swap(v as unknown[]);
+  const pf: PointFlow = a.pf;
+  for (let i = 0; i < pf.s.length; i += 2) {
+    const t = pf.s[i];
+    pf.s[i] = pf.s[i + 1];
+    pf.s[i + 1] = t;
   }
+  swap(pf.ep);
+  swap(pf.prev);
   pf.clientSide = 1 - pf.clientSide;
   pf.firstSide = 1 - pf.firstSide;
   let h = '';
