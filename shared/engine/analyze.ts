@@ -2,12 +2,12 @@
  * From indexed captures to the AnalysisResult (`analyze --json`, the app's views): capture
  * inventory, flows with one entry per capture point, findings and clock estimates.
  */
-import type { AnalysisResult, CaptureSummary, FlowPoint, FlowSummary } from '../api/analysis.ts';
+import type { AnalysisResult, CaptureSummary, Finding, FlowPoint, FlowSummary } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
 import { buildModel, flowRows, isoAt, protoName, timeOf, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
-import { runRules } from '../findings/run.ts';
+import { ruleSteps, sortFindings } from '../findings/run.ts';
 import { endReason } from '../findings/end-reason.ts';
 import { estimateClocks } from './clock.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
@@ -78,10 +78,23 @@ export function analyzeWithDetail(
   opts: AnalyzeOptions = {},
   withDetail = true,
 ): { result: AnalysisResult; detail: PacketDetail | null } {
+  const run = startAnalysis(inputs, opts, withDetail);
+  const flows: FlowSummary[] = [];
+  for (const _ of run.steps((f) => flows.push(f)));
+  const result = run.finish();
+  result.flows = flows;
+  return { result, detail: run.detail };
+}
+
+/**
+ * The analysis as steps, for callers that must not hold every flow summary at once (the CLI on
+ * a million flows): `steps(onFlow)` hands each flow's summary over as it is made and yields the
+ * number of flows done after each batch; `finish()` gives the rest of the result (flows empty).
+ */
+export function startAnalysis(inputs: AnalysisInput[], opts: AnalyzeOptions = {}, withDetail = false) {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const clockOffsets = opts.clockOffsets ?? {};
   const model = buildModel(inputs, settings, clockOffsets);
-  const flows: FlowSummary[] = [];
   const detail: PacketDetail | null = withDetail
     ? {
         verdict: inputs.map((x) => new Uint8Array(x.ix.packets)),
@@ -90,72 +103,86 @@ export function analyzeWithDetail(
         shiftNs: model.points.map((p) => p.shiftNs),
       }
     : null;
-  const findings = runRules(model, (f) => {
-    const flow = f.flow;
-    if (detail) fillDetail(detail, f);
-    const reasons = new Map<string, ReturnType<typeof endReason>>();
-    for (const v of f.devices.values()) reasons.set(v.device, endReason(model, f, v));
-    const points: FlowPoint[] = flow.at.map((a) => {
-      const pf = a.pf;
-      const c = flow.clientSide;
-      const p: FlowPoint = {
-        device: a.point.device,
-        stage: a.point.stage,
-        packets: pf.s[S.Packets + 0] + pf.s[S.Packets + 1],
-        bytes: pf.s[S.Bytes + 0] + pf.s[S.Bytes + 1],
-        first: isoAt(model, pf.firstT + a.point.shiftNs),
-        last: isoAt(model, pf.lastT + a.point.shiftNs),
-        history: flowHistory(pf),
-        state: flowState(pf),
-        clientPackets: pf.s[S.Packets + c],
-        serverPackets: pf.s[S.Packets + 1 - c],
-        keepAlives: pf.keepAlives,
-        retransmissions: pf.retransmissions,
+  const findings: Finding[] = [];
+  return {
+    model,
+    detail,
+    totalFlows: model.flows.length,
+    captures: () => inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256)),
+    steps(onFlow: (f: FlowSummary) => void): Generator<number> {
+      return ruleSteps(model, findings, (f) => {
+        if (detail) fillDetail(detail, f);
+        onFlow(flowSummary(model, f));
+      });
+    },
+    finish(): AnalysisResult {
+      return {
+        version: 1,
+        captures: inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256)),
+        flows: [],
+        findings: sortFindings(findings),
+        clockOffsets,
+        clockEstimates: estimateClocks(model),
+        settings: { ...settings },
       };
-      const r = reasons.get(a.point.device);
-      if (r) {
-        p.endReason = r.reason;
-        if (r.agesOutAt) p.agesOutAt = r.agesOutAt;
-      }
-      if (pf.cookies) p.cookies = pf.cookies.map(hex32);
-      return p;
-    });
-    const devices = [...f.devices.values()].map((v) => ({
-      device: v.device,
-      received: v.received,
-      transmitted: v.transmitted,
-      dropped: v.dropped,
-      unaccounted: v.unaccounted,
-      latencyUs: v.latencyUs,
-      endReason: reasons.get(v.device)?.reason,
-    }));
-    const carriers = f.segments.map((s) => ({
-      devices: [...s.devices],
-      from: isoAt(model, f.timeline.t[s.start]),
-      to: isoAt(model, f.timeline.t[s.end - 1]),
-    }));
-    flows.push({
-      id: flow.id,
-      proto: protoName(flow.proto),
-      client: flow.client,
-      server: flow.server,
-      points,
-      devices,
-      carriers,
-      ...(flow.relatedFlow ? { relatedFlow: flow.relatedFlow } : {}),
-      ...(flow.nat.length ? { nat: flow.nat } : {}),
-    });
-  });
-  const result: AnalysisResult = {
-    version: 1,
-    captures: inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256)),
-    flows,
-    findings,
-    clockOffsets,
-    clockEstimates: estimateClocks(model),
-    settings: { ...settings },
+    },
   };
-  return { result, detail };
+}
+
+function flowSummary(model: Model, f: FlowFacts): FlowSummary {
+  const flow = f.flow;
+  const reasons = new Map<string, ReturnType<typeof endReason>>();
+  for (const v of f.devices.values()) reasons.set(v.device, endReason(model, f, v));
+  const points: FlowPoint[] = flow.at.map((a) => {
+    const pf = a.pf;
+    const c = flow.clientSide;
+    const p: FlowPoint = {
+      device: a.point.device,
+      stage: a.point.stage,
+      packets: pf.s[S.Packets + 0] + pf.s[S.Packets + 1],
+      bytes: pf.s[S.Bytes + 0] + pf.s[S.Bytes + 1],
+      first: isoAt(model, pf.firstT + a.point.shiftNs),
+      last: isoAt(model, pf.lastT + a.point.shiftNs),
+      history: flowHistory(pf),
+      state: flowState(pf),
+      clientPackets: pf.s[S.Packets + c],
+      serverPackets: pf.s[S.Packets + 1 - c],
+      keepAlives: pf.keepAlives,
+      retransmissions: pf.retransmissions,
+    };
+    const r = reasons.get(a.point.device);
+    if (r) {
+      p.endReason = r.reason;
+      if (r.agesOutAt) p.agesOutAt = r.agesOutAt;
+    }
+    if (pf.cookies) p.cookies = pf.cookies.map(hex32);
+    return p;
+  });
+  const devices = [...f.devices.values()].map((v) => ({
+    device: v.device,
+    received: v.received,
+    transmitted: v.transmitted,
+    dropped: v.dropped,
+    unaccounted: v.unaccounted,
+    latencyUs: v.latencyUs,
+    endReason: reasons.get(v.device)?.reason,
+  }));
+  const carriers = f.segments.map((s) => ({
+    devices: [...s.devices],
+    from: isoAt(model, f.timeline.t[s.start]),
+    to: isoAt(model, f.timeline.t[s.end - 1]),
+  }));
+  return {
+    id: flow.id,
+    proto: protoName(flow.proto),
+    client: flow.client,
+    server: flow.server,
+    points,
+    devices,
+    carriers,
+    ...(flow.relatedFlow ? { relatedFlow: flow.relatedFlow } : {}),
+    ...(flow.nat.length ? { nat: flow.nat } : {}),
+  };
 }
 
 function fillDetail(detail: PacketDetail, f: FlowFacts): void {

@@ -18,11 +18,11 @@ function line(f: Finding): string[] {
   return out;
 }
 
-export function renderSummary(r: AnalysisResult): string {
+export function renderSummary(r: AnalysisResult, flowCount = r.flows.length): string {
   const out: string[] = [];
   const moved = r.findings.filter((f) => f.kind === 'session-moved');
   const others = r.findings.filter((f) => f.kind !== 'session-moved');
-  out.push(`stagediff: ${r.captures.length} capture(s), ${r.flows.length} flow(s), ${r.findings.length} finding(s)`);
+  out.push(`stagediff: ${r.captures.length} capture(s), ${flowCount} flow(s), ${r.findings.length} finding(s)`);
   out.push('');
   out.push('Captures:');
   for (const c of r.captures) {

@@ -29,15 +29,30 @@ const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
 /** Runs the rules; `each` sees every flow's facts once (they are not kept: memory). */
 export function runRules(m: Model, each?: (f: FlowFacts) => void): Finding[] {
-  const captured = stagesByDevice(m);
   const findings: Finding[] = [];
+  for (const _ of ruleSteps(m, findings, each));
+  return sortFindings(findings);
+}
+
+/**
+ * The same, a batch of flows at a time: yields the number of flows done after each batch, so a
+ * caller can report progress and let output drain between batches.
+ */
+export function* ruleSteps(m: Model, findings: Finding[], each?: (f: FlowFacts) => void, batch = 2000): Generator<number> {
+  const captured = stagesByDevice(m);
+  let n = 0;
   for (const flow of m.flows) {
     const f = flowFacts(m, flow, captured);
     const ctx: RuleContext = { m, f, out: findings, claims: new Set(), counts: new Map() };
     for (const rule of RULES) rule(ctx);
     each?.(f);
+    if (++n % batch === 0) yield n;
   }
-  // Moved sessions first, then by severity, then by time of the first evidence.
+  yield n;
+}
+
+/** Moved sessions first, then by severity, then by time of the first evidence. */
+export function sortFindings(findings: Finding[]): Finding[] {
   findings.sort(
     (a, b) =>
       Number(b.kind === 'session-moved') - Number(a.kind === 'session-moved') ||

@@ -7,9 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import type { AnalysisResult } from '../api/analysis.ts';
 import type { CaptureSpec } from '../engine/labels.ts';
-import { analyzeIndexes, type AnalyzeOptions } from '../engine/analyze.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { indexFile, type Progress } from './file-source.ts';
 
@@ -120,12 +118,4 @@ export async function indexAll(specs: CaptureSpec[], onProgress?: (i: number, p:
     for (const w of workers) w.close();
   }
   return out;
-}
-
-export async function analyzeFiles(specs: CaptureSpec[], opts: AnalyzeOptions): Promise<AnalysisResult> {
-  const ixs = await indexAll(specs);
-  return analyzeIndexes(
-    specs.map((spec, i) => ({ spec, ix: ixs[i] })),
-    opts,
-  );
 }

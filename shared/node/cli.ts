@@ -13,7 +13,9 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
-import { analyzeFiles } from './analyze-files.ts';
+import { indexAll } from './analyze-files.ts';
+import { startAnalysis } from '../engine/analyze.ts';
+import type { AnalysisResult } from '../api/analysis.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { FileReadError, readChunks } from './file-source.ts';
@@ -151,9 +153,40 @@ async function analyze(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const result = await analyzeFiles(specs, { clockOffsets: offsets, settings });
-  if (values.json) await writeJsonStream(result as unknown as Record<string, unknown>);
-  else process.stdout.write(renderSummary(result));
+  const tty = process.stderr.isTTY === true;
+  const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined);
+  const run = startAnalysis(
+    specs.map((spec, i) => ({ spec, ix: ixs[i] })),
+    { clockOffsets: offsets, settings },
+  );
+  const progress = (n: number) => {
+    if (tty) process.stderr.write(`\rstagediff: analysing flows ${n}/${run.totalFlows}                    `);
+  };
+  const out = new Output();
+  let result: AnalysisResult;
+  let flowCount = 0;
+  if (values.json) {
+    // Flows go out as they are made: a million flows are never all in memory at once.
+    await out.write(`{\n"version": 1,\n"captures": ${jsonLines(run.captures())},\n"flows": [`);
+    for (const n of run.steps((f) => out.push(`${flowCount++ ? ',' : ''}\n  ${JSON.stringify(f)}`))) {
+      await out.drain();
+      progress(n);
+    }
+    result = run.finish();
+    const rest: Record<string, unknown> = { ...result };
+    delete rest.version;
+    delete rest.captures;
+    delete rest.flows;
+    await out.write(flowCount ? '\n]' : ']');
+    for (const [k, v] of Object.entries(rest)) await out.write(`,\n${JSON.stringify(k)}: ${Array.isArray(v) ? jsonLines(v) : JSON.stringify(v)}`);
+    await out.write('\n}\n');
+  } else {
+    for (const n of run.steps(() => flowCount++)) progress(n);
+    result = run.finish();
+    await out.write(renderSummary(result, flowCount));
+  }
+  await out.drain(true);
+  if (tty) process.stderr.write('\r\x1b[K');
   for (const c of result.captures) {
     for (const e of c.errors) process.stderr.write(`stagediff: ${c.path}: offset ${e.offset}: ${e.message}\n`);
   }
@@ -165,31 +198,28 @@ async function analyze(args: string[]): Promise<number> {
   return 0;
 }
 
-/**
- * Writes the result as JSON, one capture, flow or finding per line, without building the whole
- * text at once (a 10 GB capture set has hundreds of thousands of flows).
- */
-async function writeJsonStream(obj: Record<string, unknown>): Promise<void> {
-  let buf = '';
-  const write = async (s: string) => {
-    buf += s;
-    if (buf.length < 1 << 20) return;
-    const text = buf;
-    buf = '';
-    if (!process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
-  };
-  const keys = Object.keys(obj);
-  await write('{');
-  for (let k = 0; k < keys.length; k++) {
-    const v = obj[keys[k]];
-    if (v === undefined) continue;
-    await write(`${k ? ',' : ''}\n${JSON.stringify(keys[k])}: `);
-    if (Array.isArray(v) && v.length) {
-      await write('[');
-      for (let i = 0; i < v.length; i++) await write(`${i ? ',' : ''}\n  ${JSON.stringify(v[i])}`);
-      await write('\n]');
-    } else await write(JSON.stringify(v));
+/** An array as JSON with one element per line. */
+function jsonLines(a: unknown[]): string {
+  return a.length ? `[${a.map((x) => `\n  ${JSON.stringify(x)}`).join(',')}\n]` : '[]';
+}
+
+/** Buffered stdout that waits for the pipe to drain (big outputs, slow readers). */
+class Output {
+  private buf: string[] = [];
+  private size = 0;
+  push(s: string): void {
+    this.buf.push(s);
+    this.size += s.length;
   }
-  await write('\n}\n');
-  if (buf) process.stdout.write(buf);
+  async write(s: string): Promise<void> {
+    this.push(s);
+    await this.drain();
+  }
+  async drain(all = false): Promise<void> {
+    if (!all && this.size < 1 << 20) return;
+    const text = this.buf.join('');
+    this.buf = [];
+    this.size = 0;
+    if (text && !process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+  }
 }
