@@ -3,12 +3,30 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { totalmem } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.mjs');
 if (!existsSync(cli)) {
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--cli-only'], { stdio: 'inherit' });
 }
-const { main } = await import(pathToFileURL(cli).href);
-process.exitCode = await main(process.argv.slice(2));
+
+// V8's default heap (about 4 GB) is too small for a capture set with a million flows: give the
+// analysis most of the machine's memory, as the user would expect from a desktop tool.
+const heapFlag = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || /max-old-space-size/.test(process.env.NODE_OPTIONS ?? '');
+if (!heapFlag && !process.env.STAGEDIFF_NO_REEXEC) {
+  const mb = Math.max(4096, Math.min(32768, Math.floor((totalmem() / 1048576) * 0.75)));
+  const child = spawn(process.execPath, [`--max-old-space-size=${mb}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, STAGEDIFF_NO_REEXEC: '1' },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+} else {
+  const { main } = await import(pathToFileURL(cli).href);
+  process.exitCode = await main(process.argv.slice(2));
+}

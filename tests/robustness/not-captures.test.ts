@@ -179,7 +179,8 @@ describe('not captures, through stagediff analyze --json', () => {
     for (let k = 0; k < 128; k++) await fh.write(block);
     await fh.close();
     const cut = 24 + 3000 * 1000 + 500;
-    const child = spawn(process.execPath, [bin, 'analyze', '--json', good, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // One process (no heap re-exec), so /proc/PID/fd shows the file it reads.
+    const child = spawn(process.execPath, [bin, 'analyze', '--json', good, path], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STAGEDIFF_NO_REEXEC: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
