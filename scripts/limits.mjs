@@ -16,12 +16,17 @@
  * Captures are written by tests/robustness/limits-harness.ts with the streaming pcap writer
  * (shared/writers/pcap.ts) into DIR (default: the system temp folder) and deleted afterwards.
  */
+import os from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+// The heap the CLI would give itself, passed directly so the measured process is the one that
+// analyses (bin/stagediff.mjs re-executes itself with this flag otherwise).
+const HEAP_FLAG = `--max-old-space-size=${Math.max(4096, Math.min(32768, Math.floor((os.totalmem() / 1048576) * 0.75)))}`;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -62,7 +67,7 @@ await build({
 });
 
 function harnessRun(argv) {
-  const r = spawnSync(process.execPath, [harness, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutSecs * 1000 });
+  const r = spawnSync(process.execPath, [HEAP_FLAG, harness, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: timeoutSecs * 1000 });
   if (r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGTERM') return { timedOut: true, secs: timeoutSecs };
   if (r.status !== 0) {
     if (argv[0] === 'gen') throw new Error(`harness ${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-2000)}`);
@@ -77,7 +82,7 @@ function harnessRun(argv) {
 function cli(file) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [HEAP_FLAG, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let outBytes = 0;
     let err = '';
     child.stdout.on('data', (d) => (outBytes += d.length));
