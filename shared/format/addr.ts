@@ -16,6 +16,11 @@ export function ipv6Text(b: Uint8Array, o: number): string {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
     return `::ffff:${ipv4Text(b, o + 12)}`;
   }
+  return ipv6Groups(g);
+}
+
+/** Eight 16-bit groups as RFC 5952 text: lower case, the longest (first on ties) run of >= 2 zero groups as "::". */
+export function ipv6Groups(g: number[]): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

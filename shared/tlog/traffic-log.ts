@@ -9,6 +9,7 @@
  * Serial #, or the device given for the whole file), only that firewall's flow side is joined.
  * Session IDs are per firewall, so they are never used to join (docs/domain.md).
  */
+import { ipv6Groups } from '../format/addr.ts';
 import Papa from 'papaparse';
 import type { AnalysisResult, FlowSummary } from '../api/analysis.ts';
 
@@ -302,25 +303,7 @@ export function normalizeIp(s: string): string {
   const groups = tail === null ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
   if (groups.length !== 8) return s.toLowerCase();
   const g = groups.map((x) => parseInt(x || '0', 16));
-  // Longest run (>= 2) of zero groups, first one on ties, becomes "::".
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best === -1) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  return ipv6Groups(g);
 }
 
 // ---------------------------------------------------------------- join
