@@ -1,6 +1,6 @@
 /**
  * Getting captures in: drop, file picker, Electron dialogs / "open with", the bundled sample
- * incident; and getting results out: case files and exports (download or Electron save dialog).
+ * incident.
  */
 import type { OpenedFile } from '../../../shared/api/bridge.ts';
 import type { Stage } from '../../../shared/api/analysis.ts';
@@ -55,21 +55,4 @@ export async function openSample(session: Session): Promise<void> {
   }
 }
 
-/** Saves text: Electron save dialog, or a download in the browser. */
-export async function saveText(session: Session, name: string, text: string, mime: string, ext: string): Promise<void> {
-  const b = bridge();
-  if (b) {
-    const r = await b.save({ defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }], data: text });
-    if (r.saved) session.notify(`Saved ${r.path}`);
-    return;
-  }
-  const url = URL.createObjectURL(new Blob([text], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
