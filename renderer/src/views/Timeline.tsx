@@ -302,11 +302,11 @@ export function Timeline() {
       if (l.device !== prevDev) {
         g.fillStyle = col.text;
         g.font = `600 ${font}`;
-        g.fillText(l.device, 8, y + laneH / 2, 80);
+        g.fillText(fitText(g, l.device, 80), 8, y + laneH / 2);
       }
       g.font = font;
       g.fillStyle = col.muted;
-      g.fillText(l.stage, 92, y + laneH / 2, GUTTER - 96);
+      g.fillText(fitText(g, l.stage, GUTTER - 96), 92, y + laneH / 2);
       prevDev = l.device;
     });
     const plotBottom = laneY(lanes.length);
@@ -695,4 +695,17 @@ export function Timeline() {
       </div>
     </section>
   );
+}
+
+/** Text cut to a width with an ellipsis (canvas maxWidth would squeeze the glyphs instead). */
+function fitText(g: CanvasRenderingContext2D, text: string, width: number): string {
+  if (g.measureText(text).width <= width) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (g.measureText(`${text.slice(0, mid)}…`).width <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
 }
