@@ -7,42 +7,14 @@ import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CSP, MIME_TYPES } from '../main/web-policy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_ROOT = join(here, '..', 'dist', 'renderer');
 
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
+export { CSP };
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.pcap': 'application/vnd.tcpdump.pcap',
-  '.pcapng': 'application/octet-stream',
-  '.md': 'text/plain; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const MIME = MIME_TYPES;
 
 /** The file under root for a URL pathname, or null (traversal, NUL, backslash, bad encoding). */
 export function resolveStatic(root, pathname) {
