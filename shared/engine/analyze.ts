@@ -7,9 +7,10 @@ import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
 import { buildModel, flowRows, isoAt, protoName, timeOf, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
-import { ruleSteps, sortFindings } from '../findings/run.ts';
+import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
+import { flowFacts, stagesByDevice } from '../findings/facts.ts';
 import { endReason } from '../findings/end-reason.ts';
-import { estimateClocks } from './clock.ts';
+import { addClockSamples, clockEstimates, estimateClocks, mergeClockSamples, type ClockSamples } from './clock.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import { hex32, isoText } from '../format/addr.ts';
 
@@ -127,6 +128,92 @@ export function startAnalysis(inputs: AnalysisInput[], opts: AnalyzeOptions = {}
       };
     },
   };
+}
+
+/** Flows per block when the analysis is split over threads. */
+export const BLOCK_FLOWS = 256;
+
+/** One block of flows (ids BLOCK_FLOWS * block + 1 ...) analysed: what the merge needs of it. */
+export interface AnalysisBlock {
+  block: number;
+  flows: number;
+  /** The flows' summaries as JSON, one per line ("  {...}" joined by ",\n"), when asked for. */
+  json: string;
+  findings: Finding[];
+  clock: ClockSamples;
+}
+
+/**
+ * One part of an analysis split over `parts` threads: every thread builds the same model, then
+ * analyses the blocks b with b % parts === part. `onBlock` may return a promise (flow control:
+ * the next block waits for it).
+ */
+export async function analyzePart(
+  inputs: AnalysisInput[],
+  opts: AnalyzeOptions,
+  part: number,
+  parts: number,
+  json: boolean,
+  onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
+): Promise<number> {
+  const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
+  const model = buildModel(inputs, settings, opts.clockOffsets ?? {});
+  const captured = stagesByDevice(model);
+  const total = model.flows.length;
+  const sent = new Map<string, number>();
+  for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
+    const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
+    const findings: Finding[] = [];
+    const clock: ClockSamples = new Map();
+    const lines: string[] = [];
+    for (let i = b * BLOCK_FLOWS; i < end; i++) {
+      const flow = model.flows[i];
+      const f = flowFacts(model, flow, captured);
+      runFlowRules(model, f, findings);
+      if (json) lines.push(`  ${JSON.stringify(flowSummary(model, f))}`);
+      // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
+      addClockSamples(flow, clock, sent);
+    }
+    for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
+    await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, json: lines.join(',\n'), findings, clock }, total);
+  }
+  return total;
+}
+
+/** Puts the blocks of the parts back in flow order. */
+export class BlockMerger {
+  private next = 0;
+  private readonly waiting = new Map<number, AnalysisBlock>();
+  private readonly findings: Finding[] = [];
+  private readonly clock: ClockSamples = new Map();
+  constructor(private readonly emit: (b: AnalysisBlock) => void) {}
+
+  add(b: AnalysisBlock): void {
+    this.waiting.set(b.block, b);
+    for (let x = this.waiting.get(this.next); x; x = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next++);
+      for (const f of x.findings) this.findings.push(f);
+      mergeClockSamples(this.clock, x.clock);
+      this.emit(x);
+    }
+  }
+
+  /** Blocks received but not yet in order. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
+  finish(captures: CaptureSummary[], opts: AnalyzeOptions): AnalysisResult {
+    return {
+      version: 1,
+      captures,
+      flows: [],
+      findings: sortFindings(this.findings),
+      clockOffsets: opts.clockOffsets ?? {},
+      clockEstimates: clockEstimates(this.clock),
+      settings: { ...(opts.settings ?? DEFAULT_SETTINGS) },
+    };
+  }
 }
 
 function flowSummary(model: Model, f: FlowFacts): FlowSummary {

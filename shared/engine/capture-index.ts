@@ -110,6 +110,8 @@ export interface IndexedCapture {
   wireLen: Uint32Array;
   fileOffset: Float64Array;
   flows: PointFlow[];
+  /** Set instead of `flows` while the index travels between threads (packIndex / unpackIndex). */
+  packedFlows?: PackedFlows;
   /** KEY_WORDS words per flow. */
   flowKeys: Uint32Array;
   /** Rows grouped by flow, each group in time order: rows[rowStart[f] .. rowStart[f + 1]). */
@@ -121,19 +123,34 @@ export interface IndexedCapture {
   wireBytes: number;
 }
 
-/** Every typed array of an index: what a worker transfers instead of copying. */
+/**
+ * Every typed array of an index that a worker can transfer instead of copying (columns in
+ * shared memory are shared by postMessage anyway and cannot be transferred).
+ */
 export function transferables(ix: IndexedCapture): ArrayBuffer[] {
-  return [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  const out = new Set<ArrayBuffer>();
+  const p = ix.packedFlows;
+  const packed = p ? [p.nums, p.histStart, p.cookies, p.cookieStart, p.reportsOn] : [];
+  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ...packed]) {
+    if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
+  }
+  return [...out];
+}
+
+type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+type ColumnCtor<T extends Column> = { new (n: number): T; new (b: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
+
+/** A zeroed column of n elements, in shared memory when `shared` (for several worker threads). */
+function column<T extends Column>(ctor: ColumnCtor<T>, n: number, shared: boolean): T {
+  return shared ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n);
 }
 
 /** Groups a capture's rows by flow (counting sort); each group sorted by time. */
-export function groupRows(n: number, flow: Uint32Array, flowCount: number, t: Float64Array): { rowStart: Int32Array; rows: Int32Array } {
-  const rowStart = new Int32Array(flowCount + 1);
+export function groupRows(n: number, flow: Uint32Array, flowCount: number, t: Float64Array, shared = false): { rowStart: Int32Array; rows: Int32Array } {
+  const rowStart = column(Int32Array, flowCount + 1, shared);
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
   for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
-  const rows = new Int32Array(rowStart[flowCount]);
+  const rows = column(Int32Array, rowStart[flowCount], shared);
   const fill = rowStart.slice(0, flowCount);
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rows[fill[flow[i]]++] = i;
   // Files are nearly in time order; the receive stage may be slightly out of order.
@@ -176,8 +193,15 @@ export class CaptureIndexer {
   private readonly undecoded: Record<string, number> = {};
   private readonly errors: CaptureIssue[] = [];
   bytesRead = 0;
+  /** Size of the whole input when known (0 = unknown): the columns are sized once from it. */
+  private expected = 0;
+  private sized = false;
 
-  constructor() {
+  /**
+   * `shared`: columns in SharedArrayBuffers, so that several worker threads can read the index
+   * without copies (Node's analysis workers); plain ArrayBuffers otherwise (transferable).
+   */
+  constructor(private readonly shared = false) {
     this.grow(65536);
     this.reader = new CaptureReader({
       record: (rec) => this.onRecord(rec),
@@ -192,18 +216,35 @@ export class CaptureIndexer {
     return this.n;
   }
 
-  push(chunk: Uint8Array): boolean {
-    this.bytesRead += chunk.length;
-    return this.reader.push(chunk);
+  /**
+   * The input's size, when known (a regular file): after the first chunk the columns are sized
+   * for the whole input from its packets per byte (+10 %) instead of being doubled and copied as
+   * they fill; doubling remains the fallback if the estimate runs out.
+   */
+  expectBytes(total: number): void {
+    if (total > 0) this.expected = total;
   }
 
-  private grow(min: number): void {
+  push(chunk: Uint8Array): boolean {
+    this.bytesRead += chunk.length;
+    const more = this.reader.push(chunk);
+    if (!this.sized && this.expected > this.bytesRead && this.n >= 256) {
+      this.sized = true;
+      const est = Math.ceil((this.n / this.bytesRead) * this.expected * 1.1) + 1024;
+      if (est > this.cap) this.grow(est, true);
+    }
+    return more;
+  }
+
+  /** Room for at least `min` rows: exactly `min` when `exact`, else doubling. */
+  private grow(min: number, exact = false): void {
     let cap = this.cap || 65536;
-    while (cap < min) cap *= 2;
+    if (exact) cap = Math.max(cap, min);
+    else while (cap < min) cap *= 2;
     if (cap === this.cap) return;
-    const g = <T extends { set(a: ArrayLike<number>): void }>(old: T, ctor: new (n: number) => T): T => {
-      const a = new ctor(cap);
-      a.set(old as unknown as ArrayLike<number>);
+    const g = <T extends Column>(old: T, ctor: ColumnCtor<T>): T => {
+      const a = column(ctor, cap, this.shared);
+      a.set(old.subarray(0, this.n) as ArrayLike<number> & T);
       return a;
     };
     this.tNs = g(this.tNs, Float64Array);
@@ -470,14 +511,21 @@ export class CaptureIndexer {
     } else if (again) fl.history += side === 0 ? upper : upper.toLowerCase();
   }
 
+  private keyColumn(): Uint32Array {
+    const words = this.table.count * KEY_WORDS;
+    const out = column(Uint32Array, words, this.shared);
+    out.set(this.table.keys.subarray(0, words));
+    return out;
+  }
+
   /** Finishes reading and hands over the index (columns trimmed to the packets read). */
   finish(): IndexedCapture {
     this.reader.end();
     const n = this.n;
-    // Trim each column to the packets read, letting go of the grown one at once, so the peak is
-    // one column's worth above the index, not the whole index twice.
-    const trim = <T extends { slice(a: number, b: number): T }>(take: () => T, drop: () => void): T => {
-      const out = take().slice(0, n);
+    // Each column as a view of its first n rows: no copy. The rows past n were never written, so
+    // their pages were never touched and take no memory (zeroed allocations are mapped lazily).
+    const trim = <T extends { subarray(a: number, b: number): T }>(take: () => T, drop: () => void): T => {
+      const out = take().subarray(0, n);
       drop();
       return out;
     };
@@ -493,7 +541,7 @@ export class CaptureIndexer {
       if (t > lastNs) lastNs = t;
       wireBytes += wire[i];
     }
-    const { rowStart, rows } = groupRows(n, flow, this.flows.length, tNs);
+    const { rowStart, rows } = groupRows(n, flow, this.flows.length, tNs, this.shared);
     this.cap = 0;
     return {
       format: this.reader.format,
@@ -517,7 +565,7 @@ export class CaptureIndexer {
       wireLen: trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
       fileOffset: trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
       flows: this.flows,
-      flowKeys: this.table.keys.slice(0, this.table.count * KEY_WORDS),
+      flowKeys: this.keyColumn(),
       rowStart,
       rows,
       firstNs: n ? firstNs : 0,
@@ -591,4 +639,114 @@ export function flowState(fl: PointFlow): string {
   const c = fl.clientSide;
   const s = 1 - c;
   return connState(fl.proto, fl.ep[c], fl.ep[s], flowHistory(fl), fl.s[S.Payload + c], fl.s[S.Payload + s], fl.s[S.Packets + c], fl.s[S.Packets + s]);
+}
+
+/**
+ * A capture's flow table as a few flat arrays instead of one object per flow: what worker
+ * threads pass around (structured-cloning tens of thousands of small objects costs more than
+ * the analysis of them). `packIndex` / `unpackIndex` convert.
+ */
+export interface PackedFlows {
+  count: number;
+  /** PACKED_NUMBERS numbers per flow, see packFlows. */
+  nums: Float64Array;
+  /** History letters of every flow, one after another; flow f's: histStart[f] .. histStart[f + 1]. */
+  hist: string;
+  histStart: Int32Array;
+  /** GENEVE cookies; flow f's: cookies[cookieStart[f] .. cookieStart[f + 1]] (none = null). */
+  cookies: Uint32Array;
+  cookieStart: Int32Array;
+  /** KEY_WORDS words per flow: the flow an ICMP error reports on (nums slot 40 says if any). */
+  reportsOn: Uint32Array;
+}
+
+const PACKED_NUMBERS = 41;
+
+export function packFlows(flows: PointFlow[], shared = false): PackedFlows {
+  const n = flows.length;
+  const nums = column(Float64Array, n * PACKED_NUMBERS, shared);
+  const histStart = column(Int32Array, n + 1, shared);
+  const cookieStart = column(Int32Array, n + 1, shared);
+  const reportsOn = column(Uint32Array, n * KEY_WORDS, shared);
+  let cookieCount = 0;
+  for (const fl of flows) cookieCount += fl.cookies ? fl.cookies.length : 0;
+  const cookies = column(Uint32Array, cookieCount, shared);
+  const hist: string[] = [];
+  let h = 0;
+  let c = 0;
+  for (let f = 0; f < n; f++) {
+    const fl = flows[f];
+    const o = f * PACKED_NUMBERS;
+    nums[o] = fl.id;
+    nums[o + 1] = fl.version;
+    nums[o + 2] = fl.proto;
+    nums[o + 3] = fl.clientSide;
+    nums[o + 4] = fl.clientKnown ? 1 : 0;
+    nums[o + 5] = fl.firstSide;
+    nums[o + 6] = fl.firstRow;
+    nums[o + 7] = fl.lastRow;
+    nums[o + 8] = fl.firstT;
+    nums[o + 9] = fl.lastT;
+    for (let k = 0; k < 24; k++) nums[o + 10 + k] = fl.s[k];
+    nums[o + 34] = fl.ep[0];
+    nums[o + 35] = fl.ep[1];
+    nums[o + 36] = fl.prev[0];
+    nums[o + 37] = fl.prev[1];
+    nums[o + 38] = fl.keepAlives;
+    nums[o + 39] = fl.retransmissions;
+    nums[o + 40] = fl.reportsOn ? 1 : 0;
+    if (fl.reportsOn) reportsOn.set(fl.reportsOn, f * KEY_WORDS);
+    hist.push(fl.history);
+    histStart[f] = h;
+    h += fl.history.length;
+    cookieStart[f] = c;
+    if (fl.cookies) for (const x of fl.cookies) cookies[c++] = x;
+  }
+  histStart[n] = h;
+  cookieStart[n] = c;
+  return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieStart, reportsOn };
+}
+
+export function unpackFlows(p: PackedFlows): PointFlow[] {
+  const out: PointFlow[] = new Array(p.count);
+  const nums = p.nums;
+  for (let f = 0; f < p.count; f++) {
+    const o = f * PACKED_NUMBERS;
+    const fl = new PointFlow(nums[o], nums[o + 1], nums[o + 2]);
+    fl.clientSide = nums[o + 3];
+    fl.clientKnown = nums[o + 4] === 1;
+    fl.firstSide = nums[o + 5];
+    fl.firstRow = nums[o + 6];
+    fl.lastRow = nums[o + 7];
+    fl.firstT = nums[o + 8];
+    fl.lastT = nums[o + 9];
+    for (let k = 0; k < 24; k++) fl.s[k] = nums[o + 10 + k];
+    fl.ep[0] = nums[o + 34];
+    fl.ep[1] = nums[o + 35];
+    fl.prev[0] = nums[o + 36];
+    fl.prev[1] = nums[o + 37];
+    fl.keepAlives = nums[o + 38];
+    fl.retransmissions = nums[o + 39];
+    if (nums[o + 40] === 1) fl.reportsOn = p.reportsOn.slice(f * KEY_WORDS, (f + 1) * KEY_WORDS);
+    fl.history = p.hist.slice(p.histStart[f], p.histStart[f + 1]);
+    const c0 = p.cookieStart[f];
+    const c1 = p.cookieStart[f + 1];
+    if (c1 > c0) fl.cookies = Array.from(p.cookies.subarray(c0, c1));
+    out[f] = fl;
+  }
+  return out;
+}
+
+/** The index with its flows packed (`flows` empty): for postMessage between threads. */
+export function packIndex(ix: IndexedCapture, shared = false): IndexedCapture {
+  return { ...ix, flows: [], packedFlows: packFlows(ix.flows, shared) };
+}
+
+/** Restores the flows of a packed index (in place; nothing to do when not packed). */
+export function unpackIndex(ix: IndexedCapture): IndexedCapture {
+  if (ix.packedFlows) {
+    ix.flows = unpackFlows(ix.packedFlows);
+    delete ix.packedFlows;
+  }
+  return ix;
 }

@@ -4,45 +4,72 @@
  * range). Reported, never applied: the user sets offsets.
  */
 import type { ClockEstimate } from '../api/analysis.ts';
-import type { Model } from './model.ts';
+import type { Flow, Model } from './model.ts';
 import { flowRows, timeOf } from './model.ts';
 import { signature } from './align.ts';
 
+/** Time differences (seconds) between devices' sightings of the same packets, per "device|relativeTo". */
+export type ClockSamples = Map<string, number[]>;
+
+/** Samples kept per device pair (the first ones, in flow order). */
+export const MAX_CLOCK_SAMPLES = 100000;
+
 export function estimateClocks(m: Model): ClockEstimate[] {
-  const deltas = new Map<string, number[]>();
-  for (const flow of m.flows) {
-    if (flow.at.length < 2) continue;
-    const devs = new Set(flow.at.map((a) => a.point.device));
-    if (devs.size < 2) continue;
-    // First sighting of each packet signature per device.
-    const seen = new Map<string, Map<number, number>>();
-    for (const a of flow.at) {
-      let s = seen.get(a.point.device);
-      if (!s) seen.set(a.point.device, (s = new Map()));
-      const rows = flowRows(a);
-      for (let k = 0; k < rows.length; k++) {
-        const sig = signature(a.point, rows[k]);
-        const t = timeOf(a.point, rows[k]);
-        const prev = s.get(sig);
-        if (prev === undefined || t < prev) s.set(sig, t);
-      }
+  const samples: ClockSamples = new Map();
+  for (const flow of m.flows) addClockSamples(flow, samples);
+  return clockEstimates(samples);
+}
+
+/**
+ * Adds one flow's samples, up to MAX_CLOCK_SAMPLES per pair counting those in `deltas` and the
+ * `earlier` count (samples already handed on, when a thread sends them off block by block).
+ */
+export function addClockSamples(flow: Flow, deltas: ClockSamples, earlier?: Map<string, number>): void {
+  if (flow.at.length < 2) return;
+  const devs = new Set(flow.at.map((a) => a.point.device));
+  if (devs.size < 2) return;
+  // First sighting of each packet signature per device.
+  const seen = new Map<string, Map<number, number>>();
+  for (const a of flow.at) {
+    let s = seen.get(a.point.device);
+    if (!s) seen.set(a.point.device, (s = new Map()));
+    const rows = flowRows(a);
+    for (let k = 0; k < rows.length; k++) {
+      const sig = signature(a.point, rows[k]);
+      const t = timeOf(a.point, rows[k]);
+      const prev = s.get(sig);
+      if (prev === undefined || t < prev) s.set(sig, t);
     }
-    const list = [...seen.keys()].sort();
-    for (let i = 0; i < list.length; i++) {
-      for (let j = i + 1; j < list.length; j++) {
-        const a = seen.get(list[i])!;
-        const b = seen.get(list[j])!;
-        const key = `${list[j]}|${list[i]}`;
-        let arr = deltas.get(key);
-        for (const [sig, ta] of a) {
-          const tb = b.get(sig);
-          if (tb === undefined) continue;
-          if (!arr) deltas.set(key, (arr = []));
-          if (arr.length < 100000) arr.push((tb - ta) / 1e9);
-        }
+  }
+  const list = [...seen.keys()].sort();
+  for (let i = 0; i < list.length; i++) {
+    for (let j = i + 1; j < list.length; j++) {
+      const a = seen.get(list[i])!;
+      const b = seen.get(list[j])!;
+      const key = `${list[j]}|${list[i]}`;
+      let arr = deltas.get(key);
+      const room = MAX_CLOCK_SAMPLES - (earlier?.get(key) ?? 0);
+      if (arr && arr.length >= room) continue;
+      for (const [sig, ta] of a) {
+        const tb = b.get(sig);
+        if (tb === undefined) continue;
+        if (!arr) deltas.set(key, (arr = []));
+        if (arr.length < room) arr.push((tb - ta) / 1e9);
       }
     }
   }
+}
+
+/** Appends `more` to `into`, keeping the first MAX_CLOCK_SAMPLES per pair (blocks in flow order). */
+export function mergeClockSamples(into: ClockSamples, more: ClockSamples): void {
+  for (const [key, arr] of more) {
+    let have = into.get(key);
+    if (!have) into.set(key, (have = []));
+    for (let i = 0; i < arr.length && have.length < MAX_CLOCK_SAMPLES; i++) have.push(arr[i]);
+  }
+}
+
+export function clockEstimates(deltas: ClockSamples): ClockEstimate[] {
   const out: ClockEstimate[] = [];
   for (const [key, arr] of deltas) {
     if (arr.length < 3) continue;

@@ -43,12 +43,17 @@ export function* ruleSteps(m: Model, findings: Finding[], each?: (f: FlowFacts) 
   let n = 0;
   for (const flow of m.flows) {
     const f = flowFacts(m, flow, captured);
-    const ctx: RuleContext = { m, f, out: findings, claims: new Set(), counts: new Map() };
-    for (const rule of RULES) rule(ctx);
+    runFlowRules(m, f, findings);
     each?.(f);
     if (++n % batch === 0) yield n;
   }
   yield n;
+}
+
+/** Every rule over one flow's facts; claims and counts are per flow. */
+export function runFlowRules(m: Model, f: FlowFacts, findings: Finding[]): void {
+  const ctx: RuleContext = { m, f, out: findings, claims: new Set(), counts: new Map() };
+  for (const rule of RULES) rule(ctx);
 }
 
 /** Moved sessions first, then by severity, then by time of the first evidence. */

@@ -1,12 +1,46 @@
 /**
- * worker_threads worker: indexes capture files one after another (the pool reuses it, so the JIT
- * stays warm) and posts each index back with its typed arrays transferred.
+ * worker_threads worker (the pool reuses it, so the JIT stays warm):
+ *   index    one capture file into an index in shared memory, posted back (columns and packed
+ *            flows shared: nothing is copied);
+ *   analyze  its part of the analysis of every index (see analyzePart): blocks of flows posted
+ *            back as they are done, at most MAX_AHEAD ahead of the main thread's acknowledgements.
  */
 import { parentPort } from 'node:worker_threads';
 import { indexFile } from './file-source.ts';
-import { transferables } from '../engine/capture-index.ts';
+import { packIndex, transferables, unpackIndex } from '../engine/capture-index.ts';
+import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
-parentPort!.on('message', async (msg: { id: number; path: string }) => {
-  const ix = await indexFile(msg.path, (p) => parentPort!.postMessage({ type: 'progress', id: msg.id, ...p }));
-  parentPort!.postMessage({ type: 'done', id: msg.id, ix }, transferables(ix));
+export type WorkerRequest =
+  | { type: 'index'; id: number; path: string }
+  | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
+  | { type: 'ack'; id: number };
+
+/** Blocks a worker may have posted and not had acknowledged. */
+const MAX_AHEAD = 4;
+let ahead = 0;
+let wake: (() => void) | null = null;
+
+const port = parentPort!;
+port.on('message', async (msg: WorkerRequest) => {
+  if (msg.type === 'index') {
+    const ix = packIndex(await indexFile(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), undefined, true), true);
+    port.postMessage({ type: 'done', id: msg.id, ix }, transferables(ix));
+  } else if (msg.type === 'ack') {
+    ahead--;
+    wake?.();
+  } else {
+    try {
+      ahead = 0;
+      for (const x of msg.inputs) unpackIndex(x.ix);
+      const total = await analyzePart(msg.inputs, msg.opts, msg.part, msg.parts, msg.json, async (block, totalFlows) => {
+        ahead++;
+        port.postMessage({ type: 'block', id: msg.id, block, totalFlows });
+        while (ahead >= MAX_AHEAD) await new Promise<void>((r) => (wake = r));
+        wake = null;
+      });
+      port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
+    } catch (e) {
+      port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });
+    }
+  }
 });

@@ -1,6 +1,7 @@
 /**
- * Node side of `analyze`: indexes every capture in worker threads (one per core), then runs the
- * analysis. A file that cannot be read still appears, with its error; it never stops the others.
+ * Node side of `analyze`: indexes every capture in worker threads (one per core), then splits the
+ * analysis over the same threads. A file that cannot be read still appears, with its error; it
+ * never stops the others.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -8,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import type { CaptureSpec } from '../engine/labels.ts';
-import type { IndexedCapture } from '../engine/capture-index.ts';
+import { unpackIndex, type IndexedCapture } from '../engine/capture-index.ts';
 import { indexFile, type Progress } from './file-source.ts';
+import type { AnalysisResult } from '../api/analysis.ts';
+import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
 function workerPath(): string | null {
   // Bundled: dist/cli.mjs sits next to dist/analysis-worker.mjs. From sources (tests): no worker.
@@ -18,40 +21,86 @@ function workerPath(): string | null {
   return existsSync(p) ? p : null;
 }
 
-/** One worker thread that indexes the files it is given, one at a time. */
-class IndexWorker {
+type Reply = { type: string; id: number } & Progress & { ix: IndexedCapture; block: AnalysisBlock; totalFlows: number; message: string };
+
+/** One worker thread of the pool: indexes files one at a time, then takes part in the analysis. */
+class PoolWorker {
   private readonly w: Worker;
   private next = 0;
-  private readonly waiting = new Map<number, { path: string; resolve: (ix: IndexedCapture) => void; onProgress?: (p: Progress) => void }>();
+  private readonly handlers = new Map<number, (msg: Reply) => void>();
+  private failure: Error | null = null;
   constructor(file: string) {
     this.w = new Worker(file);
     this.w.unref();
-    this.w.on('message', (msg: { type: string; id: number } & Progress & { ix: IndexedCapture }) => {
-      const job = this.waiting.get(msg.id);
-      if (!job) return;
-      if (msg.type === 'progress') job.onProgress?.(msg);
-      else if (msg.type === 'done') {
-        this.waiting.delete(msg.id);
-        job.resolve(msg.ix);
-      }
-    });
-    this.w.on('error', async (e) => {
-      // A worker that fails: its files are read in-process so the message names the real problem.
-      for (const [id, job] of this.waiting) {
-        this.waiting.delete(id);
-        job.resolve(await indexFile(job.path).catch(() => emptyIndex(`internal error: ${e.message}`)));
+    this.w.on('message', (msg: Reply) => this.handlers.get(msg.id)?.(msg));
+    this.w.on('error', (e) => {
+      this.failure = e;
+      for (const [id, h] of this.handlers) {
+        this.handlers.delete(id);
+        h({ type: 'error', id, message: e.message } as Reply);
       }
     });
   }
-  index(path: string, onProgress?: (p: Progress) => void): Promise<IndexedCapture> {
+
+  private request(msg: Record<string, unknown>, handler: (msg: Reply) => void): number {
     const id = this.next++;
+    if (this.failure) {
+      handler({ type: 'error', id, message: this.failure.message } as Reply);
+      return id;
+    }
+    this.handlers.set(id, handler);
+    this.w.postMessage({ ...msg, id });
+    return id;
+  }
+
+  index(path: string, onProgress?: (p: Progress) => void): Promise<IndexedCapture> {
     return new Promise((resolve) => {
-      this.waiting.set(id, { path, resolve, onProgress });
-      this.w.postMessage({ id, path });
+      this.request({ type: 'index', path }, async (msg) => {
+        if (msg.type === 'progress') onProgress?.(msg);
+        else if (msg.type === 'done') {
+          this.handlers.delete(msg.id);
+          resolve(msg.ix);
+        } else if (msg.type === 'error') {
+          // A worker that fails: the file is read in-process so the message names the real problem.
+          resolve(await indexFile(path).catch(() => emptyIndex(`internal error: ${msg.message}`)));
+        }
+      });
     });
   }
+
+  /** This worker's part of the analysis; `onBlock` gets each block, `ack` releases the next. */
+  analyze(inputs: AnalysisInput[], opts: AnalyzeOptions, part: number, parts: number, json: boolean, onBlock: (b: AnalysisBlock, ack: () => void, totalFlows: number) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const id = this.request({ type: 'analyze', inputs, opts, part, parts, json }, (msg) => {
+        if (msg.type === 'block') onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
+        else if (msg.type === 'analyzed') {
+          this.handlers.delete(id);
+          resolve(msg.totalFlows);
+        } else if (msg.type === 'failed' || msg.type === 'error') {
+          this.handlers.delete(id);
+          reject(new Error(`analysis worker: ${msg.message}`));
+        }
+      });
+    });
+  }
+
   close(): void {
     void this.w.terminate();
+  }
+}
+
+/** Worker threads, one per core, for indexing and then analysing (the JIT stays warm). */
+export class WorkerPool {
+  private constructor(readonly workers: PoolWorker[]) {}
+
+  /** A pool of `size` workers, or null when there is no bundled worker (running from sources). */
+  static open(size = availableParallelism()): WorkerPool | null {
+    const wp = workerPath();
+    return wp && size > 0 ? new WorkerPool(Array.from({ length: size }, () => new PoolWorker(wp))) : null;
+  }
+
+  close(): void {
+    for (const w of this.workers) w.close();
   }
 }
 
@@ -88,10 +137,21 @@ function emptyIndex(message: string): IndexedCapture {
   };
 }
 
-export async function indexAll(specs: CaptureSpec[], onProgress?: (i: number, p: Progress) => void): Promise<IndexedCapture[]> {
-  const wp = workerPath();
+/**
+ * Indexes every capture, largest first, one file per worker at a time (in `pool`, or in a pool
+ * of its own when there are several files, else in-process).
+ */
+export async function indexAll(
+  specs: CaptureSpec[],
+  onProgress?: (i: number, p: Progress) => void,
+  pool?: WorkerPool | null,
+  /** Leave the flows of indexes made in workers packed (for analyzeAll with the same pool). */
+  keepPacked = false,
+): Promise<IndexedCapture[]> {
   const out: IndexedCapture[] = new Array(specs.length);
-  const lanes = Math.max(1, Math.min(specs.length, availableParallelism()));
+  const own = pool === undefined && specs.length > 1 ? WorkerPool.open(Math.min(specs.length, availableParallelism())) : null;
+  const workers = (pool ?? own)?.workers ?? [];
+  const lanes = Math.max(1, Math.min(specs.length, workers.length || 1));
   // Largest files first, so the lanes finish together.
   const order = specs.map((_, i) => i);
   const sizes = specs.map((s) => {
@@ -103,7 +163,6 @@ export async function indexAll(specs: CaptureSpec[], onProgress?: (i: number, p:
   });
   order.sort((a, b) => sizes[b] - sizes[a]);
   let next = 0;
-  const workers = wp && specs.length > 1 ? Array.from({ length: lanes }, () => new IndexWorker(wp)) : [];
   try {
     await Promise.all(
       Array.from({ length: lanes }, async (_, lane) => {
@@ -115,7 +174,53 @@ export async function indexAll(specs: CaptureSpec[], onProgress?: (i: number, p:
       }),
     );
   } finally {
-    for (const w of workers) w.close();
+    own?.close();
   }
+  if (!keepPacked) for (const ix of out) unpackIndex(ix);
   return out;
+}
+
+/**
+ * The analysis, split over the pool's workers by blocks of flows (in-process without a pool).
+ * `onBlock` sees the blocks in flow order; the next blocks wait while its promise is pending
+ * (the output drains). Returns the result without flows.
+ */
+export async function analyzeAll(
+  inputs: AnalysisInput[],
+  opts: AnalyzeOptions,
+  json: boolean,
+  onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
+  pool?: WorkerPool | null,
+): Promise<AnalysisResult> {
+  const captures = inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256));
+  let total = 0;
+  if (!pool || pool.workers.length < 2) {
+    for (const x of inputs) unpackIndex(x.ix);
+    const merger = new BlockMerger(() => {});
+    await analyzePart(inputs, opts, 0, 1, json, async (b, t) => {
+      merger.add(b);
+      await onBlock(b, t);
+    });
+    return merger.finish(captures, opts);
+  }
+  // Blocks are emitted in order; each is acknowledged to its worker once the caller took it.
+  let chain: Promise<void> = Promise.resolve();
+  const merger = new BlockMerger((b) => {
+    const ack = acks.get(b.block)!;
+    acks.delete(b.block);
+    chain = chain.then(() => onBlock(b, total)).then(ack);
+  });
+  const acks = new Map<number, () => void>();
+  const parts = pool.workers.length;
+  await Promise.all(
+    pool.workers.map((w, part) =>
+      w.analyze(inputs, opts, part, parts, json, (b, ack, t) => {
+        total = t;
+        acks.set(b.block, ack);
+        merger.add(b);
+      }),
+    ),
+  );
+  await chain;
+  return merger.finish(captures, opts);
 }

@@ -13,8 +13,9 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
-import { indexAll } from './analyze-files.ts';
-import { startAnalysis } from '../engine/analyze.ts';
+import { analyzeAll, indexAll, WorkerPool } from './analyze-files.ts';
+import { captureSummary } from '../engine/analyze.ts';
+import { availableParallelism } from 'node:os';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
@@ -154,25 +155,38 @@ async function analyze(args: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const tty = process.stderr.isTTY === true;
-  const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined);
-  const run = startAnalysis(
-    specs.map((spec, i) => ({ spec, ix: ixs[i] })),
-    { clockOffsets: offsets, settings },
-  );
-  const progress = (n: number) => {
-    if (tty) process.stderr.write(`\rstagediff: analysing flows ${n}/${run.totalFlows}                    `);
-  };
+  // One worker thread per core (STAGEDIFF_THREADS overrides; 1 = no workers).
+  const threads = Math.floor(Number(process.env.STAGEDIFF_THREADS)) || availableParallelism();
+  const pool = threads > 1 ? WorkerPool.open(threads) : null;
   const out = new Output();
   let result: AnalysisResult;
   let flowCount = 0;
-  if (values.json) {
-    // Flows go out as they are made: a million flows are never all in memory at once.
-    await out.write(`{\n"version": 1,\n"captures": ${jsonLines(run.captures())},\n"flows": [`);
-    for (const n of run.steps((f) => out.push(`${flowCount++ ? ',' : ''}\n  ${JSON.stringify(f)}`))) {
-      await out.drain();
-      progress(n);
-    }
-    result = run.finish();
+  const json = values.json === true;
+  // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
+  const timing = process.env.STAGEDIFF_TIMING ? [performance.now()] : null;
+  try {
+    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true);
+    timing?.push(performance.now());
+    const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
+    const opts = { clockOffsets: offsets, settings };
+    if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
+    // Flows go out as they are made, in order: a million flows are never all in memory at once.
+    result = await analyzeAll(
+      inputs,
+      opts,
+      json,
+      async (b, total) => {
+        if (json && b.flows) out.push(`${flowCount ? ',' : ''}\n${b.json}`);
+        flowCount += b.flows;
+        if (tty) process.stderr.write(`\rstagediff: analysing flows ${flowCount}/${total}                    `);
+        await out.drain();
+      },
+      pool,
+    );
+  } finally {
+    pool?.close();
+  }
+  if (json) {
     const rest: Record<string, unknown> = { ...result };
     delete rest.version;
     delete rest.captures;
@@ -180,12 +194,13 @@ async function analyze(args: string[]): Promise<number> {
     await out.write(flowCount ? '\n]' : ']');
     for (const [k, v] of Object.entries(rest)) await out.write(`,\n${JSON.stringify(k)}: ${Array.isArray(v) ? jsonLines(v) : JSON.stringify(v)}`);
     await out.write('\n}\n');
-  } else {
-    for (const n of run.steps(() => flowCount++)) progress(n);
-    result = run.finish();
-    await out.write(renderSummary(result, flowCount));
-  }
+  } else await out.write(renderSummary(result, flowCount));
   await out.drain(true);
+  if (timing) {
+    timing.push(performance.now());
+    const ms = timing.map((t, i) => (i ? Math.round(t - timing[i - 1]) : Math.round(t)));
+    process.stderr.write(`stagediff: timing: start ${ms[0]} ms, index ${ms[1]} ms, analysis+output ${ms[2]} ms\n`);
+  }
   if (tty) process.stderr.write('\r\x1b[K');
   for (const c of result.captures) {
     for (const e of c.errors) process.stderr.write(`stagediff: ${c.path}: offset ${e.offset}: ${e.message}\n`);

@@ -122,12 +122,13 @@ export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (
 }
 
 /** Reads the file through the indexer. A file that cannot be opened or read ends as an error. */
-export async function indexFile(path: string, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<IndexedCapture> {
-  const ix = new CaptureIndexer();
+/** `shared`: the index columns in shared memory (for several worker threads). */
+export async function indexFile(path: string, onProgress?: (p: Progress) => void, signal?: AbortSignal, shared = false): Promise<IndexedCapture> {
+  const ix = new CaptureIndexer(shared);
   let total = 0;
   let lastReport = 0;
   try {
-    for await (const chunk of readChunks(path, signal, (s) => (total = s))) {
+    for await (const chunk of readChunks(path, signal, (s) => ix.expectBytes((total = s)))) {
       if (!ix.push(chunk)) break;
       if (onProgress && ix.bytesRead - lastReport >= 16 * CHUNK) {
         lastReport = ix.bytesRead;

@@ -1,26 +1,11 @@
 /** An ICMP error is linked to the flow it reports on (the quoted IP and transport header). */
 import { describe, expect, it } from 'vitest';
-import { ipv4, udpPacket, internetChecksum, put16 } from '../gen/packets.ts';
-import { PcapWriter } from '../../shared/writers/pcap.ts';
+import { icmpErrorCapture } from '../support/icmp-capture.ts';
 import { analyzeBytes } from '../support/analyze-bytes.ts';
 
 describe('ICMP errors', () => {
   it('a port unreachable points at the UDP flow it quotes', () => {
-    const query = udpPacket({ src: '10.1.1.1', dst: '192.0.2.53', srcPort: 53000, dstPort: 53, payload: new Uint8Array(30) });
-    const icmp = new Uint8Array(8 + 28);
-    icmp[0] = 3; // destination unreachable
-    icmp[1] = 3; // port unreachable
-    icmp.set(query.subarray(0, 28), 8);
-    put16(icmp, 2, internetChecksum(icmp));
-    const error = ipv4('192.0.2.53', '10.1.1.1', 1, icmp);
-    const w = new PcapWriter({ linkType: 101 });
-    const parts = [w.header(), w.record(1_700_000_000, 0, query), w.record(1_700_000_000, 1000, error)];
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      bytes.set(p, o);
-      o += p.length;
-    }
+    const bytes = icmpErrorCapture();
     const r = analyzeBytes([{ path: 'x.pcap', device: 'fw', stage: 'receive', bytes }]);
     const udp = r.flows.find((f) => f.proto === 'udp')!;
     const icmpFlow = r.flows.find((f) => f.proto === 'icmp')!;
