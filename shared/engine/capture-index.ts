@@ -746,7 +746,8 @@ export function packIndex(ix: IndexedCapture, shared = false): IndexedCapture {
 export function unpackIndex(ix: IndexedCapture): IndexedCapture {
   if (ix.packedFlows) {
     ix.flows = unpackFlows(ix.packedFlows);
-    delete ix.packedFlows;
+    // Not `delete`: that would turn the object into a slow dictionary for every column read.
+    ix.packedFlows = undefined;
   }
   return ix;
 }

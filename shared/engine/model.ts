@@ -156,8 +156,9 @@ export function buildModel(
           clientSide: pf.clientSide,
           client: '',
           server: '',
-          clientAddr: addrText(version, words, 1),
-          serverAddr: addrText(version, words, 5),
+          // Set once the client is known (below).
+          clientAddr: '',
+          serverAddr: '',
           at: [],
           firstNs: first,
           lastNs: last,
@@ -182,9 +183,20 @@ export function buildModel(
     // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
     // one; otherwise the guess of the point that saw the flow first. Translated (NAT) views of
     // the flow do not name its endpoints.
-    const own = flow.at.filter((a) => !a.nat);
-    const known = own.filter((a) => a.pf.clientKnown).sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs));
-    const ref = known[0] ?? own.slice().sort((a, b) => a.pf.firstT + a.point.shiftNs - (b.pf.firstT + b.point.shiftNs))[0];
+    let ref: FlowAtPoint | null = null;
+    let refKnown = false;
+    let refT = Infinity;
+    for (const a of flow.at) {
+      if (a.nat) continue;
+      const t = a.pf.firstT + a.point.shiftNs;
+      // The earliest point that knows the client, else the earliest point (first in `at` on ties).
+      if (ref === null || (a.pf.clientKnown && !refKnown) || (a.pf.clientKnown === refKnown && t < refT)) {
+        ref = a;
+        refKnown = a.pf.clientKnown;
+        refT = t;
+      }
+    }
+    if (ref === null) throw new Error(`flow ${flow.key}: no capture point of its own`);
     flow.clientSide = ref.pf.clientSide;
     const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
     const portA = words[9] >>> 16;
