@@ -192,7 +192,19 @@ async function analyze(args: string[]): Promise<number> {
     delete rest.captures;
     delete rest.flows;
     await out.write(flowCount ? '\n]' : ']');
-    for (const [k, v] of Object.entries(rest)) await out.write(`,\n${JSON.stringify(k)}: ${Array.isArray(v) ? jsonLines(v) : JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(rest)) {
+      if (!Array.isArray(v)) {
+        await out.write(`,\n${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+        continue;
+      }
+      // Element by element: a million findings make more text than one string may hold.
+      await out.write(`,\n${JSON.stringify(k)}: [`);
+      for (let i = 0; i < v.length; i++) {
+        out.push(`${i ? ',' : ''}\n  ${JSON.stringify(v[i])}`);
+        await out.drain();
+      }
+      await out.write(v.length ? '\n]' : ']');
+    }
     await out.write('\n}\n');
   } else await out.write(renderSummary(result, flowCount));
   await out.drain(true);
