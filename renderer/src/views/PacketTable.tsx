@@ -1,21 +1,29 @@
 /**
  * A virtualised packet grid over a PacketSet (AG Grid infinite row model): row objects are built
- * only for the blocks on screen, straight from the typed-array columns, so a million packets
- * cost two typed arrays, not a million objects. Sorting reorders an index permutation.
+ * only for the blocks on screen, and their fields are read from the typed-array columns only for
+ * the rows on screen, so a million packets cost two typed arrays, not a million objects. Sorting
+ * reorders an index permutation.
+ *
+ * Scrolling a million rows (and dragging the scrollbar across them) has to fit in a frame, so the
+ * body is drawn the cheap way: AG Grid's plain JavaScript grid (createGrid, no React component per
+ * row or cell) with every row a full-width row whose cells one small renderer stamps out from a
+ * template (a clone and a text per cell), laid out at the header's column positions. The header
+ * stays AG Grid's own (sort, resize, reorder, tooltips); the row model, row ids, row classes,
+ * hover and clicks too.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import { AgGridReact } from 'ag-grid-react';
-import type { ColDef, GridApi, IDatasource, IGetRowsParams, RowClassParams } from 'ag-grid-community';
+import { createGrid } from 'ag-grid-community';
+import type { ColDef, Column, GetRowIdParams, GridApi, GridOptions, ICellRendererComp, ICellRendererParams, IDatasource, IGetRowsParams, RowClassParams, RowClickedEvent } from 'ag-grid-community';
 import { useAppState, useSession } from '../state/hooks.ts';
-import type { AnalysisView } from '../state/session.ts';
-import { packetRow, timeNs, verdictCode, type PacketRow, type PacketSet } from '../util/packets.ts';
+import type { AnalysisView, PacketRef } from '../state/session.ts';
+import { endpoints, timeNs, verdictCode, verdictOf, type PacketSet } from '../util/packets.ts';
+import { NO_FLOW, P_COOKIE, P_KEEPALIVE, P_RETRANS } from '../../../shared/engine/capture-index.ts';
+import { hex32 } from '../../../shared/format/addr.ts';
+import { tcpFlagsText } from '../engine/detail.ts';
 import { formatTime, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { gridTheme } from './gridTheme.ts';
 import { useCase, useCaseController } from '../state/case-hooks.ts';
 import { packetKey, type NoteIndex } from '../state/case.ts';
-
-/** A packet row with the user's notes on that packet. */
-type NotedRow = PacketRow & { userNotes?: string };
 
 const SORT_KEYS: Record<string, (a: AnalysisView, p: number, r: number) => number> = {
   timeNs: (a, p, r) => timeNs(a, p, r),
@@ -47,139 +55,402 @@ function permutation(a: AnalysisView, set: PacketSet, colId: string | null, desc
   return perm;
 }
 
-export function columns(tf: TimeFormat, withNote: boolean): ColDef<NotedRow>[] {
-  const cols: ColDef<NotedRow>[] = [
-    {
-      colId: 'usernotes',
-      field: 'userNotes',
-      headerName: '✎',
-      headerTooltip: 'Your notes on the packet; click to add or edit',
-      width: 46,
-      sortable: false,
-      resizable: false,
-      cellClass: 'note-cell',
-      cellRenderer: (p: { value?: string; data?: NotedRow }) =>
-        !p.data ? null : p.value ? (
-          <span className="note-badge" title={p.value} data-testid="packet-note">
-            ✎
-          </span>
-        ) : (
-          <span className="note-add" title="Add a note on this packet">
-            ✎
-          </span>
-        ),
-    },
-    { colId: 'frame', field: 'frame', headerName: 'Frame', width: 70, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'timeNs', field: 'timeNs', headerName: `Time (${zoneLabel(tf)})`, width: 128, valueFormatter: (p) => (p.value === undefined ? '' : formatTime(p.value as number, tf, 6)), cellClass: 'mono' },
-    { colId: 'device', field: 'device', headerName: 'Device', width: 92 },
-    { colId: 'stage', field: 'stage', headerName: 'Stage', width: 78 },
-    {
-      colId: 'verdict',
-      field: 'verdict',
-      headerName: 'Verdict',
-      width: 104,
-      cellRenderer: (p: { value?: string }) => (p.value ? <span className={`verdict v-${p.value.replace(/\s+/g, '-')}`}>{p.value}</span> : <span className="muted">—</span>),
-    },
-    { colId: 'flags', field: 'flags', headerName: 'Flags', width: 128, sortable: false, cellClass: 'mono' },
-    { colId: 'src', field: 'src', headerName: 'Source', width: 160, sortable: false, cellClass: 'mono' },
-    { colId: 'dst', field: 'dst', headerName: 'Destination', width: 160, sortable: false, cellClass: 'mono' },
-    { colId: 'proto', field: 'proto', headerName: 'Proto', width: 60, sortable: false },
-    { colId: 'len', field: 'len', headerName: 'Len', width: 60, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'seq', field: 'seq', headerName: 'Seq', width: 100, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'ack', field: 'ack', headerName: 'Ack', width: 100, type: 'rightAligned', cellClass: 'mono' },
-    { colId: 'cookie', field: 'cookie', headerName: 'GENEVE cookie', width: 108, cellClass: 'mono' },
-    { colId: 'flow', field: 'flow', headerName: 'Flow', width: 64, sortable: false, cellClass: 'mono' },
+/**
+ * One grid row: a capture position and row plus lazily computed display fields (AG Grid reads the
+ * getters only for the cells it renders, and column virtualisation renders only the columns in
+ * view). Constructing one costs four fields, so a block of rows is cheap to hand to the grid.
+ */
+export class GridRow {
+  private ep: { src: string; dst: string; proto: string } | null = null;
+  constructor(
+    readonly a: AnalysisView,
+    readonly pos: number,
+    readonly row: number,
+    readonly note: string | undefined,
+    readonly userNotes: string | undefined,
+  ) {}
+  get key(): string {
+    return `${this.pos}:${this.row}`;
+  }
+  get frame(): number {
+    return this.row + 1;
+  }
+  get timeNs(): number {
+    return timeNs(this.a, this.pos, this.row);
+  }
+  get device(): string {
+    return this.a.entries[this.pos].device;
+  }
+  get stage(): string {
+    return this.a.entries[this.pos].stage;
+  }
+  private endpoints(): { src: string; dst: string; proto: string } {
+    return (this.ep ??= endpoints(this.a, this.pos, this.row));
+  }
+  get src(): string {
+    return this.endpoints().src;
+  }
+  get dst(): string {
+    return this.endpoints().dst;
+  }
+  get proto(): string {
+    return this.endpoints().proto;
+  }
+  get flags(): string {
+    const ix = this.a.entries[this.pos].ix!;
+    const fl = ix.flags[this.row];
+    let flags = this.proto === 'tcp' ? tcpFlagsText(ix.tcpFlags[this.row]) : '';
+    if (fl & P_KEEPALIVE) flags += ' keep-alive';
+    if (fl & P_RETRANS) flags += ' retrans';
+    return flags.trim();
+  }
+  get seq(): number | null {
+    return this.proto === 'tcp' ? this.a.entries[this.pos].ix!.seq[this.row] : null;
+  }
+  get ack(): number | null {
+    return this.proto === 'tcp' ? this.a.entries[this.pos].ix!.ack[this.row] : null;
+  }
+  get len(): number {
+    return this.a.entries[this.pos].ix!.len[this.row];
+  }
+  get cookie(): string {
+    const ix = this.a.entries[this.pos].ix!;
+    return ix.flags[this.row] & P_COOKIE ? hex32(ix.cookie[this.row]) : '';
+  }
+  get verdict(): string {
+    return verdictOf(this.a, this.pos, this.row);
+  }
+  get flow(): string {
+    const local = this.a.entries[this.pos].ix!.flow[this.row];
+    const flowOf = this.a.extras.flowOf;
+    const g = local === NO_FLOW || !flowOf ? -1 : flowOf[this.pos][local];
+    return g >= 0 ? this.a.result.flows[g].id : '';
+  }
+}
+
+/** How one column's cell is filled from a row (text, or the verdict / note badges). */
+interface CellSpec {
+  /** CSS classes of the cell besides `ag-cell pkt-cell`. */
+  cls: string;
+  fill(cell: HTMLElement, r: GridRow, tf: TimeFormat): void;
+}
+
+const text =
+  (get: (r: GridRow, tf: TimeFormat) => string | number | null | undefined) =>
+  (cell: HTMLElement, r: GridRow, tf: TimeFormat): void => {
+    const v = get(r, tf);
+    cell.textContent = v === null || v === undefined ? '' : String(v);
+  };
+
+function fillVerdict(cell: HTMLElement, r: GridRow): void {
+  const v = r.verdict;
+  const e = document.createElement('span');
+  if (v) {
+    e.className = `verdict v-${v.replace(/\s+/g, '-')}`;
+    e.textContent = v;
+  } else {
+    e.className = 'muted';
+    e.textContent = '—';
+  }
+  cell.appendChild(e);
+}
+
+function fillUserNotes(cell: HTMLElement, r: GridRow): void {
+  const e = document.createElement('span');
+  e.textContent = '✎';
+  if (r.userNotes) {
+    e.className = 'note-badge';
+    e.title = r.userNotes;
+    e.dataset.testid = 'packet-note';
+  } else {
+    e.className = 'note-add';
+    e.title = 'Add a note on this packet';
+  }
+  cell.appendChild(e);
+}
+
+function fillNote(cell: HTMLElement, r: GridRow): void {
+  cell.textContent = r.note ?? '';
+  if (r.note) cell.title = r.note;
+}
+
+const CELLS: Record<string, CellSpec> = {
+  usernotes: { cls: 'note-cell', fill: fillUserNotes },
+  frame: { cls: 'mono pkt-right', fill: text((r) => r.frame) },
+  timeNs: { cls: 'mono', fill: text((r, tf) => formatTime(r.timeNs, tf, 6)) },
+  device: { cls: '', fill: text((r) => r.device) },
+  stage: { cls: '', fill: text((r) => r.stage) },
+  verdict: { cls: '', fill: fillVerdict },
+  note: { cls: '', fill: fillNote },
+  flags: { cls: 'mono', fill: text((r) => r.flags) },
+  src: { cls: 'mono', fill: text((r) => r.src) },
+  dst: { cls: 'mono', fill: text((r) => r.dst) },
+  proto: { cls: '', fill: text((r) => r.proto) },
+  len: { cls: 'mono pkt-right', fill: text((r) => r.len) },
+  seq: { cls: 'mono pkt-right', fill: text((r) => r.seq) },
+  ack: { cls: 'mono pkt-right', fill: text((r) => r.ack) },
+  cookie: { cls: 'mono', fill: text((r) => r.cookie) },
+  flow: { cls: 'mono', fill: text((r) => r.flow) },
+};
+
+/** The header's columns (AG Grid draws the header; the rows are drawn from CELLS). */
+export function columns(tf: TimeFormat, withNote: boolean): ColDef<GridRow>[] {
+  const cols: ColDef<GridRow>[] = [
+    { colId: 'usernotes', headerName: '✎', headerTooltip: 'Your notes on the packet; click to add or edit', width: 46, sortable: false, resizable: false },
+    { colId: 'frame', headerName: 'Frame', width: 70, type: 'rightAligned' },
+    { colId: 'timeNs', headerName: `Time (${zoneLabel(tf)})`, width: 128 },
+    { colId: 'device', headerName: 'Device', width: 92 },
+    { colId: 'stage', headerName: 'Stage', width: 78 },
+    { colId: 'verdict', headerName: 'Verdict', width: 104 },
+    { colId: 'flags', headerName: 'Flags', width: 128, sortable: false },
+    { colId: 'src', headerName: 'Source', width: 160, sortable: false },
+    { colId: 'dst', headerName: 'Destination', width: 160, sortable: false },
+    { colId: 'proto', headerName: 'Proto', width: 60, sortable: false },
+    { colId: 'len', headerName: 'Len', width: 60, type: 'rightAligned' },
+    { colId: 'seq', headerName: 'Seq', width: 100, type: 'rightAligned' },
+    { colId: 'ack', headerName: 'Ack', width: 100, type: 'rightAligned' },
+    { colId: 'cookie', headerName: 'GENEVE cookie', width: 108 },
+    { colId: 'flow', headerName: 'Flow', width: 64, sortable: false },
   ];
-  if (withNote) cols.splice(6, 0, { colId: 'note', field: 'note', headerName: 'Evidence', width: 250, sortable: false, tooltipField: 'note' });
+  if (withNote) cols.splice(6, 0, { colId: 'note', headerName: 'Evidence', width: 250, sortable: false });
   return cols;
 }
 
+/**
+ * Where the cells go: the displayed columns' ids, left edges and widths, and a template row of
+ * empty cells to clone. Rebuilt when columns are resized, moved, shown or hidden.
+ */
+class RowLayout {
+  cells: CellSpec[] = [];
+  template: HTMLDivElement = document.createElement('div');
+  tf: TimeFormat;
+  constructor(tf: TimeFormat) {
+    this.tf = tf;
+  }
+  update(cols: Column[]): void {
+    const tpl = document.createElement('div');
+    tpl.className = 'pkt-row';
+    tpl.setAttribute('role', 'presentation');
+    let width = 0;
+    this.cells = cols.map((c) => {
+      const id = c.getColId();
+      const spec = CELLS[id] ?? { cls: '', fill: () => {} };
+      const d = document.createElement('div');
+      d.className = spec.cls ? `pkt-cell ${spec.cls}` : 'pkt-cell';
+      d.setAttribute('role', 'gridcell');
+      d.setAttribute('col-id', id);
+      const left = c.getLeft() ?? width;
+      d.style.left = `${left}px`;
+      d.style.width = `${c.getActualWidth()}px`;
+      width = Math.max(width, left + c.getActualWidth());
+      tpl.appendChild(d);
+      return spec;
+    });
+    tpl.style.width = `${width}px`;
+    this.template = tpl;
+  }
+}
+
+interface PacketRowParams extends ICellRendererParams<GridRow> {
+  layout: RowLayout;
+}
+
+/** A whole packet row: one clone of the layout's template, one fill per cell. */
+class PacketRowRenderer implements ICellRendererComp<GridRow> {
+  private e: HTMLElement = document.createElement('div');
+  init(p: PacketRowParams): void {
+    this.e = this.build(p);
+  }
+  getGui(): HTMLElement {
+    return this.e;
+  }
+  refresh(p: PacketRowParams): boolean {
+    const e = this.build(p);
+    this.e.replaceWith(e);
+    this.e = e;
+    return true;
+  }
+  private build(p: PacketRowParams): HTMLElement {
+    const { layout } = p;
+    const r = p.data;
+    if (!r) {
+      // Not loaded yet: empty (the block arrives a moment later).
+      const e = document.createElement('div');
+      e.className = 'pkt-row';
+      return e;
+    }
+    const e = layout.template.cloneNode(true) as HTMLElement;
+    const cells = layout.cells;
+    let c = e.firstElementChild as HTMLElement | null;
+    for (let i = 0; c && i < cells.length; i++, c = c.nextElementSibling as HTMLElement | null) cells[i].fill(c, r, layout.tf);
+    return e;
+  }
+}
+
+const DEFAULT_COL_DEF: ColDef<GridRow> = { resizable: true, sortable: true, suppressHeaderMenuButton: true };
+const getRowId = (p: GetRowIdParams<GridRow>) => p.data.key;
+
 export function PacketTable({ set, testId, withNote = false, emptyText }: { set: PacketSet | null; testId: string; withNote?: boolean; emptyText: string }) {
+  const a = useAppState().analysis;
+  if (!a || !set || set.length === 0) return <div className="grid-empty">{emptyText}</div>;
+  return (
+    <div className="grid-wrap" data-testid={testId} data-rows={set.length}>
+      <PacketGrid a={a} set={set} withNote={withNote} />
+    </div>
+  );
+}
+
+function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; withNote: boolean }) {
   const s = useAppState();
   const session = useSession();
-  const a = s.analysis;
-  const apiRef = useRef<GridApi<NotedRow> | null>(null);
-  const tf = session.timeFormat();
-  const cols = useMemo(() => columns(tf, withNote), [tf.zone, tf.mode, tf.baseSec, tf.originNs, withNote]); // eslint-disable-line react-hooks/exhaustive-deps
   const kase = useCaseController();
+  const hostRef = useRef<HTMLDivElement>(null);
+  const apiRef = useRef<GridApi<GridRow> | null>(null);
+  const tf = session.timeFormat();
+  const tfKey = `${tf.zone}|${tf.mode}|${tf.baseSec}|${tf.originNs}`;
+  const cols = useMemo(() => columns(tf, withNote), [tfKey, withNote]); // eslint-disable-line react-hooks/exhaustive-deps
+  const layout = useMemo(() => new RowLayout(tf), []); // eslint-disable-line react-hooks/exhaustive-deps
   const { notes } = useCase();
   const notesRef = useRef<NoteIndex>(notes);
   notesRef.current = notes;
-  useEffect(() => {
-    apiRef.current?.refreshInfiniteCache();
-  }, [notes]);
 
-  const datasource = useMemo<IDatasource | null>(() => {
-    if (!a || !set) return null;
+  const datasource = useMemo<IDatasource>(() => {
     let cacheKey = '';
+    // null: time order (the set's own order), no permutation needed.
     let perm: Uint32Array | null = null;
+    const paths = a.entries.map((e) => e.source.path);
     return {
       rowCount: set.length,
       getRows(p: IGetRowsParams) {
         const sm = p.sortModel[0];
         const key = sm ? `${sm.colId}:${sm.sort}` : '';
-        if (!perm || key !== cacheKey) {
-          perm = permutation(a, set, sm?.colId ?? null, sm?.sort === 'desc');
+        if (key !== cacheKey) {
+          perm = sm ? permutation(a, set, sm.colId, sm.sort === 'desc') : null;
           cacheKey = key;
         }
-        const rows: NotedRow[] = [];
         const end = Math.min(p.endRow, set.length);
+        const rows: GridRow[] = new Array(Math.max(0, end - p.startRow));
         const byPacket = notesRef.current.byPacket;
         for (let i = p.startRow; i < end; i++) {
-          const j = perm[i];
-          const r: NotedRow = packetRow(a, set.pos[j], set.row[j], set.notes?.[j]);
+          const j = perm ? perm[i] : i;
+          const pos = set.pos[j];
+          const row = set.row[j];
+          let userNotes: string | undefined;
           if (byPacket.size) {
-            const list = byPacket.get(packetKey(a.entries[r.pos].source.path, r.frame));
-            if (list) r.userNotes = list.map((n) => `✎ ${n.text}`).join('\n');
+            const list = byPacket.get(packetKey(paths[pos], row + 1));
+            if (list) userNotes = list.map((n) => `✎ ${n.text}`).join('\n');
           }
-          rows.push(r);
+          rows[i - p.startRow] = new GridRow(a, pos, row, set.notes?.[j], userNotes);
         }
         p.successCallback(rows, set.length);
       },
     };
   }, [a, set]);
 
-  useEffect(() => {
-    const api = apiRef.current;
-    if (api && datasource) api.setGridOption('datasource', datasource);
-  }, [datasource]);
-
-  useEffect(() => {
-    apiRef.current?.redrawRows();
-  }, [s.selectedPacket]);
-
-  if (!a || !set) return <div className="grid-empty">{emptyText}</div>;
-  if (set.length === 0) return <div className="grid-empty">{emptyText}</div>;
+  // The selected packet's row class is read through a ref, so the grid's options never change
+  // with the selection; only the rows that gain or lose it are redrawn.
   const sel = s.selectedPacket;
-  return (
-    <div className="grid-wrap" data-testid={testId} data-rows={set.length}>
-      <AgGridReact<NotedRow>
-        theme={gridTheme}
-        columnDefs={cols}
-        defaultColDef={{ resizable: true, sortable: true, suppressHeaderMenuButton: true }}
-        rowModelType="infinite"
-        cacheBlockSize={200}
-        maxBlocksInCache={50}
-        infiniteInitialRowCount={Math.min(set.length, 200)}
-        getRowId={(p) => p.data.key}
-        rowClassRules={{
-          'row-selected': (p: RowClassParams<NotedRow>) => !!sel && !!p.data && p.data.pos === sel.pos && p.data.row === sel.row,
-          'row-dropped': (p: RowClassParams<NotedRow>) => p.data?.verdict === 'dropped',
-        }}
-        onGridReady={(e) => {
-          apiRef.current = e.api;
-          if (datasource) e.api.setGridOption('datasource', datasource);
-        }}
-        onRowClicked={(e) => e.data && session.selectPacket({ pos: e.data.pos, row: e.data.row })}
-        onCellClicked={(e) => {
-          if (e.data && e.colDef.colId === 'usernotes') kase.openNote({ kind: 'packet', path: a.entries[e.data.pos].source.path, frame: e.data.frame });
-        }}
-        suppressCellFocus={false}
-        enableCellTextSelection
-        animateRows={false}
-        suppressColumnVirtualisation
-        tooltipShowDelay={400}
-      />
-    </div>
-  );
+  const selRef = useRef<PacketRef | null>(sel);
+  const aRef = useRef(a);
+  aRef.current = a;
+  const latest = useRef({ cols, datasource });
+  latest.current = { cols, datasource };
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    // Columns resized, moved, shown or hidden: the cells move with them.
+    const relayout = (e: { api: GridApi<GridRow> }) => {
+      layout.update(e.api.getAllDisplayedColumns());
+      e.api.redrawRows();
+    };
+    const options: GridOptions<GridRow> = {
+      theme: gridTheme,
+      columnDefs: latest.current.cols,
+      defaultColDef: DEFAULT_COL_DEF,
+      rowModelType: 'infinite',
+      datasource: latest.current.datasource,
+      cacheBlockSize: 100,
+      maxBlocksInCache: 100,
+      infiniteInitialRowCount: 100,
+      // Rows drawn beyond the viewport: few, since a scrollbar jump redraws all of them.
+      rowBuffer: 2,
+      // Rows are drawn in the scroll event itself instead of in animation-frame slices of up to
+      // 60 ms (AG Grid's default, meant for costly cells); a whole screen of these rows costs a
+      // few milliseconds.
+      suppressAnimationFrame: true,
+      getRowId,
+      isFullWidthRow: () => true,
+      fullWidthCellRenderer: PacketRowRenderer,
+      fullWidthCellRendererParams: { layout },
+      // Not embedded: one renderer and two elements per row (embedded rows get a renderer and
+      // a section per pinned side as well).
+      embedFullWidthRows: false,
+      rowClassRules: {
+        'row-selected': (p: RowClassParams<GridRow>) => {
+          const r = selRef.current;
+          return !!r && !!p.data && p.data.pos === r.pos && p.data.row === r.row;
+        },
+        'row-dropped': (p: RowClassParams<GridRow>) => p.data?.verdict === 'dropped',
+      },
+      onRowClicked: (e: RowClickedEvent<GridRow>) => {
+        if (!e.data) return;
+        session.selectPacket({ pos: e.data.pos, row: e.data.row });
+        const target = e.event?.target;
+        if (target instanceof Element && target.closest('[col-id="usernotes"]')) {
+          kase.openNote({ kind: 'packet', path: aRef.current.entries[e.data.pos].source.path, frame: e.data.frame });
+        }
+      },
+      onDisplayedColumnsChanged: relayout,
+      onColumnResized: relayout,
+      onColumnMoved: relayout,
+      enableCellTextSelection: true,
+      animateRows: false,
+      tooltipShowDelay: 400,
+    };
+    const api = createGrid(host, options);
+    apiRef.current = api;
+    layout.update(api.getAllDisplayedColumns());
+    return () => {
+      apiRef.current = null;
+      api.destroy();
+    };
+  }, [session, kase, layout]);
+
+  const mounted = useRef({ cols, datasource, tfKey });
+  useEffect(() => {
+    const m = mounted.current;
+    const api = apiRef.current;
+    if (m.tfKey !== tfKey) {
+      layout.tf = tf;
+      api?.redrawRows();
+    }
+    if (m.cols !== cols) api?.setGridOption('columnDefs', cols);
+    m.cols = cols;
+    m.tfKey = tfKey;
+  }, [cols, tfKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
+    if (mounted.current.datasource !== datasource) apiRef.current?.setGridOption('datasource', datasource);
+    mounted.current.datasource = datasource;
+  }, [datasource]);
+  const notesSeen = useRef(notes);
+  useEffect(() => {
+    if (notesSeen.current !== notes) apiRef.current?.refreshInfiniteCache();
+    notesSeen.current = notes;
+  }, [notes]);
+
+  useEffect(() => {
+    const prev = selRef.current;
+    selRef.current = sel;
+    const api = apiRef.current;
+    if (!api || prev === sel) return;
+    const nodes = [prev, sel].flatMap((r) => {
+      const n = r ? api.getRowNode(`${r.pos}:${r.row}`) : undefined;
+      return n ? [n] : [];
+    });
+    if (nodes.length) api.redrawRows({ rowNodes: nodes });
+  }, [sel]);
+
+  return <div ref={hostRef} className="pkt-grid" />;
 }
+
