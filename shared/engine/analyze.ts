@@ -155,9 +155,12 @@ export async function analyzePart(
   parts: number,
   json: boolean,
   onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
+  timings?: (t: { modelMs: number; flowsMs: number }) => void,
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
+  const t0 = performance.now();
   const model = buildModel(inputs, settings, opts.clockOffsets ?? {});
+  const modelMs = performance.now() - t0;
   const captured = stagesByDevice(model);
   const total = model.flows.length;
   const sent = new Map<string, number>();
@@ -177,6 +180,7 @@ export async function analyzePart(
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
     await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, json: lines.join(',\n'), findings, clock }, total);
   }
+  timings?.({ modelMs, flowsMs: performance.now() - t0 - modelMs });
   return total;
 }
 

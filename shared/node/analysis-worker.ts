@@ -31,13 +31,24 @@ port.on('message', async (msg: WorkerRequest) => {
   } else {
     try {
       ahead = 0;
+      const t0 = performance.now();
       for (const x of msg.inputs) unpackIndex(x.ix);
-      const total = await analyzePart(msg.inputs, msg.opts, msg.part, msg.parts, msg.json, async (block, totalFlows) => {
-        ahead++;
-        port.postMessage({ type: 'block', id: msg.id, block, totalFlows });
-        while (ahead >= MAX_AHEAD) await new Promise<void>((r) => (wake = r));
-        wake = null;
-      });
+      const unpackMs = performance.now() - t0;
+      const total = await analyzePart(
+        msg.inputs,
+        msg.opts,
+        msg.part,
+        msg.parts,
+        msg.json,
+        async (block, totalFlows) => {
+          ahead++;
+          port.postMessage({ type: 'block', id: msg.id, block, totalFlows });
+          while (ahead >= MAX_AHEAD) await new Promise<void>((r) => (wake = r));
+          wake = null;
+        },
+        // STAGEDIFF_TIMING=1: this part's phases on stderr.
+        process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: unpack ${Math.round(unpackMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms\n`) : undefined,
+      );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {
       port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });
