@@ -104,6 +104,11 @@ export function sameTarget(a: AnnotationTarget, b: AnnotationTarget): boolean {
   }
 }
 
+/** Indexing, analysing, or the analysis' per-packet links still to come. */
+function busyLoading(s: AppState): boolean {
+  return s.captures.some((c) => c.status === 'queued' || c.status === 'indexing') || s.analyzing || (!!s.analysis && s.analysis.linksMs === null && !s.analysisError);
+}
+
 export class CaseController {
   private state: CaseState;
   private readonly listeners = new Set<Listener>();
@@ -111,6 +116,8 @@ export class CaseController {
   private readonly known = new Map<string, { sha256: string; size: number }>();
   private lastResult: unknown = null;
   private lastSig = '';
+  /** Captures changed: hash them once the load is over. */
+  private hashWanted = false;
   private autosaveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Off while a restore offer waits for an answer: the old autosave must survive until then. */
   private armed = true;
@@ -176,14 +183,25 @@ export class CaseController {
     if (sig !== this.lastSig) {
       this.lastSig = sig;
       this.scheduleAutosave();
-      this.hashInBackground(s);
+      this.hashWanted = true;
     }
+    if (this.hashWanted) this.hashInBackground(s);
   }
 
-  /** Hashes captures once nothing is being indexed (the hash workers must not slow the first load). */
+  /**
+   * Hashes the captures in the background, one file at a time (one worker), and only once the
+   * indexing, the analysis and its per-packet links are done: hashing a gigabyte in JavaScript
+   * takes a core for seconds, and four hash workers at once took both cores from the analysis
+   * and then from the first scrolling of the grids.
+   */
   private hashInBackground(s: AppState): void {
-    if (s.captures.some((c) => c.status === 'queued' || c.status === 'indexing')) return;
-    for (const c of s.captures) if (c.status === 'done') void this.hashOf(c.source.path);
+    if (busyLoading(s)) return;
+    this.hashWanted = false;
+    void this.hashOneByOne(s.captures.filter((c) => c.status === 'done').map((c) => c.source.path));
+  }
+
+  private async hashOneByOne(paths: string[]): Promise<void> {
+    for (const p of paths) await this.hashOf(p);
   }
 
   /** sha256 of a capture (by its path in the session), computed once. */
@@ -498,7 +516,7 @@ export class CaseController {
   private async autosave(): Promise<void> {
     if (!this.armed) return;
     const s = this.session.get();
-    if (s.captures.some((c) => c.status === 'queued' || c.status === 'indexing')) return this.scheduleAutosave();
+    if (busyLoading(s)) return this.scheduleAutosave();
     const empty = !s.captures.length && !this.state.annotations.length && !this.state.pending;
     const b = bridge();
     try {
@@ -507,6 +525,8 @@ export class CaseController {
         else localStorage.removeItem(AUTOSAVE_KEY);
         return;
       }
+      // One hash worker at a time (an explicit save hashes in parallel; see hashInBackground).
+      await this.hashOneByOne(s.captures.filter((c) => c.status === 'done' || c.status === 'error').map((c) => c.source.path));
       const c = await this.buildCase();
       if (!this.armed) return;
       c.savedAt = new Date().toISOString();
