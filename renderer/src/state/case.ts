@@ -104,9 +104,17 @@ export function sameTarget(a: AnnotationTarget, b: AnnotationTarget): boolean {
   }
 }
 
-/** Indexing, analysing, or the analysis' per-packet links still to come. */
+/**
+ * Indexing, analysing, or an analysis still to come: captures indexed but not analysed yet (the
+ * session starts the analysis on a timer after the last index), or its per-packet links.
+ */
 function busyLoading(s: AppState): boolean {
-  return s.captures.some((c) => c.status === 'queued' || c.status === 'indexing') || s.analyzing || (!!s.analysis && s.analysis.linksMs === null && !s.analysisError);
+  if (s.analyzing || s.captures.some((c) => c.status === 'queued' || c.status === 'indexing')) return true;
+  if (s.analysisError) return false;
+  const a = s.analysis;
+  const done = s.captures.filter((c) => c.status === 'done');
+  if (!done.length) return false;
+  return !a || a.linksMs === null || done.some((c) => !a.extras.ids.includes(c.id));
 }
 
 export class CaseController {
