@@ -201,7 +201,7 @@ export function columns(tf: TimeFormat, withNote: boolean): ColDef<GridRow>[] {
     { colId: 'timeNs', headerName: `Time (${zoneLabel(tf)})`, width: 128 },
     { colId: 'device', headerName: 'Device', width: 92 },
     { colId: 'stage', headerName: 'Stage', width: 78 },
-    { colId: 'verdict', headerName: 'Verdict', width: 104 },
+    { colId: 'verdict', headerName: 'Verdict', width: 116 },
     { colId: 'flags', headerName: 'Flags', width: 128, sortable: false },
     { colId: 'src', headerName: 'Source', width: 160, sortable: false },
     { colId: 'dst', headerName: 'Destination', width: 160, sortable: false },
