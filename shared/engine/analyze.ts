@@ -5,7 +5,7 @@
 import type { AnalysisResult, CaptureSummary, Finding, FlowPoint, FlowSummary } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
-import { buildModel, flowRows, isoAt, protoName, timeOf, type Model } from './model.ts';
+import { buildModel, flowRows, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
@@ -162,7 +162,16 @@ export async function analyzePart(
   const model = buildModel(inputs, settings, opts.clockOffsets ?? {});
   const modelMs = performance.now() - t0;
   const captured = stagesByDevice(model);
-  const total = model.flows.length;
+  const flows = model.flows;
+  const total = flows.length;
+  if (parts > 1) {
+    // Only this part's flows are looked at again: let the rest of the model go.
+    model.flows = [];
+    for (const x of inputs) x.ix.flows = [];
+    for (let b = 0; b * BLOCK_FLOWS < total; b++) {
+      if (b % parts !== part) flows.fill(null as unknown as Flow, b * BLOCK_FLOWS, Math.min(total, (b + 1) * BLOCK_FLOWS));
+    }
+  }
   const sent = new Map<string, number>();
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
@@ -170,7 +179,7 @@ export async function analyzePart(
     const clock: ClockSamples = new Map();
     const lines: string[] = [];
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
-      const flow = model.flows[i];
+      const flow = flows[i];
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);
       if (json) lines.push(`  ${JSON.stringify(flowSummary(model, f))}`);

@@ -36,6 +36,9 @@ function swap<T>(a: T[]): void {
 /** Turns a capture point's view of a flow around: side A becomes side B. */
 function flipSides(a: FlowAtPoint): void {
   const ix = a.point.ix;
+  // Columns in shared memory are read by other threads building the same model: flip a copy of
+  // this thread's own (once per capture; every thread makes the same flips on its copy).
+  if (ix.flags.buffer instanceof SharedArrayBuffer) ix.flags = ix.flags.slice();
   for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
   const pf: PointFlow = a.pf;
   for (let i = 0; i < pf.s.length; i += 2) {

@@ -6,6 +6,7 @@
  *            back as they are done, at most MAX_AHEAD ahead of the main thread's acknowledgements.
  */
 import { parentPort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { indexFile } from './file-source.ts';
 import { packIndex, transferables, unpackIndex } from '../engine/capture-index.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
@@ -14,6 +15,11 @@ export type WorkerRequest =
   | { type: 'index'; id: number; path: string }
   | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
   | { type: 'ack'; id: number };
+
+function heapMb(): string {
+  const h = getHeapStatistics();
+  return `${Math.round(h.used_heap_size / 1048576)}/${Math.round(h.total_heap_size / 1048576)} MB`;
+}
 
 /** Blocks a worker may have posted and not had acknowledged. */
 const MAX_AHEAD = 4;
@@ -47,7 +53,7 @@ port.on('message', async (msg: WorkerRequest) => {
           wake = null;
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr.
-        process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: unpack ${Math.round(unpackMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms\n`) : undefined,
+        process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: unpack ${Math.round(unpackMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {

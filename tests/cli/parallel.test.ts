@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { generateScenario } from '../gen/scenarios.ts';
 import { analyzeBytes, indexBytes } from '../support/analyze-bytes.ts';
 import { icmpErrorCapture } from '../support/icmp-capture.ts';
+import { conversation, pcap } from '../support/nat-capture.ts';
 import { packFlows, unpackFlows } from '../../shared/engine/capture-index.ts';
 import { BLOCK_FLOWS } from '../../shared/engine/analyze.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
@@ -74,6 +75,22 @@ describe('analysis over worker threads', () => {
     expect(two).toEqual(one);
     expect(one.clockEstimates.length).toBeGreaterThan(0);
     expect(names.length).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('NAT that turns the sides around: the same joined flow over 1, 2 and 3 threads', () => {
+    // Joining a translated flow flips its rows' side bits: with columns shared between threads,
+    // each thread must flip a copy of its own (tests the copy-on-write in the NAT join).
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-nat-'));
+    const rx = [...conversation('10.0.0.5', 40000), ...conversation('10.0.0.6', 40001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    const tx = [...conversation('203.0.113.250', 61000, undefined, new Set([5])), ...conversation('203.0.113.251', 61001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    writeFileSync(join(dir, 'rx.pcap'), pcap(rx));
+    writeFileSync(join(dir, 'tx.pcap'), pcap(tx.map((p) => ({ ...p, t: p.t + 0.0001 }))));
+    const files = [`fw:receive=${join(dir, 'rx.pcap')}`, `fw:transmit=${join(dir, 'tx.pcap')}`];
+    const one = cli(files, 1);
+    expect(one.flows).toHaveLength(2);
+    expect(one.flows[0].nat[0].client).toBe('203.0.113.250:61000');
+    expect(one.flows[0].devices[0]).toMatchObject({ received: 9, transmitted: 8, unaccounted: 1 });
+    for (let i = 0; i < 5; i++) for (const threads of [2, 3]) expect(cli(files, threads)).toEqual(one);
   }, 60_000);
 
   it('packed flow tables round-trip every field of every flow (public captures, GWLB incident, ICMP error)', () => {
