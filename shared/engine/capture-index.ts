@@ -87,6 +87,31 @@ export class PointFlow {
   ) {}
 }
 
+/**
+ * What the analysis reads of a flow at one capture point: a PointFlow, or a PackedPointFlow (a
+ * view of a packed flow table, in the analysis workers). Only `clientSide` is set afterwards.
+ */
+export interface FlowState {
+  readonly id: number;
+  readonly version: number;
+  readonly proto: number;
+  clientSide: number;
+  readonly clientKnown: boolean;
+  readonly firstSide: number;
+  readonly firstRow: number;
+  readonly lastRow: number;
+  readonly firstT: number;
+  readonly lastT: number;
+  readonly s: ArrayLike<number>;
+  readonly ep: ArrayLike<Ep>;
+  readonly prev: ArrayLike<Ep>;
+  readonly history: string;
+  readonly keepAlives: number;
+  readonly retransmissions: number;
+  readonly cookies: readonly number[] | null;
+  readonly reportsOn: Uint32Array | null;
+}
+
 export interface IndexedCapture {
   format: CaptureFormat | null;
   linkTypes: number[];
@@ -109,7 +134,7 @@ export interface IndexedCapture {
   cookie: Uint32Array;
   wireLen: Uint32Array;
   fileOffset: Float64Array;
-  flows: PointFlow[];
+  flows: FlowState[];
   /** Set instead of `flows` while the index travels between threads (packIndex / unpackIndex). */
   packedFlows?: PackedFlows;
   /** KEY_WORDS words per flow. */
@@ -628,14 +653,14 @@ function readWord(b: Uint8Array, o: number): number {
  * History in Zeek's case convention (upper case = client), with Zeek's '^' in front when the client
  * is not the sender of the first packet seen at this point (Zeek flipped the roles).
  */
-export function flowHistory(fl: PointFlow): string {
+export function flowHistory(fl: FlowState): string {
   let s = fl.clientSide === fl.firstSide ? '' : '^';
   if (fl.clientSide === 0) return s + fl.history;
   for (const c of fl.history) s += c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
   return s;
 }
 
-export function flowState(fl: PointFlow): string {
+export function flowState(fl: FlowState): string {
   const c = fl.clientSide;
   const s = 1 - c;
   return connState(fl.proto, fl.ep[c], fl.ep[s], flowHistory(fl), fl.s[S.Payload + c], fl.s[S.Payload + s], fl.s[S.Packets + c], fl.s[S.Packets + s]);
@@ -662,7 +687,7 @@ export interface PackedFlows {
 
 const PACKED_NUMBERS = 41;
 
-export function packFlows(flows: PointFlow[], shared = false): PackedFlows {
+export function packFlows(flows: FlowState[], shared = false): PackedFlows {
   const n = flows.length;
   const nums = column(Float64Array, n * PACKED_NUMBERS, shared);
   const histStart = column(Int32Array, n + 1, shared);
@@ -709,32 +734,132 @@ export function packFlows(flows: PointFlow[], shared = false): PackedFlows {
 
 export function unpackFlows(p: PackedFlows): PointFlow[] {
   const out: PointFlow[] = new Array(p.count);
-  const nums = p.nums;
-  for (let f = 0; f < p.count; f++) {
-    const o = f * PACKED_NUMBERS;
-    const fl = new PointFlow(nums[o], nums[o + 1], nums[o + 2]);
-    fl.clientSide = nums[o + 3];
-    fl.clientKnown = nums[o + 4] === 1;
-    fl.firstSide = nums[o + 5];
-    fl.firstRow = nums[o + 6];
-    fl.lastRow = nums[o + 7];
-    fl.firstT = nums[o + 8];
-    fl.lastT = nums[o + 9];
-    for (let k = 0; k < 24; k++) fl.s[k] = nums[o + 10 + k];
-    fl.ep[0] = nums[o + 34];
-    fl.ep[1] = nums[o + 35];
-    fl.prev[0] = nums[o + 36];
-    fl.prev[1] = nums[o + 37];
-    fl.keepAlives = nums[o + 38];
-    fl.retransmissions = nums[o + 39];
-    if (nums[o + 40] === 1) fl.reportsOn = p.reportsOn.slice(f * KEY_WORDS, (f + 1) * KEY_WORDS);
-    fl.history = p.hist.slice(p.histStart[f], p.histStart[f + 1]);
-    const c0 = p.cookieStart[f];
-    const c1 = p.cookieStart[f + 1];
-    if (c1 > c0) fl.cookies = Array.from(p.cookies.subarray(c0, c1));
-    out[f] = fl;
-  }
+  for (let f = 0; f < p.count; f++) out[f] = unpackFlow(p, f);
   return out;
+}
+
+function unpackFlow(p: PackedFlows, f: number): PointFlow {
+  const nums = p.nums;
+  const o = f * PACKED_NUMBERS;
+  const fl = new PointFlow(nums[o], nums[o + 1], nums[o + 2]);
+  fl.clientSide = nums[o + 3];
+  fl.clientKnown = nums[o + 4] === 1;
+  fl.firstSide = nums[o + 5];
+  fl.firstRow = nums[o + 6];
+  fl.lastRow = nums[o + 7];
+  fl.firstT = nums[o + 8];
+  fl.lastT = nums[o + 9];
+  for (let k = 0; k < 24; k++) fl.s[k] = nums[o + 10 + k];
+  fl.ep[0] = nums[o + 34];
+  fl.ep[1] = nums[o + 35];
+  fl.prev[0] = nums[o + 36];
+  fl.prev[1] = nums[o + 37];
+  fl.keepAlives = nums[o + 38];
+  fl.retransmissions = nums[o + 39];
+  if (nums[o + 40] === 1) fl.reportsOn = p.reportsOn.slice(f * KEY_WORDS, (f + 1) * KEY_WORDS);
+  fl.history = p.hist.slice(p.histStart[f], p.histStart[f + 1]);
+  const c0 = p.cookieStart[f];
+  const c1 = p.cookieStart[f + 1];
+  if (c1 > c0) fl.cookies = Array.from(p.cookies.subarray(c0, c1));
+  return fl;
+}
+
+/**
+ * A flow of a packed table read in place: a few bytes instead of a PointFlow and its arrays, for
+ * the analysis workers, which look closely at only their own share of the flows.
+ */
+export class PackedPointFlow implements FlowState {
+  clientSide: number;
+  private _s: Float64Array | null = null;
+  private _ep: Float64Array | null = null;
+  private _hist: string | null = null;
+  private _cookies: number[] | null | undefined = undefined;
+  constructor(
+    private readonly p: PackedFlows,
+    private readonly f: number,
+  ) {
+    this.clientSide = p.nums[f * PACKED_NUMBERS + 3];
+  }
+  private n(k: number): number {
+    return this.p.nums[this.f * PACKED_NUMBERS + k];
+  }
+  get id(): number {
+    return this.n(0);
+  }
+  get version(): number {
+    return this.n(1);
+  }
+  get proto(): number {
+    return this.n(2);
+  }
+  get clientKnown(): boolean {
+    return this.n(4) === 1;
+  }
+  get firstSide(): number {
+    return this.n(5);
+  }
+  get firstRow(): number {
+    return this.n(6);
+  }
+  get lastRow(): number {
+    return this.n(7);
+  }
+  get firstT(): number {
+    return this.n(8);
+  }
+  get lastT(): number {
+    return this.n(9);
+  }
+  get s(): Float64Array {
+    const o = this.f * PACKED_NUMBERS;
+    return (this._s ??= this.p.nums.subarray(o + 10, o + 34));
+  }
+  get ep(): Float64Array {
+    const o = this.f * PACKED_NUMBERS;
+    return (this._ep ??= this.p.nums.subarray(o + 34, o + 36));
+  }
+  get prev(): Float64Array {
+    const o = this.f * PACKED_NUMBERS;
+    return this.p.nums.subarray(o + 36, o + 38);
+  }
+  get keepAlives(): number {
+    return this.n(38);
+  }
+  get retransmissions(): number {
+    return this.n(39);
+  }
+  get history(): string {
+    return (this._hist ??= this.p.hist.slice(this.p.histStart[this.f], this.p.histStart[this.f + 1]));
+  }
+  get cookies(): number[] | null {
+    if (this._cookies === undefined) {
+      const c0 = this.p.cookieStart[this.f];
+      const c1 = this.p.cookieStart[this.f + 1];
+      this._cookies = c1 > c0 ? Array.from(this.p.cookies.subarray(c0, c1)) : null;
+    }
+    return this._cookies;
+  }
+  get reportsOn(): Uint32Array | null {
+    return this.n(40) === 1 ? this.p.reportsOn.slice(this.f * KEY_WORDS, (this.f + 1) * KEY_WORDS) : null;
+  }
+  /** A PointFlow with the same state, to be changed (the packed table may be shared). */
+  materialize(): PointFlow {
+    const fl = unpackFlow(this.p, this.f);
+    fl.clientSide = this.clientSide;
+    return fl;
+  }
+}
+
+/** The flows of a packed index as views (in place; nothing to do when not packed). */
+export function viewIndex(ix: IndexedCapture): IndexedCapture {
+  const p = ix.packedFlows;
+  if (p) {
+    const flows: PackedPointFlow[] = new Array(p.count);
+    for (let f = 0; f < p.count; f++) flows[f] = new PackedPointFlow(p, f);
+    ix.flows = flows;
+    ix.packedFlows = undefined;
+  }
+  return ix;
 }
 
 /** The index with its flows packed (`flows` empty): for postMessage between threads. */

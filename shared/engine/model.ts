@@ -6,7 +6,7 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { type IndexedCapture, P_SIDE_B, type PointFlow } from './capture-index.ts';
+import { type FlowState, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
 import { KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
@@ -28,7 +28,7 @@ export interface CapturePoint {
 export interface FlowAtPoint {
   point: CapturePoint;
   local: number;
-  pf: PointFlow;
+  pf: FlowState;
   /** Joined from another 5-tuple: the device translated the addresses (NAT). */
   nat?: boolean;
 }

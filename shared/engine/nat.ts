@@ -7,7 +7,7 @@
  */
 import type { Flow, FlowAtPoint, CapturePoint } from './model.ts';
 import { flowRows } from './model.ts';
-import { P_PAYLOAD_HASH, P_SIDE_B, type PointFlow } from './capture-index.ts';
+import { P_PAYLOAD_HASH, P_SIDE_B, PackedPointFlow, type PointFlow } from './capture-index.ts';
 
 /** Packets of a later-stage flow tried against the receive stage. */
 const PROBE = 8;
@@ -40,7 +40,9 @@ function flipSides(a: FlowAtPoint): void {
   // this thread's own (once per capture; every thread makes the same flips on its copy).
   if (ix.flags.buffer instanceof SharedArrayBuffer) ix.flags = ix.flags.slice();
   for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
-  const pf: PointFlow = a.pf;
+  // A view of a packed (shared) flow table becomes a flow of its own first.
+  if (a.pf instanceof PackedPointFlow) a.pf = a.pf.materialize();
+  const pf = a.pf as PointFlow;
   for (let i = 0; i < pf.s.length; i += 2) {
     const t = pf.s[i];
     pf.s[i] = pf.s[i + 1];

@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { indexFile } from './file-source.ts';
-import { packIndex, transferables, unpackIndex } from '../engine/capture-index.ts';
+import { packIndex, transferables, viewIndex } from '../engine/capture-index.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
 export type WorkerRequest =
@@ -38,8 +38,8 @@ port.on('message', async (msg: WorkerRequest) => {
     try {
       ahead = 0;
       const t0 = performance.now();
-      for (const x of msg.inputs) unpackIndex(x.ix);
-      const unpackMs = performance.now() - t0;
+      for (const x of msg.inputs) viewIndex(x.ix);
+      const viewMs = performance.now() - t0;
       const total = await analyzePart(
         msg.inputs,
         msg.opts,
@@ -53,7 +53,7 @@ port.on('message', async (msg: WorkerRequest) => {
           wake = null;
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr.
-        process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: unpack ${Math.round(unpackMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
+        process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {

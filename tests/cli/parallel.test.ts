@@ -11,7 +11,7 @@ import { generateScenario } from '../gen/scenarios.ts';
 import { analyzeBytes, indexBytes } from '../support/analyze-bytes.ts';
 import { icmpErrorCapture } from '../support/icmp-capture.ts';
 import { conversation, pcap } from '../support/nat-capture.ts';
-import { packFlows, unpackFlows } from '../../shared/engine/capture-index.ts';
+import { packFlows, PackedPointFlow, unpackFlows, type FlowState } from '../../shared/engine/capture-index.ts';
 import { BLOCK_FLOWS } from '../../shared/engine/analyze.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
 
@@ -36,6 +36,30 @@ function inProcess(dir: string, names: string[], extra: Parameters<typeof analyz
     return { path: join(dir, n), device, stage: stage as Stage, bytes: readFileSync(join(dir, n)) };
   });
   return JSON.parse(JSON.stringify(analyzeBytes(files, extra)));
+}
+
+/** Every field of FlowState, arrays as plain arrays. */
+function fields(f: FlowState) {
+  return {
+    id: f.id,
+    version: f.version,
+    proto: f.proto,
+    clientSide: f.clientSide,
+    clientKnown: f.clientKnown,
+    firstSide: f.firstSide,
+    firstRow: f.firstRow,
+    lastRow: f.lastRow,
+    firstT: f.firstT,
+    lastT: f.lastT,
+    s: Array.from(f.s),
+    ep: Array.from(f.ep),
+    prev: Array.from(f.prev),
+    history: f.history,
+    keepAlives: f.keepAlives,
+    retransmissions: f.retransmissions,
+    cookies: f.cookies,
+    reportsOn: f.reportsOn,
+  };
 }
 
 let bulkDir = '';
@@ -104,8 +128,13 @@ describe('analysis over worker threads', () => {
     inputs.push(icmpErrorCapture());
     for (const bytes of inputs) {
       const ix = indexBytes(bytes);
-      const back = unpackFlows(packFlows(ix.flows));
+      const packed = packFlows(ix.flows);
+      const back = unpackFlows(packed);
       expect(back.map((f) => ({ ...f }))).toEqual(ix.flows.map((f) => ({ ...f })));
+      // The in-place views the analysis workers use read the same state.
+      const views = ix.flows.map((_, f) => new PackedPointFlow(packed, f));
+      expect(views.map(fields)).toEqual(ix.flows.map(fields));
+      expect(views.map((v) => ({ ...v.materialize() }))).toEqual(ix.flows.map((f) => ({ ...f })));
       flows += ix.flows.length;
       cookies += ix.flows.filter((f) => f.cookies).length;
       icmp += ix.flows.filter((f) => f.reportsOn).length;
