@@ -159,7 +159,8 @@ export async function analyzePart(
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
-  const model = buildModel(inputs, settings, opts.clockOffsets ?? {});
+  const mine = (i: number) => Math.floor(i / BLOCK_FLOWS) % parts === part;
+  const model = buildModel(inputs, settings, opts.clockOffsets ?? {}, parts > 1 ? mine : undefined);
   const modelMs = performance.now() - t0;
   const captured = stagesByDevice(model);
   const flows = model.flows;

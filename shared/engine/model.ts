@@ -10,7 +10,7 @@ import { type FlowState, type IndexedCapture, P_SIDE_B } from './capture-index.t
 import { KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
-import { joinNat } from './nat.ts';
+import { joinNat, type NatJoin } from './nat.ts';
 
 export interface CapturePoint {
   index: number;
@@ -104,10 +104,15 @@ function addrText(version: number, words: Uint32Array, at: number): string {
   return ipv6Text(b, 0);
 }
 
+/**
+ * `only`: the flows (by their index in time order) whose endpoints to work out; the others keep
+ * their place and id but no client/server text (a worker that analyses only a part of them).
+ */
 export function buildModel(
   inputs: { spec: CaptureSpec; ix: IndexedCapture }[],
   settings: Settings,
   clockOffsets: Record<string, number>,
+  only?: (index: number) => boolean,
 ): Model {
   const withPackets = inputs.filter((x) => x.ix.packets > 0);
   const baseSec = withPackets.length ? Math.min(...withPackets.map((x) => x.ix.baseSec)) : 0;
@@ -179,52 +184,10 @@ export function buildModel(
   }
   const nat = joinNat(flows);
   flows = nat.flows;
-  for (const flow of flows) {
-    // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
-    // one; otherwise the guess of the point that saw the flow first. Translated (NAT) views of
-    // the flow do not name its endpoints.
-    let ref: FlowAtPoint | null = null;
-    let refKnown = false;
-    let refT = Infinity;
-    for (const a of flow.at) {
-      if (a.nat) continue;
-      const t = a.pf.firstT + a.point.shiftNs;
-      // The earliest point that knows the client, else the earliest point (first in `at` on ties).
-      if (ref === null || (a.pf.clientKnown && !refKnown) || (a.pf.clientKnown === refKnown && t < refT)) {
-        ref = a;
-        refKnown = a.pf.clientKnown;
-        refT = t;
-      }
-    }
-    if (ref === null) throw new Error(`flow ${flow.key}: no capture point of its own`);
-    flow.clientSide = ref.pf.clientSide;
-    const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
-    const portA = words[9] >>> 16;
-    const portB = words[9] & 0xffff;
-    const addrA = addrText(flow.version, words, 1);
-    const addrB = addrText(flow.version, words, 5);
-    const [ca, cp, sa, sp] = flow.clientSide === 0 ? [addrA, portA, addrB, portB] : [addrB, portB, addrA, portA];
-    flow.clientAddr = ca;
-    flow.serverAddr = sa;
-    const withPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
-    flow.client = withPorts ? endpointText(ca, cp) : ca;
-    flow.server = withPorts ? endpointText(sa, sp) : sa;
-    for (const a of flow.at) a.pf.clientSide = flow.clientSide;
-    for (const j of nat.joins.get(flow) ?? []) {
-      const w = j.a.point.ix.flowKeys.subarray(j.a.local * KEY_WORDS, (j.a.local + 1) * KEY_WORDS);
-      const pa = w[9] >>> 16;
-      const pb = w[9] & 0xffff;
-      const aa = addrText(flow.version, w, 1);
-      const ab = addrText(flow.version, w, 5);
-      // Side A of the key is the client unless the point was turned around.
-      const clientIsA = (flow.clientSide === 0) !== j.flipped;
-      const [c, cp, sv, sp] = clientIsA ? [aa, pa, ab, pb] : [ab, pb, aa, pa];
-      const txt = (ad: string, p: number) => (withPorts ? endpointText(ad, p) : ad);
-      flow.nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
-    }
-  }
   flows.sort((a, b) => a.firstNs - b.firstNs || (a.key < b.key ? -1 : 1));
   flows.forEach((f, i) => (f.id = `f${i + 1}`));
+  // Endpoints (client, text) of the flows the caller looks at: all, or `only` those.
+  for (let i = 0; i < flows.length; i++) if (!only || only(i)) describeFlow(flows[i], nat.joins.get(flows[i]));
   for (const f of flows) if (f.reportsOnKey !== null) f.relatedFlow = byKey.get(f.reportsOnKey)?.id ?? null;
   const devices = [...new Set(points.map((p) => p.device))];
   return {
@@ -238,6 +201,52 @@ export function buildModel(
     deviceEndNs,
     devices,
   };
+}
+
+/** The flow's client and server, and the endpoints its translations (NAT) show. */
+function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
+  // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
+  // one; otherwise the guess of the point that saw the flow first. Translated (NAT) views of
+  // the flow do not name its endpoints.
+  let ref: FlowAtPoint | null = null;
+  let refKnown = false;
+  let refT = Infinity;
+  for (const a of flow.at) {
+    if (a.nat) continue;
+    const t = a.pf.firstT + a.point.shiftNs;
+    // The earliest point that knows the client, else the earliest point (first in `at` on ties).
+    if (ref === null || (a.pf.clientKnown && !refKnown) || (a.pf.clientKnown === refKnown && t < refT)) {
+      ref = a;
+      refKnown = a.pf.clientKnown;
+      refT = t;
+    }
+  }
+  if (ref === null) throw new Error(`flow ${flow.key}: no capture point of its own`);
+  flow.clientSide = ref.pf.clientSide;
+  const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
+  const portA = words[9] >>> 16;
+  const portB = words[9] & 0xffff;
+  const addrA = addrText(flow.version, words, 1);
+  const addrB = addrText(flow.version, words, 5);
+  const [ca, cp, sa, sp] = flow.clientSide === 0 ? [addrA, portA, addrB, portB] : [addrB, portB, addrA, portA];
+  flow.clientAddr = ca;
+  flow.serverAddr = sa;
+  const withPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
+  flow.client = withPorts ? endpointText(ca, cp) : ca;
+  flow.server = withPorts ? endpointText(sa, sp) : sa;
+  for (const a of flow.at) a.pf.clientSide = flow.clientSide;
+  for (const j of joins ?? []) {
+    const w = j.a.point.ix.flowKeys.subarray(j.a.local * KEY_WORDS, (j.a.local + 1) * KEY_WORDS);
+    const pa = w[9] >>> 16;
+    const pb = w[9] & 0xffff;
+    const aa = addrText(flow.version, w, 1);
+    const ab = addrText(flow.version, w, 5);
+    // Side A of the key is the client unless the point was turned around.
+    const clientIsA = (flow.clientSide === 0) !== j.flipped;
+    const [c, cp, sv, sp] = clientIsA ? [aa, pa, ab, pb] : [ab, pb, aa, pa];
+    const txt = (ad: string, p: number) => (withPorts ? endpointText(ad, p) : ad);
+    flow.nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
+  }
 }
 
 /** The rows of a flow at one capture point, in time order. */
