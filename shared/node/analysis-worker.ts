@@ -29,7 +29,7 @@ let wake: (() => void) | null = null;
 const port = parentPort!;
 port.on('message', async (msg: WorkerRequest) => {
   if (msg.type === 'index') {
-    const ix = packIndex(await indexFile(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), undefined, true), true);
+    const ix = packIndex(await indexFile(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), undefined, { shared: true, sync: true }), true);
     port.postMessage({ type: 'done', id: msg.id, ix }, transferables(ix));
   } else if (msg.type === 'ack') {
     ahead--;
