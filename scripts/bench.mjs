@@ -19,16 +19,16 @@
 //            node --cpu-prof (DATA/profile-SIZE/, one .cpuprofile per thread), summarised by
 //            scripts/profile-summary.mjs (self time per function and hot source lines).
 // Exit status: 0 when every run completed (targets missed or not), 1 when a run failed.
-import os from 'node:os';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
-// The heap the CLI would give itself, passed directly so the measured process is the one that
-// analyses (bin/stagediff.mjs re-executes itself with this flag otherwise).
-const HEAP_FLAG = `--max-old-space-size=${Math.max(4096, Math.min(32768, Math.floor((os.totalmem() / 1048576) * 0.75)))}`;
+// `stagediff analyze` is run exactly as a user runs it: on a machine with several cores it
+// analyses in worker threads in this one process (no re-execution for a bigger heap, see
+// bin/stagediff.mjs). With STAGEDIFF_THREADS=1 it re-executes itself; GNU time then reports the
+// peak of the child that analyses.
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -213,7 +213,7 @@ async function runC(bin, files) {
 // stagediff analyze
 
 async function runAnalyze(files, expectPackets) {
-  const r = await measure(process.execPath, [HEAP_FLAG, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { keepStdout: true });
+  const r = await measure(process.execPath, [join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { keepStdout: true });
   if (r.code !== 0) throw new Error(`analyze failed (${r.code}): ${r.stderr}`);
   let packetsRead = null;
   let findings = null;
@@ -361,7 +361,7 @@ if (flag('profile')) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   log(`profiling analyze on ${ref.label} into ${dir}`);
-  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, HEAP_FLAG, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`profiled analyze failed (${r.status})`);
   const summary = spawnSync(process.execPath, [join(root, 'scripts', 'profile-summary.mjs'), '--top', '15', dir], { encoding: 'utf8' });
   profile = { dir, summary: summary.stdout };

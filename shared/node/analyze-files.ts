@@ -30,9 +30,11 @@ class PoolWorker {
   private readonly handlers = new Map<number, (msg: Reply) => void>();
   private failure: Error | null = null;
   constructor(file: string) {
-    // A small young generation: the workers' garbage is short-lived per-flow data, and V8's
-    // default (sized from the large old-space limit) kept ~40 MB more resident at 2 GB.
-    this.w = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+    // The old-space limit bin/stagediff.mjs works out (most of the RAM; V8's default of ~4 GB is
+    // too small for a million flows). A small young generation: the workers' garbage is
+    // short-lived per-flow data, and V8's default kept ~40 MB more resident at 2 GB.
+    const heapMb = Number(process.env.STAGEDIFF_HEAP_MB) || undefined;
+    this.w = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: heapMb } });
     this.w.unref();
     this.w.on('message', (msg: Reply) => this.handlers.get(msg.id)?.(msg));
     this.w.on('error', (e) => {
