@@ -8,6 +8,8 @@ import { constants, readSync } from 'node:fs';
 import { CaptureIndexer, type IndexedCapture } from '../engine/capture-index.ts';
 
 export const CHUNK = 1 << 20;
+/** Blocking reads: small enough that a chunk is still in the core's cache when it is parsed. */
+export const SYNC_CHUNK = 256 << 10;
 /** How long a pipe may stay silent before its first byte. */
 export const PIPE_WAIT_MS = 5000;
 
@@ -63,19 +65,20 @@ export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (
     if (regular && sync) {
       // A worker thread has nothing else to do: plain blocking reads beat the read-ahead
       // below (its promises and thread-pool hand-offs cost more than they overlap on 2 cores).
-      const buf = new Uint8Array(CHUNK);
+      const size = SYNC_CHUNK;
+      const buf = new Uint8Array(size);
       let pos = 0;
       for (;;) {
         if (signal?.aborted) throw new FileReadError(pos, 'cancelled');
         let n: number;
         try {
-          n = readSync(fh.fd, buf, 0, CHUNK, pos);
+          n = readSync(fh.fd, buf, 0, size, pos);
         } catch (e) {
           throw new FileReadError(pos, `read error: ${(e as Error).message}`);
         }
         if (n === 0) return;
         pos += n;
-        yield n === CHUNK ? buf : buf.subarray(0, n);
+        yield n === size ? buf : buf.subarray(0, n);
       }
     }
     if (regular) {
