@@ -40,8 +40,9 @@ function flipSides(a: FlowAtPoint): void {
   // this thread's own (once per capture; every thread makes the same flips on its copy).
   if (ix.flags.buffer instanceof SharedArrayBuffer) ix.flags = ix.flags.slice();
   for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
-  // A view of a packed (shared) flow table becomes a flow of its own first.
-  if (a.pf instanceof PackedPointFlow) a.pf = a.pf.materialize();
+  // A view of a packed (shared) flow table becomes a flow of its own first, kept in the index
+  // like the flipped side bits, so that another analysis of the same indexes sees both flipped.
+  if (a.pf instanceof PackedPointFlow) a.pf = ix.flows[a.local] = a.pf.materialize();
   const pf = a.pf as PointFlow;
   for (let i = 0; i < pf.s.length; i += 2) {
     const t = pf.s[i];
