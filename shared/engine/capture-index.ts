@@ -547,10 +547,13 @@ export class CaptureIndexer {
   finish(): IndexedCapture {
     this.reader.end();
     const n = this.n;
-    // Each column as a view of its first n rows: no copy. The rows past n were never written, so
+    // Each column as a view of its first n rows, no copy: the rows past n were never written, so
     // their pages were never touched and take no memory (zeroed allocations are mapped lazily).
-    const trim = <T extends { subarray(a: number, b: number): T }>(take: () => T, drop: () => void): T => {
-      const out = take().subarray(0, n);
+    // But postMessage copies a plain (not shared) buffer whole, spare rows too: when more than an
+    // eighth is spare (the columns grew by doubling), a trimmed copy is handed over instead.
+    const view = this.shared || this.cap - n <= this.cap / 8;
+    const trim = <T extends { subarray(a: number, b: number): T; slice(a: number, b: number): T }>(take: () => T, drop: () => void): T => {
+      const out = view ? take().subarray(0, n) : take().slice(0, n);
       drop();
       return out;
     };

@@ -64,7 +64,8 @@ self.onmessage = async (e: MessageEvent<IndexRequest>) => {
   try {
     if (m.type === 'file') {
       const f = m.file;
-      begin();
+      // Columns sized once for the whole file instead of doubling as they fill.
+      begin().expectBytes(f.size);
       // Read the next chunk while this one is parsed: file I/O and decoding overlap.
       const read = (o: number) => f.slice(o, Math.min(f.size, o + CHUNK_BYTES)).arrayBuffer();
       let next: Promise<ArrayBuffer> | null = f.size > 0 ? read(0) : null;
