@@ -1,17 +1,12 @@
 /** A short TCP conversation as raw-IP pcap bytes, as seen before or after a NAT (tests/engine/nat). */
 import { tcpPacket, ACK, PSH, SYN, FIN } from '../gen/packets.ts';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
+import { concat } from '../gen/scenarios.ts';
 
 export function pcap(pkts: { t: number; b: Uint8Array }[]): Uint8Array {
   const w = new PcapWriter({ linkType: 101, nanosecond: true });
   const parts = [w.header(), ...pkts.map((p) => w.record(1_700_000_000 + Math.floor(p.t), Math.round((p.t % 1) * 1e9), p.b))];
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of parts) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 /** A conversation as seen with the given client address/port (server fixed). */
