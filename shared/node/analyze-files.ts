@@ -198,7 +198,7 @@ export async function analyzeAll(
 ): Promise<AnalysisResult> {
   const captures = inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256));
   let total = 0;
-  if (!pool || pool.workers.length < 2) {
+  if (!pool || pool.workers.length === 0) {
     for (const x of inputs) unpackIndex(x.ix);
     const merger = new BlockMerger(() => {});
     await analyzePart(inputs, opts, 0, 1, json, async (b, t) => {

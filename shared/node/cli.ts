@@ -5,7 +5,7 @@
  *   stagediff export --format FMT [...] -o OUT CAPTURE...   (export-cmd.ts)
  * Exit 0 when the analysis ran, 2 on bad usage or when no file could be read (one line on stderr).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CaptureReader } from '../readers/reader.ts';
 import { Decoded } from '../decode/decoded.ts';
@@ -21,6 +21,9 @@ import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { FileReadError, readChunks } from './file-source.ts';
 import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
+
+/** Input per worker thread (see poolSize). */
+const BYTES_PER_WORKER = 256e6;
 
 class UsageError extends Error {}
 
@@ -155,9 +158,11 @@ async function analyze(args: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const tty = process.stderr.isTTY === true;
-  // One worker thread per core (STAGEDIFF_THREADS overrides; 1 = no workers).
-  const threads = Math.floor(Number(process.env.STAGEDIFF_THREADS)) || availableParallelism();
-  const pool = threads > 1 ? WorkerPool.open(threads) : null;
+  // STAGEDIFF_THREADS=N: exactly N worker threads (1: none, all in this thread); by default as
+  // many as the input is worth, at most one per core.
+  const asked = Math.floor(Number(process.env.STAGEDIFF_THREADS));
+  const threads = asked || availableParallelism();
+  const pool = threads > 1 ? WorkerPool.open(asked || poolSize(specs, threads)) : null;
   const out = new Output();
   let result: AnalysisResult;
   let flowCount = 0;
@@ -223,6 +228,24 @@ async function analyze(args: string[]): Promise<number> {
     return 2;
   }
   return 0;
+}
+
+/**
+ * Worker threads for a capture set: one per BYTES_PER_WORKER of input, at least one, at most
+ * `threads`. Each worker warms up its own JIT and builds its own model, which only pays off on
+ * enough packets (docs/performance.md); even one worker keeps the analysis's heap limit off the
+ * main thread (bin/stagediff.mjs then need not restart node with a bigger one).
+ */
+function poolSize(specs: CaptureSpec[], threads: number): number {
+  let bytes = 0;
+  for (const s of specs) {
+    try {
+      bytes += statSync(s.path).size;
+    } catch {
+      // Reported by the indexer.
+    }
+  }
+  return Math.max(1, Math.min(threads, Math.ceil(bytes / BYTES_PER_WORKER)));
 }
 
 /** An array as JSON with one element per line. */
