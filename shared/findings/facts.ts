@@ -119,13 +119,18 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
   const segments: Segment[] = [];
   let seg: Segment | null = null;
+  let lastAt = -1;
   for (let e = 0; e < timeline.n; e++) {
     if (seg === null || timeline.t[e] - timeline.t[e - 1] >= idleTimeoutS * 1e9) {
       seg = { start: e, end: e + 1, devices: new Set() };
       segments.push(seg);
+      lastAt = -1;
     }
     seg.end = e + 1;
-    seg.devices.add(flow.at[timeline.at[e]].point.device);
+    // Consecutive events mostly come from the same capture point: add its device once.
+    const at = timeline.at[e];
+    if (at !== lastAt) seg.devices.add(flow.at[at].point.device);
+    lastAt = at;
   }
   return { flow, devices, timeline, segments, idleTimeoutS };
 }
