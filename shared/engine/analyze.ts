@@ -212,11 +212,6 @@ export class BlockMerger {
     }
   }
 
-  /** Blocks received but not yet in order. */
-  get pending(): number {
-    return this.waiting.size;
-  }
-
   finish(captures: CaptureSummary[], opts: AnalyzeOptions): AnalysisResult {
     return {
       version: 1,

@@ -11,7 +11,7 @@ import { indexFile } from './file-source.ts';
 import { packIndex, transferables, viewIndex } from '../engine/capture-index.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
-export type WorkerRequest =
+type WorkerRequest =
   | { type: 'index'; id: number; path: string }
   | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
   | { type: 'ack'; id: number };

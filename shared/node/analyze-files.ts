@@ -1,7 +1,7 @@
 /**
- * Node side of `analyze`: indexes every capture in worker threads (one per core), then splits the
- * analysis over the same threads. A file that cannot be read still appears, with its error; it
- * never stops the others.
+ * Node side of `analyze`: indexes every capture in worker threads (a pool the caller sizes, at
+ * most one per core), then splits the analysis over the same threads. A file that cannot be read
+ * still appears, with its error; it never stops the others.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -93,7 +93,7 @@ class PoolWorker {
   }
 }
 
-/** Worker threads, one per core, for indexing and then analysing (the JIT stays warm). */
+/** Worker threads for indexing and then analysing (the same threads: their JIT stays warm). */
 export class WorkerPool {
   private constructor(readonly workers: PoolWorker[]) {}
 
