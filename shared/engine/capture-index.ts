@@ -7,6 +7,7 @@ import { CaptureReader } from '../readers/reader.ts';
 import type { CaptureFormat, CaptureIssue, PacketRecord } from '../capture/record.ts';
 import { Decoded, Layer, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
 import { decodePacket } from '../decode/decode.ts';
+import { decodeForIndex } from '../decode/fast-index.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { connState, Ep, seqLt, updateEndpoints } from './tcp-state.ts';
@@ -225,8 +226,13 @@ export class CaptureIndexer {
   /**
    * `shared`: columns in SharedArrayBuffers, so that several worker threads can read the index
    * without copies (Node's analysis workers); plain ArrayBuffers otherwise (transferable).
+   * `fast`: common packets through the index's fast decoder (decodeForIndex); false: every
+   * packet through the full decoder (the reference, for tests).
    */
-  constructor(private readonly shared = false) {
+  constructor(
+    private readonly shared = false,
+    private readonly fast = true,
+  ) {
     this.grow(65536);
     this.reader = new CaptureReader({
       record: (rec) => this.onRecord(rec),
@@ -310,7 +316,10 @@ export class CaptureIndexer {
       this.cookie[i] = 0;
       return;
     }
-    const d = decodePacket(this.d, rec.linkType, rec.bytes, rec.offset, rec.capLen, rec.origLen);
+    const d =
+      this.fast && decodeForIndex(this.d, rec.linkType, rec.bytes, rec.offset, rec.capLen, rec.origLen)
+        ? this.d
+        : decodePacket(this.d, rec.linkType, rec.bytes, rec.offset, rec.capLen, rec.origLen);
     let f = 0;
     if (d.malformed !== null) {
       f |= P_MALFORMED;
