@@ -843,6 +843,10 @@ export class PackedPointFlow implements FlowState {
   get history(): string {
     return (this._hist ??= this.p.hist.slice(this.p.histStart[this.f], this.p.histStart[this.f + 1]));
   }
+  /** Whether the flow carried a GENEVE cookie, without building the list. */
+  get tunnelled(): boolean {
+    return this.p.cookieStart[this.f + 1] > this.p.cookieStart[this.f];
+  }
   get cookies(): number[] | null {
     if (this._cookies === undefined) {
       const c0 = this.p.cookieStart[this.f];
@@ -872,6 +876,11 @@ export function viewIndex(ix: IndexedCapture): IndexedCapture {
     ix.packedFlows = undefined;
   }
   return ix;
+}
+
+/** Whether a flow at a capture point carried a GENEVE flow cookie. */
+export function hasCookies(pf: FlowState): boolean {
+  return pf instanceof PackedPointFlow ? pf.tunnelled : pf.cookies !== null;
 }
 
 /** The index with its flows packed (`flows` empty): for postMessage between threads. */

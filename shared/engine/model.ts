@@ -6,7 +6,7 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { type FlowState, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
+import { type FlowState, hasCookies, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
 import { KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
@@ -31,6 +31,8 @@ export interface FlowAtPoint {
   pf: FlowState;
   /** Joined from another 5-tuple: the device translated the addresses (NAT). */
   nat?: boolean;
+  /** flowRows(this), once asked for. */
+  rows?: Int32Array;
 }
 
 export interface Flow {
@@ -175,10 +177,10 @@ export function buildModel(
         byKey.set(key, flow);
         flows.push(flow);
       }
-      flow.at.push({ point: p, local: f, pf });
+      flow.at.push({ point: p, local: f, pf, rows: undefined });
       flow.firstNs = Math.min(flow.firstNs, first);
       flow.lastNs = Math.max(flow.lastNs, last);
-      if (pf.cookies) flow.tunnelled = true;
+      if (hasCookies(pf)) flow.tunnelled = true;
       if (pf.reportsOn && flow.reportsOnKey === null) flow.reportsOnKey = keyString(pf.reportsOn);
     }
   }
@@ -249,9 +251,9 @@ function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
   }
 }
 
-/** The rows of a flow at one capture point, in time order. */
+/** The rows of a flow at one capture point, in time order (made once: the rules ask often). */
 export function flowRows(a: FlowAtPoint): Int32Array {
-  return a.point.rows.subarray(a.point.rowStart[a.local], a.point.rowStart[a.local + 1]);
+  return (a.rows ??= a.point.rows.subarray(a.point.rowStart[a.local], a.point.rowStart[a.local + 1]));
 }
 
 /** A flow key as a short string (two UTF-16 units per word): cheap to build and to hash. */

@@ -7,7 +7,7 @@
  */
 import type { Flow, FlowAtPoint, CapturePoint } from './model.ts';
 import { flowRows } from './model.ts';
-import { P_PAYLOAD_HASH, P_SIDE_B, PackedPointFlow, type PointFlow } from './capture-index.ts';
+import { hasCookies, P_PAYLOAD_HASH, P_SIDE_B, PackedPointFlow, type PointFlow } from './capture-index.ts';
 
 /** Packets of a later-stage flow tried against the receive stage. */
 const PROBE = 8;
@@ -143,7 +143,7 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
       hit.flow.at.push(a);
       hit.flow.firstNs = Math.min(hit.flow.firstNs, a.pf.firstT + a.point.shiftNs);
       hit.flow.lastNs = Math.max(hit.flow.lastNs, a.pf.lastT + a.point.shiftNs);
-      if (a.pf.cookies) hit.flow.tunnelled = true;
+      if (hasCookies(a.pf)) hit.flow.tunnelled = true;
       let list = joins.get(hit.flow);
       if (!list) joins.set(hit.flow, (list = []));
       list.push({ device: dev, stage: a.point.stage, key: flow.key, flipped, a });
