@@ -7,7 +7,7 @@
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { type FlowState, hasCookies, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
-import { KEY_WORDS } from './flow-table.ts';
+import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
 import { joinNat, type NatJoin } from './nat.ts';
@@ -37,7 +37,8 @@ export interface FlowAtPoint {
 
 export interface Flow {
   id: string;
-  key: string;
+  /** The inner 5-tuple as flow-table key words (KEY_WORDS), as the first capture point saw it. */
+  words: Uint32Array;
   version: number;
   proto: number;
   /** Canonical side (0 = A, 1 = B) that is the client. */
@@ -53,8 +54,8 @@ export interface Flow {
   tunnelled: boolean;
   /** Translations seen at later stages of a device (NAT): the endpoints there. */
   nat: { device: string; stage: string; client: string; server: string }[];
-  /** ICMP errors: the flow they report on (its key), resolved to an id in `relatedFlow`. */
-  reportsOnKey: string | null;
+  /** ICMP errors: the flow they report on (its key words), resolved to an id in `relatedFlow`. */
+  reportsOn: Uint32Array | null;
   relatedFlow: string | null;
 }
 
@@ -132,7 +133,10 @@ export function buildModel(
       rows,
     };
   });
-  const byKey = new Map<string, Flow>();
+  // Flows merged across capture points by their key words (a hash table on the words, no
+  // strings): table id -> flow.
+  const table = new FlowTable();
+  const byId: Flow[] = [];
   let flows: Flow[] = [];
   let startNs = Infinity;
   let endNs = -Infinity;
@@ -148,16 +152,17 @@ export function buildModel(
     }
     for (let f = 0; f < ix.flows.length; f++) {
       const words = ix.flowKeys.subarray(f * KEY_WORDS, (f + 1) * KEY_WORDS);
-      const key = keyString(words);
+      table.probe.set(words);
+      const id = table.lookupOrAdd();
       const pf = ix.flows[f];
-      let flow = byKey.get(key);
+      let flow = byId[id];
       const first = pf.firstT + p.shiftNs;
       const last = pf.lastT + p.shiftNs;
-      if (!flow) {
+      if (table.lastWasNew) {
         const version = words[0] >>> 8;
         flow = {
           id: '',
-          key,
+          words,
           version,
           proto: words[0] & 0xff,
           clientSide: pf.clientSide,
@@ -171,26 +176,31 @@ export function buildModel(
           lastNs: last,
           tunnelled: false,
           nat: [],
-          reportsOnKey: null,
+          reportsOn: null,
           relatedFlow: null,
         };
-        byKey.set(key, flow);
+        byId[id] = flow;
         flows.push(flow);
       }
       flow.at.push({ point: p, local: f, pf, rows: undefined });
       flow.firstNs = Math.min(flow.firstNs, first);
       flow.lastNs = Math.max(flow.lastNs, last);
       if (hasCookies(pf)) flow.tunnelled = true;
-      if (pf.reportsOn && flow.reportsOnKey === null) flow.reportsOnKey = keyString(pf.reportsOn);
+      if (pf.reportsOn && flow.reportsOn === null) flow.reportsOn = pf.reportsOn;
     }
   }
   const nat = joinNat(flows);
   flows = nat.flows;
-  flows.sort((a, b) => a.firstNs - b.firstNs || (a.key < b.key ? -1 : 1));
+  flows.sort((a, b) => a.firstNs - b.firstNs || compareWords(a.words, b.words));
   flows.forEach((f, i) => (f.id = `f${i + 1}`));
   // Endpoints (client, text) of the flows the caller looks at: all, or `only` those.
   for (let i = 0; i < flows.length; i++) if (!only || only(i)) describeFlow(flows[i], nat.joins.get(flows[i]));
-  for (const f of flows) if (f.reportsOnKey !== null) f.relatedFlow = byKey.get(f.reportsOnKey)?.id ?? null;
+  for (const f of flows) {
+    if (f.reportsOn === null) continue;
+    table.probe.set(f.reportsOn);
+    const id = table.lookupOrAdd();
+    f.relatedFlow = table.lastWasNew ? null : byId[id].id;
+  }
   const devices = [...new Set(points.map((p) => p.device))];
   return {
     points,
@@ -223,7 +233,7 @@ function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
       refT = t;
     }
   }
-  if (ref === null) throw new Error(`flow ${flow.key}: no capture point of its own`);
+  if (ref === null) throw new Error(`flow ${keyString(flow.words)}: no capture point of its own`);
   flow.clientSide = ref.pf.clientSide;
   const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
   const portA = words[9] >>> 16;
@@ -256,8 +266,14 @@ export function flowRows(a: FlowAtPoint): Int32Array {
   return (a.rows ??= a.point.rows.subarray(a.point.rowStart[a.local], a.point.rowStart[a.local + 1]));
 }
 
-/** A flow key as a short string (two UTF-16 units per word): cheap to build and to hash. */
-function keyString(words: Uint32Array): string {
+/** Key words in order (unsigned, word by word): the tie-break between flows that start together. */
+function compareWords(a: Uint32Array, b: Uint32Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+/** A flow key as a short string (two UTF-16 units per word). */
+export function keyString(words: Uint32Array): string {
   let s = '';
   for (let i = 0; i < words.length; i++) s += String.fromCharCode(words[i] >>> 16, words[i] & 0xffff);
   return s;

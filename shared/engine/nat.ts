@@ -61,8 +61,6 @@ function flipSides(a: FlowAtPoint): void {
 export interface NatJoin {
   device: string;
   stage: string;
-  /** The translated flow's key (as the model keys flows). */
-  key: string;
   /** The point's sides were turned around to match the receive stage. */
   flipped: boolean;
   a: FlowAtPoint;
@@ -146,7 +144,7 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
       if (hasCookies(a.pf)) hit.flow.tunnelled = true;
       let list = joins.get(hit.flow);
       if (!list) joins.set(hit.flow, (list = []));
-      list.push({ device: dev, stage: a.point.stage, key: flow.key, flipped, a });
+      list.push({ device: dev, stage: a.point.stage, flipped, a });
       if (flow.at.length === 0) gone.add(flow);
     }
   }
