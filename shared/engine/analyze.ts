@@ -78,13 +78,13 @@ export function analyzeWithDetail(
   inputs: AnalysisInput[],
   opts: AnalyzeOptions = {},
   withDetail = true,
-): { result: AnalysisResult; detail: PacketDetail | null } {
+): { result: AnalysisResult; detail: PacketDetail | null; model: Model } {
   const run = startAnalysis(inputs, opts, withDetail);
   const flows: FlowSummary[] = [];
   for (const _ of run.steps((f) => flows.push(f)));
   const result = run.finish();
   result.flows = flows;
-  return { result, detail: run.detail };
+  return { result, detail: run.detail, model: run.model };
 }
 
 /**

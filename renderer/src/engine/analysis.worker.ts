@@ -1,11 +1,11 @@
 /// <reference lib="webworker" />
 /**
- * Analysis worker: keeps every capture's index and runs analyzeIndexes when captures, labels,
+ * Analysis worker: keeps every capture's index and runs the analysis when captures, labels,
  * clock offsets or timers change (no re-indexing). Also works out, for the views, each packet's
  * verdict (forwarded / dropped / received only) and which result flow each local flow belongs to.
  */
-import { analyzeIndexes } from '../../../shared/engine/analyze.ts';
-import { buildModel, type Model } from '../../../shared/engine/model.ts';
+import { analyzeWithDetail } from '../../../shared/engine/analyze.ts';
+import type { Model } from '../../../shared/engine/model.ts';
 import { matchStages } from '../../../shared/engine/align.ts';
 import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
 import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
@@ -82,11 +82,12 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
   try {
     const present = m.captures.filter((c) => indexes.has(c.id));
     const inputs = present.map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
-    const result = analyzeIndexes(inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
+    const { result, model } = analyzeWithDetail(inputs, { settings: m.settings, clockOffsets: m.clockOffsets }, false);
     const first: AnalysisReply = { type: 'result', seq: m.seq, result, ids: present.map((c) => c.id), ms: performance.now() - t0 };
     self.postMessage(first);
     const t1 = performance.now();
-    const x = links(buildModel(inputs, m.settings, m.clockOffsets));
+    // The analysis's own model: no second build (and the same NAT joins).
+    const x = links(model);
     const transfer: Transferable[] = [...x.flowOf, ...x.verdicts, ...x.flowAt].map((a) => a.buffer);
     const second: AnalysisReply = { type: 'links', seq: m.seq, links: x, ms: performance.now() - t1 };
     self.postMessage(second, transfer);
