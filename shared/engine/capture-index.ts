@@ -866,16 +866,29 @@ export class PackedPointFlow implements FlowState {
   }
 }
 
+/** A packed flow table as views. */
+export function viewFlows(p: PackedFlows): PackedPointFlow[] {
+  const flows: PackedPointFlow[] = new Array(p.count);
+  for (let f = 0; f < p.count; f++) flows[f] = new PackedPointFlow(p, f);
+  return flows;
+}
+
 /** The flows of a packed index as views (in place; nothing to do when not packed). */
 export function viewIndex(ix: IndexedCapture): IndexedCapture {
   const p = ix.packedFlows;
   if (p) {
-    const flows: PackedPointFlow[] = new Array(p.count);
-    for (let f = 0; f < p.count; f++) flows[f] = new PackedPointFlow(p, f);
-    ix.flows = flows;
+    ix.flows = viewFlows(p);
     ix.packedFlows = undefined;
   }
   return ix;
+}
+
+/**
+ * What to post of an index that keeps its packed table beside views of it: the packed table
+ * only (views are class instances, which postMessage cannot carry).
+ */
+export function postable(ix: IndexedCapture): IndexedCapture {
+  return ix.packedFlows ? { ...ix, flows: [] } : ix;
 }
 
 /** Whether a flow at a capture point carried a GENEVE flow cookie. */

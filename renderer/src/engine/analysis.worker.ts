@@ -8,7 +8,7 @@ import { analyzeWithDetail } from '../../../shared/engine/analyze.ts';
 import type { Model } from '../../../shared/engine/model.ts';
 import { matchStages } from '../../../shared/engine/align.ts';
 import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
-import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import { unpackIndex, type IndexedCapture } from '../../../shared/engine/capture-index.ts';
 import { type AnalysisLinks, type AnalysisReply, type AnalysisRequest, V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -71,7 +71,7 @@ function links(model: Model): AnalysisLinks {
 self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
   const m = e.data;
   if (m.type === 'set') {
-    indexes.set(m.id, m.ix);
+    indexes.set(m.id, unpackIndex(m.ix));
     return;
   }
   if (m.type === 'remove') {

@@ -5,6 +5,7 @@
 import type { ExportJob, ExportReply, ExportRequest } from './export-protocol.ts';
 import type { AppState } from '../state/session.ts';
 import type { CaptureSource } from './source.ts';
+import { postable } from '../../../shared/engine/capture-index.ts';
 
 function worker(): Worker {
   return new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module', name: 'export' });
@@ -20,7 +21,7 @@ export interface ExportOutput {
 export function runExport(state: AppState, job: ExportJob, opts: { sources?: CaptureSource[]; onProgress?: (t: string) => void; signal?: AbortSignal } = {}): Promise<ExportOutput> {
   const a = state.analysis;
   if (!a) return Promise.reject(new Error('nothing analysed yet: open captures first'));
-  const inputs = a.entries.filter((e) => e.ix).map((e) => ({ spec: { path: e.source.path, device: e.device, stage: e.stage, labelled: e.labelled }, ix: e.ix! }));
+  const inputs = a.entries.filter((e) => e.ix).map((e) => ({ spec: { path: e.source.path, device: e.device, stage: e.stage, labelled: e.labelled }, ix: postable(e.ix!) }));
   const req: ExportRequest = { type: 'run', inputs, settings: state.settings, clockOffsets: state.clockOffsets, job };
   return new Promise((resolve, reject) => {
     const w = worker();

@@ -12,6 +12,7 @@ import { jsonChunks } from '../../../shared/export/json.ts';
 import { mergeComments, mergePcapng } from '../../../shared/export/pcapng-merged.ts';
 import { joinTrafficLog } from '../../../shared/tlog/traffic-log.ts';
 import type { ExportReply, ExportRequest, MergeSourceSpec } from './export-protocol.ts';
+import { unpackIndex } from '../../../shared/engine/capture-index.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -48,6 +49,7 @@ function chunksOf(s: MergeSourceSpec, i: number): AsyncIterable<Uint8Array> {
 async function run(m: Extract<ExportRequest, { type: 'run' }>): Promise<void> {
   const job = m.job;
   post({ type: 'progress', text: 'Analysing for the export…' });
+  for (const x of m.inputs) unpackIndex(x.ix);
   const src = exportSource(m.inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
   switch (job.kind) {
     case 'html': {

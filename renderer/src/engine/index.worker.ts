@@ -4,7 +4,7 @@
  * CHUNK_BYTES slices (or takes chunks from the UI thread), reports progress about every 100 ms.
  * Cancel = the UI terminates the worker.
  */
-import { CaptureIndexer, transferables } from '../../../shared/engine/capture-index.ts';
+import { CaptureIndexer, packIndex, transferables } from '../../../shared/engine/capture-index.ts';
 import { CHUNK_BYTES, type IndexReply, type IndexRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -46,7 +46,8 @@ function push(bytes: Uint8Array): void {
 }
 
 function finish(): void {
-  const ix = begin().finish();
+  // Flow table packed into a few typed arrays: transferred, not cloned object by object.
+  const ix = packIndex(begin().finish());
   const firstRecord = ix.packets > 0 ? ix.fileOffset[0] : 0;
   const header = head.slice(0, Math.min(firstRecord, head.length));
   const transfer: Transferable[] = [header.buffer];

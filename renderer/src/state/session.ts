@@ -5,7 +5,7 @@
  * snapshot object.
  */
 import type { AnalysisResult, Finding, Stage } from '../../../shared/api/analysis.ts';
-import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import { viewFlows, type IndexedCapture } from '../../../shared/engine/capture-index.ts';
 import { inferLabel } from '../../../shared/engine/labels.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/engine/settings.ts';
 import type { AnalysisExtras, AnalysisReply, AnalysisRequest, IndexReply } from '../engine/protocol.ts';
@@ -239,6 +239,10 @@ export class Session {
         this.mark(`index-done ${c.source.name}`);
         this.releaseWorker(c.id);
         const err = m.ix.errors[0];
+        // The analysis worker gets the packed flow table (typed arrays: a plain copy); this
+        // thread reads it in place and keeps it packed for the next worker (see postable).
+        this.analysis().postMessage({ type: 'set', id: c.id, ix: m.ix } satisfies AnalysisRequest);
+        if (m.ix.packedFlows) m.ix.flows = viewFlows(m.ix.packedFlows);
         this.updateCapture(c.id, {
           status: 'done',
           ix: m.ix,
@@ -248,7 +252,6 @@ export class Session {
           indexMs: m.ms,
           error: err ? `offset ${err.offset}: ${err.message}` : undefined,
         });
-        this.analysis().postMessage({ type: 'set', id: c.id, ix: m.ix } satisfies AnalysisRequest);
         this.pump();
       } else {
         this.releaseWorker(c.id);
