@@ -88,6 +88,11 @@ class PoolWorker {
     });
   }
 
+  /** The thread died (its error was reported to what it was doing). */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
   close(): void {
     void this.w.terminate();
   }
@@ -198,7 +203,9 @@ export async function analyzeAll(
 ): Promise<AnalysisResult> {
   const captures = inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256));
   let total = 0;
-  if (!pool || pool.workers.length === 0) {
+  // A worker that died while indexing (its files were then read in-process) takes no part.
+  const workers = pool ? pool.workers.filter((w) => !w.failed) : [];
+  if (workers.length === 0) {
     for (const x of inputs) unpackIndex(x.ix);
     const merger = new BlockMerger(() => {});
     await analyzePart(inputs, opts, 0, 1, json, async (b, t) => {
@@ -215,9 +222,9 @@ export async function analyzeAll(
     chain = chain.then(() => onBlock(b, total)).then(ack);
   });
   const acks = new Map<number, () => void>();
-  const parts = pool.workers.length;
+  const parts = workers.length;
   await Promise.all(
-    pool.workers.map((w, part) =>
+    workers.map((w, part) =>
       w.analyze(inputs, opts, part, parts, json, (b, ack, t) => {
         total = t;
         acks.set(b.block, ack);
