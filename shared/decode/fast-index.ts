@@ -10,6 +10,8 @@
 import type { Decoded } from './decoded.ts';
 import { u16, u32 } from './bytes.ts';
 import { AWS_OPTION_CLASS, GENEVE_PORT, VXLAN_PORT } from './tunnel.ts';
+import { beginIp } from './ip.ts';
+import { tcpHeaderFields } from './transport.ts';
 
 const LINKTYPE_ETHERNET = 1;
 
@@ -34,20 +36,8 @@ function ipv4(d: Decoded, b: Uint8Array, off: number, end: number, outer: boolea
   if ((u16(b, off + 6) & 0x3fff) !== 0) return false;
   const ipEnd = ipRep < end ? ipRep : end;
   const proto = b[off + 9];
-  // As the full decoder's beginIp: the fields of this (innermost so far) IP packet.
-  d.ipVersion = 4;
-  d.srcAddrOff = off + 12;
-  d.dstAddrOff = off + 16;
-  d.ipProto = proto;
-  d.fragment = false;
-  d.srcPort = 0;
-  d.dstPort = 0;
-  d.tcpOk = false;
-  d.tcpFlags = 0;
-  d.tcpLen = 0;
-  d.payloadCapLen = 0;
-  d.icmpType = -1;
-  d.icmpCode = -1;
+  // The fields of this (innermost so far) IP packet, as the full decoder starts them.
+  beginIp(d, 4, off + 12, off + 16, proto, false);
   d.ipLen = total;
   d.ipId = u16(b, off + 4);
   d.ipTtl = b[off + 8];
@@ -66,12 +56,7 @@ function tcp(d: Decoded, b: Uint8Array, off: number, end: number): boolean {
   const hl = (b[off + 12] >> 4) * 4;
   const reportedLen = d.reportedEnd - off;
   if (hl < 20 || reportedLen < hl || end - off < hl) return false;
-  d.srcPort = u16(b, off);
-  d.dstPort = u16(b, off + 2);
-  d.tcpSeq = u32(b, off + 4);
-  d.tcpAck = u32(b, off + 8);
-  d.tcpFlags = u16(b, off + 12) & 0x0fff;
-  d.tcpWindow = u16(b, off + 14);
+  tcpHeaderFields(d, b, off);
   d.tcpLen = reportedLen - hl;
   d.tcpOk = true;
   d.payloadOff = off + hl;

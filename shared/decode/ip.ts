@@ -52,7 +52,7 @@ export function decodeRawIp(d: Decoded, b: Uint8Array, off: number, end: number,
   else d.malformed ??= 'raw IP packet with a version that is neither 4 nor 6';
 }
 
-function beginIp(d: Decoded, version: number, srcOff: number, dstOff: number, proto: number, quoted: boolean): void {
+export function beginIp(d: Decoded, version: number, srcOff: number, dstOff: number, proto: number, quoted: boolean): void {
   if (quoted) {
     d.quotedProto = proto;
     return;

@@ -84,12 +84,7 @@ function decodeTcp(d: Decoded, b: Uint8Array, off: number, end: number, quoted: 
   const li = d.push(Layer.Tcp, off, off + hl < end ? off + hl : end, quoted);
   if (li >= 0) d.aux[li] = shownLen;
   if (quoted) return;
-  d.srcPort = u16(b, off);
-  d.dstPort = u16(b, off + 2);
-  d.tcpSeq = u32(b, off + 4);
-  d.tcpAck = u32(b, off + 8);
-  d.tcpFlags = u16(b, off + 12) & 0x0fff;
-  d.tcpWindow = u16(b, off + 14);
+  tcpHeaderFields(d, b, off);
   if (reportedLen < hl) {
     d.malformed ??= 'TCP header longer than the IP payload';
     return;
@@ -125,6 +120,16 @@ function decodeTcp(d: Decoded, b: Uint8Array, off: number, end: number, quoted: 
     }
     p += len;
   }
+}
+
+/** Ports, sequence and acknowledgment numbers, flags and window of a TCP header (16 bytes there). */
+export function tcpHeaderFields(d: Decoded, b: Uint8Array, off: number): void {
+  d.srcPort = u16(b, off);
+  d.dstPort = u16(b, off + 2);
+  d.tcpSeq = u32(b, off + 4);
+  d.tcpAck = u32(b, off + 8);
+  d.tcpFlags = u16(b, off + 12) & 0x0fff;
+  d.tcpWindow = u16(b, off + 14);
 }
 
 /**

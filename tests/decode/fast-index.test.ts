@@ -14,7 +14,7 @@ import { decodePacket } from '../../shared/decode/decode.ts';
 import { decodeForIndex } from '../../shared/decode/fast-index.ts';
 import { CaptureIndexer } from '../../shared/engine/capture-index.ts';
 import { edgeCaptures } from './edge-captures.ts';
-import { generateScenario, SCENARIOS, VARIANTS, writeBulk } from '../gen/scenarios.ts';
+import { concat, generateScenario, SCENARIOS, VARIANTS, writeBulk } from '../gen/scenarios.ts';
 import { icmpErrorCapture } from '../support/icmp-capture.ts';
 import { conversation, pcap } from '../support/nat-capture.ts';
 
@@ -49,15 +49,7 @@ function indexFields(d: Decoded) {
 async function bulkSet(): Promise<Uint8Array[]> {
   const parts: Uint8Array[][] = [[], [], [], []];
   await writeBulk(3e6, 'pcap-le-us', { write: (file: number, chunk: Uint8Array) => void parts[file].push(chunk.slice()) });
-  return parts.map((p) => {
-    const out = new Uint8Array(p.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of p) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
-  });
+  return parts.map((p) => concat(p));
 }
 
 async function allCaptures(): Promise<{ name: string; bytes: Uint8Array }[]> {
