@@ -143,6 +143,14 @@ describe('incomplete-handshake', () => {
     n.send(0, true, SYN, RX1);
     expect(analyse(n).findings).toEqual([]);
   });
+  it('nor a SYN-ACK: the ACK may come after the captures end (within the handshake timer)', () => {
+    const n = new MiniNet();
+    n.send(0, true, SYN, RX1).send(0.01, false, SYN | ACK, RX1).send(9, false, SYN | ACK, RX1, 0, 5000);
+    expect(analyse(n).findings).toEqual([]);
+    const late = new MiniNet();
+    late.send(0, true, SYN, RX1).send(0.01, false, SYN | ACK, RX1).send(10.02, false, SYN | ACK, RX1, 0, 5000);
+    expect(analyse(late).findings.map((f) => [f.kind, f.missing])).toEqual([['incomplete-handshake', 'ACK']]);
+  });
 });
 
 describe('rst', () => {

@@ -28,8 +28,11 @@ export function incompleteHandshake(ctx: RuleContext): void {
     }
   }
   if (syn < 0 || ack >= 0 || rst) return; // no handshake seen, complete, or refused (rst rule)
-  // A SYN too close to the end of the captures may simply not have been answered yet.
-  if (tl.t[syn] + m.settings.tcpHandshake * 1e9 > m.endNs && synAck < 0) return;
+  // A handshake too close to the end of the captures may simply not be complete yet: the SYN not
+  // answered, or the client's ACK still to come. The firewall waits the TCP handshake timer for
+  // it, so only a capture that runs on that long after the last handshake packet shows it failed.
+  const last = synAck >= 0 ? synAck : syn;
+  if (tl.t[last] + m.settings.tcpHandshake * 1e9 > m.endNs) return;
   const missing = synAck < 0 ? 'SYN-ACK' : 'ACK';
   const evidence = [evidenceOf(m, eventPoint(f, syn), tl.row[syn], 'SYN')];
   if (synAck >= 0) evidence.push(evidenceOf(m, eventPoint(f, synAck), tl.row[synAck], 'SYN-ACK'));
