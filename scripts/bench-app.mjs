@@ -21,26 +21,14 @@
 //             timeline calls once a draw).
 // Results: DATA/bench-app-results.json and a table.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { captureSet, cliArgs, log, parseSize, root, sizeLabel } from './bench-sets.mjs';
 import { chromium } from 'playwright-core';
 import { startServer } from './serve.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(`--${name}`);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
-const parseSize = (s) => {
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)B?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad size ${s}`);
-  return Math.round(Number(m[1]) * { '': 1, K: 1e3, M: 1e6, G: 1e9 }[m[2].toUpperCase()]);
-};
-const sizeLabel = (b) => (b >= 1e9 ? `${+(b / 1e9).toFixed(2)}G` : `${+(b / 1e6).toFixed(1)}M`);
+const { flag, opt } = cliArgs();
 const sizes = opt('sizes', '200M,1G').split(',').map(parseSize);
 const gridSize = parseSize(opt('grid-size', sizeLabel(Math.max(...sizes))));
 const scrollSecs = Number(opt('scroll-secs', '4'));
@@ -50,20 +38,8 @@ const dataDir = resolve(opt('data', join(root, 'bench-data')));
 const outFile = resolve(opt('out', join(dataDir, 'bench-app-results.json')));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const log = (s) => process.stderr.write(`${s}\n`);
 
-function generate(bytes) {
-  const dir = join(dataDir, `${variant}-${bytes}`);
-  if (!existsSync(join(dir, 'bulk.json'))) {
-    mkdirSync(dir, { recursive: true });
-    log(`generating ${sizeLabel(bytes)} in ${dir}`);
-    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'tests/gen/cli.ts'), 'bulk', variant, dir, '--bytes', String(bytes)], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) throw new Error('generator failed');
-  }
-  const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).sort().map((f) => join(dir, f));
-  const summary = JSON.parse(readFileSync(join(dir, 'bulk.json'), 'utf8'));
-  return { files, bytes: files.reduce((s, f) => s + statSync(f).size, 0), packets: summary.files.reduce((s, f) => s + f.packets, 0) };
-}
+const generate = (bytes) => captureSet(dataDir, variant, bytes);
 
 const pct = (xs, p) => {
   if (!xs.length) return null;
@@ -358,7 +334,7 @@ try {
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(server.url);
       log(`${sizeLabel(size)}: ${set.files.length} files, ${set.packets} packets`);
-      const run = { label: sizeLabel(size), bytes: set.bytes, packets: set.packets };
+      const run = { label: sizeLabel(size), bytes: set.total, packets: set.packets };
       run.load = await measureLoad(page, set);
       log(`  drop to findings ${Math.round(run.load.dropToFindingsMs)} ms (app ${Math.round(run.load.appLoadMs)} ms), progress max gap ${Math.round(run.load.progress.maxGapBetweenUpdatesMs)} ms`);
       if (size === gridSize) {

@@ -20,29 +20,17 @@
 //            scripts/profile-summary.mjs (self time per function and hot source lines).
 // Exit status: 0 when every run completed (targets missed or not), 1 when a run failed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { captureSet, cliArgs, log, parseSize, root, setDir as bulkDir, sizeLabel } from './bench-sets.mjs';
 
 // `stagediff analyze` is run exactly as a user runs it: on a machine with several cores it
 // analyses in worker threads in this one process (no re-execution for a bigger heap, see
 // bin/stagediff.mjs). With STAGEDIFF_THREADS=1 it re-executes itself; GNU time then reports the
 // peak of the child that analyses.
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(`--${name}`);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
-const parseSize = (s) => {
-  const m = /^(\d+(?:\.\d+)?)([KMG]?)B?$/i.exec(s.trim());
-  if (!m) throw new Error(`bad size ${s}`);
-  return Math.round(Number(m[1]) * { '': 1, K: 1e3, M: 1e6, G: 1e9 }[m[2].toUpperCase()]);
-};
-const sizeLabel = (b) => (b >= 1e9 ? `${+(b / 1e9).toFixed(2)}G` : `${+(b / 1e6).toFixed(1)}M`);
+const { flag, opt } = cliArgs();
 
 const sizes = opt('sizes', '250M,500M,1G,2G').split(',').map(parseSize).sort((a, b) => a - b);
 const huge = opt('huge', null) ? parseSize(opt('huge')) : null;
@@ -51,31 +39,13 @@ const runs = Math.max(1, Number(opt('runs', '1')));
 const tsharkPackets = Number(opt('tshark-packets', '300000'));
 const dataDir = resolve(opt('data', join(root, 'bench-data')));
 const outFile = resolve(opt('out', join(dataDir, 'bench-results.json')));
-const log = (s) => process.stderr.write(`${s}\n`);
 mkdirSync(dataDir, { recursive: true });
 
 // ---------------------------------------------------------------------------------------------
 // Capture sets
 
-function setDir(bytes) {
-  return join(dataDir, `${variant}-${bytes}`);
-}
-
-function generate(bytes) {
-  const dir = setDir(bytes);
-  if (!existsSync(join(dir, 'bulk.json'))) {
-    mkdirSync(dir, { recursive: true });
-    log(`generating ${sizeLabel(bytes)} in ${dir}`);
-    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'tests/gen/cli.ts'), 'bulk', variant, dir, '--bytes', String(bytes)], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) throw new Error('generator failed');
-  }
-  const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).sort().map((f) => join(dir, f));
-  const total = files.reduce((s, f) => s + statSync(f).size, 0);
-  const summary = JSON.parse(readFileSync(join(dir, 'bulk.json'), 'utf8'));
-  // Records in the files (each generated packet is written to a receive and a transmit file).
-  const packets = summary.files.reduce((s, f) => s + f.packets, 0);
-  return { dir, files, total, packets };
-}
+const setDir = (bytes) => bulkDir(dataDir, variant, bytes);
+const generate = (bytes) => captureSet(dataDir, variant, bytes);
 
 // ---------------------------------------------------------------------------------------------
 // Measuring a process: wall time, CPU time (user + system) and peak RSS from wait4's rusage via
