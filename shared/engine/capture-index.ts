@@ -11,6 +11,7 @@ import { decodeForIndex } from '../decode/fast-index.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { connState, Ep, seqLt, updateEndpoints } from './tcp-state.ts';
+import type { PackedFlows } from './packed-flows.ts';
 
 export const NO_FLOW = 0xffffffff;
 
@@ -163,16 +164,16 @@ export function transferables(ix: IndexedCapture): ArrayBuffer[] {
   return [...out];
 }
 
-type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
-type ColumnCtor<T extends Column> = { new (n: number): T; new (b: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
+export type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+export type ColumnCtor<T extends Column> = { new (n: number): T; new (b: ArrayBufferLike): T; BYTES_PER_ELEMENT: number };
 
 /** A zeroed column of n elements, in shared memory when `shared` (for several worker threads). */
-function column<T extends Column>(ctor: ColumnCtor<T>, n: number, shared: boolean): T {
+export function column<T extends Column>(ctor: ColumnCtor<T>, n: number, shared: boolean): T {
   return shared ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n);
 }
 
 /** Groups a capture's rows by flow (counting sort); each group sorted by time. */
-export function groupRows(n: number, flow: Uint32Array, flowCount: number, t: Float64Array, shared = false): { rowStart: Int32Array; rows: Int32Array } {
+function groupRows(n: number, flow: Uint32Array, flowCount: number, t: Float64Array, shared = false): { rowStart: Int32Array; rows: Int32Array } {
   const rowStart = column(Int32Array, flowCount + 1, shared);
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
   for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
@@ -676,237 +677,4 @@ export function flowState(fl: FlowState): string {
   const c = fl.clientSide;
   const s = 1 - c;
   return connState(fl.proto, fl.ep[c], fl.ep[s], flowHistory(fl), fl.s[S.Payload + c], fl.s[S.Payload + s], fl.s[S.Packets + c], fl.s[S.Packets + s]);
-}
-
-/**
- * A capture's flow table as a few flat arrays instead of one object per flow: what worker
- * threads pass around (structured-cloning tens of thousands of small objects costs more than
- * the analysis of them). `packIndex` / `unpackIndex` convert.
- */
-export interface PackedFlows {
-  count: number;
-  /** PACKED_NUMBERS numbers per flow, see packFlows. */
-  nums: Float64Array;
-  /** History letters of every flow, one after another; flow f's: histStart[f] .. histStart[f + 1]. */
-  hist: string;
-  histStart: Int32Array;
-  /** GENEVE cookies; flow f's: cookies[cookieStart[f] .. cookieStart[f + 1]] (none = null). */
-  cookies: Uint32Array;
-  cookieStart: Int32Array;
-  /** KEY_WORDS words per flow: the flow an ICMP error reports on (nums slot 40 says if any). */
-  reportsOn: Uint32Array;
-}
-
-const PACKED_NUMBERS = 41;
-
-export function packFlows(flows: FlowState[], shared = false): PackedFlows {
-  const n = flows.length;
-  const nums = column(Float64Array, n * PACKED_NUMBERS, shared);
-  const histStart = column(Int32Array, n + 1, shared);
-  const cookieStart = column(Int32Array, n + 1, shared);
-  const reportsOn = column(Uint32Array, n * KEY_WORDS, shared);
-  let cookieCount = 0;
-  for (const fl of flows) cookieCount += fl.cookies ? fl.cookies.length : 0;
-  const cookies = column(Uint32Array, cookieCount, shared);
-  const hist: string[] = [];
-  let h = 0;
-  let c = 0;
-  for (let f = 0; f < n; f++) {
-    const fl = flows[f];
-    const o = f * PACKED_NUMBERS;
-    nums[o] = fl.id;
-    nums[o + 1] = fl.version;
-    nums[o + 2] = fl.proto;
-    nums[o + 3] = fl.clientSide;
-    nums[o + 4] = fl.clientKnown ? 1 : 0;
-    nums[o + 5] = fl.firstSide;
-    nums[o + 6] = fl.firstRow;
-    nums[o + 7] = fl.lastRow;
-    nums[o + 8] = fl.firstT;
-    nums[o + 9] = fl.lastT;
-    for (let k = 0; k < 24; k++) nums[o + 10 + k] = fl.s[k];
-    nums[o + 34] = fl.ep[0];
-    nums[o + 35] = fl.ep[1];
-    nums[o + 36] = fl.prev[0];
-    nums[o + 37] = fl.prev[1];
-    nums[o + 38] = fl.keepAlives;
-    nums[o + 39] = fl.retransmissions;
-    nums[o + 40] = fl.reportsOn ? 1 : 0;
-    if (fl.reportsOn) reportsOn.set(fl.reportsOn, f * KEY_WORDS);
-    hist.push(fl.history);
-    histStart[f] = h;
-    h += fl.history.length;
-    cookieStart[f] = c;
-    if (fl.cookies) for (const x of fl.cookies) cookies[c++] = x;
-  }
-  histStart[n] = h;
-  cookieStart[n] = c;
-  return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieStart, reportsOn };
-}
-
-export function unpackFlows(p: PackedFlows): PointFlow[] {
-  const out: PointFlow[] = new Array(p.count);
-  for (let f = 0; f < p.count; f++) out[f] = unpackFlow(p, f);
-  return out;
-}
-
-function unpackFlow(p: PackedFlows, f: number): PointFlow {
-  const nums = p.nums;
-  const o = f * PACKED_NUMBERS;
-  const fl = new PointFlow(nums[o], nums[o + 1], nums[o + 2]);
-  fl.clientSide = nums[o + 3];
-  fl.clientKnown = nums[o + 4] === 1;
-  fl.firstSide = nums[o + 5];
-  fl.firstRow = nums[o + 6];
-  fl.lastRow = nums[o + 7];
-  fl.firstT = nums[o + 8];
-  fl.lastT = nums[o + 9];
-  for (let k = 0; k < 24; k++) fl.s[k] = nums[o + 10 + k];
-  fl.ep[0] = nums[o + 34];
-  fl.ep[1] = nums[o + 35];
-  fl.prev[0] = nums[o + 36];
-  fl.prev[1] = nums[o + 37];
-  fl.keepAlives = nums[o + 38];
-  fl.retransmissions = nums[o + 39];
-  if (nums[o + 40] === 1) fl.reportsOn = p.reportsOn.slice(f * KEY_WORDS, (f + 1) * KEY_WORDS);
-  fl.history = p.hist.slice(p.histStart[f], p.histStart[f + 1]);
-  const c0 = p.cookieStart[f];
-  const c1 = p.cookieStart[f + 1];
-  if (c1 > c0) fl.cookies = Array.from(p.cookies.subarray(c0, c1));
-  return fl;
-}
-
-/**
- * A flow of a packed table read in place: a few bytes instead of a PointFlow and its arrays, for
- * the analysis workers, which look closely at only their own share of the flows.
- */
-export class PackedPointFlow implements FlowState {
-  clientSide: number;
-  private _s: Float64Array | null = null;
-  private _ep: Float64Array | null = null;
-  private _hist: string | null = null;
-  private _cookies: number[] | null | undefined = undefined;
-  constructor(
-    private readonly p: PackedFlows,
-    private readonly f: number,
-  ) {
-    this.clientSide = p.nums[f * PACKED_NUMBERS + 3];
-  }
-  private n(k: number): number {
-    return this.p.nums[this.f * PACKED_NUMBERS + k];
-  }
-  get id(): number {
-    return this.n(0);
-  }
-  get version(): number {
-    return this.n(1);
-  }
-  get proto(): number {
-    return this.n(2);
-  }
-  get clientKnown(): boolean {
-    return this.n(4) === 1;
-  }
-  get firstSide(): number {
-    return this.n(5);
-  }
-  get firstRow(): number {
-    return this.n(6);
-  }
-  get lastRow(): number {
-    return this.n(7);
-  }
-  get firstT(): number {
-    return this.n(8);
-  }
-  get lastT(): number {
-    return this.n(9);
-  }
-  get s(): Float64Array {
-    const o = this.f * PACKED_NUMBERS;
-    return (this._s ??= this.p.nums.subarray(o + 10, o + 34));
-  }
-  get ep(): Float64Array {
-    const o = this.f * PACKED_NUMBERS;
-    return (this._ep ??= this.p.nums.subarray(o + 34, o + 36));
-  }
-  get prev(): Float64Array {
-    const o = this.f * PACKED_NUMBERS;
-    return this.p.nums.subarray(o + 36, o + 38);
-  }
-  get keepAlives(): number {
-    return this.n(38);
-  }
-  get retransmissions(): number {
-    return this.n(39);
-  }
-  get history(): string {
-    return (this._hist ??= this.p.hist.slice(this.p.histStart[this.f], this.p.histStart[this.f + 1]));
-  }
-  /** Whether the flow carried a GENEVE cookie, without building the list. */
-  get tunnelled(): boolean {
-    return this.p.cookieStart[this.f + 1] > this.p.cookieStart[this.f];
-  }
-  get cookies(): number[] | null {
-    if (this._cookies === undefined) {
-      const c0 = this.p.cookieStart[this.f];
-      const c1 = this.p.cookieStart[this.f + 1];
-      this._cookies = c1 > c0 ? Array.from(this.p.cookies.subarray(c0, c1)) : null;
-    }
-    return this._cookies;
-  }
-  get reportsOn(): Uint32Array | null {
-    return this.n(40) === 1 ? this.p.reportsOn.slice(this.f * KEY_WORDS, (this.f + 1) * KEY_WORDS) : null;
-  }
-  /** A PointFlow with the same state, to be changed (the packed table may be shared). */
-  materialize(): PointFlow {
-    const fl = unpackFlow(this.p, this.f);
-    fl.clientSide = this.clientSide;
-    return fl;
-  }
-}
-
-/** A packed flow table as views. */
-export function viewFlows(p: PackedFlows): PackedPointFlow[] {
-  const flows: PackedPointFlow[] = new Array(p.count);
-  for (let f = 0; f < p.count; f++) flows[f] = new PackedPointFlow(p, f);
-  return flows;
-}
-
-/** The flows of a packed index as views (in place; nothing to do when not packed). */
-export function viewIndex(ix: IndexedCapture): IndexedCapture {
-  const p = ix.packedFlows;
-  if (p) {
-    ix.flows = viewFlows(p);
-    ix.packedFlows = undefined;
-  }
-  return ix;
-}
-
-/**
- * What to post of an index that keeps its packed table beside views of it: the packed table
- * only (views are class instances, which postMessage cannot carry).
- */
-export function postable(ix: IndexedCapture): IndexedCapture {
-  return ix.packedFlows ? { ...ix, flows: [] } : ix;
-}
-
-/** Whether a flow at a capture point carried a GENEVE flow cookie. */
-export function hasCookies(pf: FlowState): boolean {
-  return pf instanceof PackedPointFlow ? pf.tunnelled : pf.cookies !== null;
-}
-
-/** The index with its flows packed (`flows` empty): for postMessage between threads. */
-export function packIndex(ix: IndexedCapture, shared = false): IndexedCapture {
-  return { ...ix, flows: [], packedFlows: packFlows(ix.flows, shared) };
-}
-
-/** Restores the flows of a packed index (in place; nothing to do when not packed). */
-export function unpackIndex(ix: IndexedCapture): IndexedCapture {
-  if (ix.packedFlows) {
-    ix.flows = unpackFlows(ix.packedFlows);
-    // Not `delete`: that would turn the object into a slow dictionary for every column read.
-    ix.packedFlows = undefined;
-  }
-  return ix;
 }

@@ -6,7 +6,8 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { type FlowState, hasCookies, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
+import { type FlowState, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
+import { hasCookies } from './packed-flows.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
@@ -273,7 +274,7 @@ function compareWords(a: Uint32Array, b: Uint32Array): number {
 }
 
 /** A flow key as a short string (two UTF-16 units per word). */
-export function keyString(words: Uint32Array): string {
+function keyString(words: Uint32Array): string {
   let s = '';
   for (let i = 0; i < words.length; i++) s += String.fromCharCode(words[i] >>> 16, words[i] & 0xffff);
   return s;

@@ -7,7 +7,8 @@
  */
 import type { Flow, FlowAtPoint, CapturePoint } from './model.ts';
 import { flowRows } from './model.ts';
-import { hasCookies, P_PAYLOAD_HASH, P_SIDE_B, PackedPointFlow, type PointFlow } from './capture-index.ts';
+import { P_PAYLOAD_HASH, P_SIDE_B, type PointFlow } from './capture-index.ts';
+import { hasCookies, PackedPointFlow } from './packed-flows.ts';
 
 /** Packets of a later-stage flow tried against the receive stage. */
 const PROBE = 8;

@@ -27,16 +27,10 @@ export const RULES: ((ctx: RuleContext) => void)[] = [
 
 const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 } as const;
 
-/** Runs the rules; `each` sees every flow's facts once (they are not kept: memory). */
-export function runRules(m: Model, each?: (f: FlowFacts) => void): Finding[] {
-  const findings: Finding[] = [];
-  for (const _ of ruleSteps(m, findings, each));
-  return sortFindings(findings);
-}
-
 /**
- * The same, a batch of flows at a time: yields the number of flows done after each batch, so a
- * caller can report progress and let output drain between batches.
+ * Runs the rules over every flow, a batch of flows at a time: yields the number of flows done
+ * after each batch, so a caller can report progress. `each` sees every flow's facts once (they are
+ * not kept: memory).
  */
 export function* ruleSteps(m: Model, findings: Finding[], each?: (f: FlowFacts) => void, batch = 2000): Generator<number> {
   const captured = stagesByDevice(m);

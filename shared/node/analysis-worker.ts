@@ -8,7 +8,8 @@
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { indexFile } from './file-source.ts';
-import { packIndex, transferables, viewIndex } from '../engine/capture-index.ts';
+import { transferables } from '../engine/capture-index.ts';
+import { packIndex, viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
 type WorkerRequest =

@@ -8,7 +8,8 @@ import { analyzeWithDetail } from '../../../shared/engine/analyze.ts';
 import type { Model } from '../../../shared/engine/model.ts';
 import { matchStages } from '../../../shared/engine/align.ts';
 import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
-import { unpackIndex, type IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import { unpackIndex } from '../../../shared/engine/packed-flows.ts';
 import { type AnalysisLinks, type AnalysisReply, type AnalysisRequest, V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;

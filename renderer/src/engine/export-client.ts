@@ -5,7 +5,7 @@
 import type { ExportJob, ExportReply, ExportRequest } from './export-protocol.ts';
 import type { AppState } from '../state/session.ts';
 import type { CaptureSource } from './source.ts';
-import { postable } from '../../../shared/engine/capture-index.ts';
+import { postable } from '../../../shared/engine/packed-flows.ts';
 
 function worker(): Worker {
   return new Worker(new URL('./export.worker.ts', import.meta.url), { type: 'module', name: 'export' });

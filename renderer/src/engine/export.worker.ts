@@ -12,7 +12,7 @@ import { jsonChunks } from '../../../shared/export/json.ts';
 import { mergeComments, mergePcapng } from '../../../shared/export/pcapng-merged.ts';
 import { joinTrafficLog } from '../../../shared/tlog/traffic-log.ts';
 import type { ExportReply, ExportRequest, MergeSourceSpec } from './export-protocol.ts';
-import { unpackIndex } from '../../../shared/engine/capture-index.ts';
+import { unpackIndex } from '../../../shared/engine/packed-flows.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 

@@ -4,7 +4,8 @@
  * CHUNK_BYTES slices (or takes chunks from the UI thread), reports progress about every 100 ms.
  * Cancel = the UI terminates the worker.
  */
-import { CaptureIndexer, packIndex, transferables } from '../../../shared/engine/capture-index.ts';
+import { CaptureIndexer, transferables } from '../../../shared/engine/capture-index.ts';
+import { packIndex } from '../../../shared/engine/packed-flows.ts';
 import { CHUNK_BYTES, type IndexReply, type IndexRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;

@@ -5,7 +5,8 @@
  * snapshot object.
  */
 import type { AnalysisResult, Finding, Stage } from '../../../shared/api/analysis.ts';
-import { viewFlows, type IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import { viewFlows } from '../../../shared/engine/packed-flows.ts';
 import { inferLabel } from '../../../shared/engine/labels.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/engine/settings.ts';
 import type { AnalysisExtras, AnalysisReply, AnalysisRequest, IndexReply } from '../engine/protocol.ts';
