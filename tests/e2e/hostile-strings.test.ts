@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tcpPacket, ACK, PSH, RST, SYN } from '../gen/packets.ts';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
+import { concat } from '../gen/scenarios.ts';
 import { dropFiles, foreignRequests, open, shot, type Harness } from './browser.ts';
 
 const SCRIPT = '<script>window.__pwned=1</script>';
@@ -24,13 +25,7 @@ function capture(): Uint8Array {
   ];
   const w = new PcapWriter({ linkType: 101 });
   const parts = [w.header(), ...pkts.map((p, i) => w.record(1_700_000_000, i * 1000, p))];
-  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of parts) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 beforeAll(async () => {
