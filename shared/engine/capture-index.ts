@@ -133,6 +133,11 @@ export interface IndexedCapture {
   len: Uint32Array;
   ipId: Int32Array;
   hash: Uint32Array;
+  /**
+   * Stage-match signature: seq, ack, TCP flags, length, payload hash and IP ID in one word
+   * (packetSignature), so that matching a packet across stages reads one column, not six.
+   */
+  sig: Uint32Array;
   cookie: Uint32Array;
   wireLen: Uint32Array;
   fileOffset: Float64Array;
@@ -158,7 +163,7 @@ export function transferables(ix: IndexedCapture): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const p = ix.packedFlows;
   const packed = p ? [p.nums, p.histStart, p.cookies, p.cookieStart, p.reportsOn] : [];
-  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ...packed]) {
+  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.sig, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ...packed]) {
     if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   }
   return [...out];
@@ -213,6 +218,7 @@ export class CaptureIndexer {
   private len = new Uint32Array(0);
   private ipId = new Int32Array(0);
   private hash = new Uint32Array(0);
+  private sig = new Uint32Array(0);
   private cookie = new Uint32Array(0);
   private wireLen = new Uint32Array(0);
   private fileOffset = new Float64Array(0);
@@ -288,6 +294,7 @@ export class CaptureIndexer {
     this.len = g(this.len, Uint32Array);
     this.ipId = g(this.ipId, Int32Array);
     this.hash = g(this.hash, Uint32Array);
+    this.sig = g(this.sig, Uint32Array);
     this.cookie = g(this.cookie, Uint32Array);
     this.wireLen = g(this.wireLen, Uint32Array);
     this.fileOffset = g(this.fileOffset, Float64Array);
@@ -314,6 +321,7 @@ export class CaptureIndexer {
       this.len[i] = 0;
       this.ipId[i] = -1;
       this.hash[i] = 0;
+      this.sig[i] = 0;
       this.cookie[i] = 0;
       return;
     }
@@ -350,6 +358,7 @@ export class CaptureIndexer {
       f |= P_PAYLOAD_HASH;
     }
     this.hash[i] = h;
+    this.sig[i] = packetSignature(this.seq[i], this.ack[i], this.tcpFlags[i], this.len[i], h, d.ipId);
     if (d.ipVersion === 0) {
       this.flow[i] = NO_FLOW;
       this.flags[i] = f;
@@ -599,6 +608,7 @@ export class CaptureIndexer {
       len: trim(() => this.len, () => (this.len = new Uint32Array(0))),
       ipId: trim(() => this.ipId, () => (this.ipId = new Int32Array(0))),
       hash: trim(() => this.hash, () => (this.hash = new Uint32Array(0))),
+      sig: trim(() => this.sig, () => (this.sig = new Uint32Array(0))),
       cookie: trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
       wireLen: trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
       fileOffset: trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
@@ -656,6 +666,21 @@ function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
   }
   k[9] = (((cmp <= 0 ? sp : dp) << 16) | (cmp <= 0 ? dp : sp)) >>> 0;
   return k;
+}
+
+/**
+ * What tells one packet from the others of its flow across capture stages, in one word: TCP seq,
+ * ack, flags and length (other protocols: their length), the payload hash and the IPv4 IP ID.
+ * The sender's side is not in it (a NAT join may turn a capture point's sides around).
+ */
+export function packetSignature(seq: number, ack: number, tcpFlags: number, len: number, payloadHash: number, ipId: number): number {
+  let h = Math.imul(0x9e3779b1 ^ seq, 0x85ebca6b);
+  h = Math.imul(h ^ ack, 0xc2b2ae35);
+  h = Math.imul(h ^ tcpFlags, 0x27d4eb2f);
+  h = Math.imul(h ^ len, 0x165667b1);
+  h = Math.imul(h ^ payloadHash, 0x85ebca6b);
+  h = Math.imul(h ^ ipId, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function readWord(b: Uint8Array, o: number): number {

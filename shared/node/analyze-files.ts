@@ -134,6 +134,7 @@ function emptyIndex(message: string): IndexedCapture {
     len: z(),
     ipId: new Int32Array(0),
     hash: z(),
+    sig: z(),
     cookie: z(),
     wireLen: z(),
     fileOffset: new Float64Array(0),
