@@ -8,7 +8,7 @@ const t0 = performance.now();
 const ixs: import('../shared/engine/capture-index.ts').IndexedCapture[] = [];
 for (const f of files) {
   const a = performance.now();
-  ixs.push(await indexFile(f, undefined, undefined, { shared: false, sync: true }));
+  ixs.push(await indexFile(f, undefined, undefined, { shared: !!process.env.SHARED, sync: true }));
   console.error(`index ${f}: ${(performance.now() - a).toFixed(0)} ms`);
 }
 const t1 = performance.now();
@@ -17,8 +17,8 @@ const packed = ixs.map((ix) => packIndex(ix, true));
 const mode = process.env.MODE ?? 'full,half,packed';
 let bytes = 0;
 for (const m of mode.split(',')) {
-  const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: m === 'packed' ? viewIndex({ ...packed[i] }) : { ...ixs[i] } }));
+  const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: m.startsWith("packed") ? viewIndex({ ...packed[i] }) : { ...ixs[i] } }));
   const t2 = performance.now();
-  await analyzePart(inputs, {}, 0, m === 'full' ? 1 : 2, true, (b) => { bytes += b.json.length; }, (t) => console.error(`${m}: model ${t.modelMs.toFixed(0)} ms flows ${t.flowsMs.toFixed(0)} ms`));
+  await analyzePart(inputs, {}, 0, m.startsWith("full") || m === "packedfull" ? 1 : 2, m !== "fullnojson", (b) => { bytes += b.json.length; }, (t) => console.error(`${m}: model ${t.modelMs.toFixed(0)} ms flows ${t.flowsMs.toFixed(0)} ms`));
   console.error(`${m} analysis ${(performance.now() - t2).toFixed(0)} ms`);
 }

@@ -41,19 +41,55 @@ const SCAN = 64;
  * receive packets by signature, built only when needed. Linear in the common case.
  */
 export function matchStages(receive: FlowAtPoint, other: FlowAtPoint): StageMatch {
-  const rx = flowRows(receive);
-  const ox = flowRows(other);
-  const n = rx.length;
-  const m = ox.length;
-  // The two flows' times and match keys side by side first: their rows lie scattered through
-  // the captures, and one pass that only gathers is far cheaper than reading six columns of
-  // both captures at every comparison.
-  const rt = flowArena.float64(n);
-  const rk = flowArena.int32(n);
-  gather(receive.point, rx, rt, rk);
-  const ot = flowArena.float64(m);
-  const ok = flowArena.int32(m);
-  gather(other.point, ox, ot, ok);
+  return matchGathered(gatherRows(receive), gatherRows(other));
+}
+
+/**
+ * A flow's rows at one capture point with what the analysis reads of each, side by side: the
+ * rows lie scattered through the capture, and one pass that only gathers is far cheaper than
+ * reading the columns of both captures at every comparison (flow arena: valid for one flow).
+ */
+export interface PointRows {
+  rows: Int32Array;
+  /** Common-clock time. */
+  t: Float64Array;
+  /** Match key: the packet's signature and its sender's side. */
+  key: Int32Array;
+  /** TCP flags (low 16 bits) and the index's per-packet flags (P_*, shifted left 16). */
+  bits: Int32Array;
+}
+
+export function gatherRows(a: FlowAtPoint): PointRows {
+  const rows = flowRows(a);
+  const n = rows.length;
+  const t = flowArena.float64(n);
+  const key = flowArena.int32(n);
+  const bits = flowArena.int32(n);
+  const ix = a.point.ix;
+  const tNs = ix.tNs;
+  const sig = ix.sig;
+  const flags = ix.flags;
+  const tcp = ix.tcpFlags;
+  const shift = a.point.shiftNs;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    const fl = flags[r];
+    t[i] = shift + tNs[r];
+    key[i] = matchKey(sig[r], fl);
+    bits[i] = tcp[r] | (fl << 16);
+  }
+  return { rows, t, key, bits };
+}
+
+/** matchStages on gathered rows. */
+export function matchGathered(r: PointRows, o: PointRows): StageMatch {
+  const rt = r.t;
+  const rk = r.key;
+  const ot = o.t;
+  const ok = o.key;
+  const ox = o.rows;
+  const n = rt.length;
+  const m = ot.length;
   const matched = flowArena.int32(n, -1);
   const reverse = flowArena.int32(m, -1);
   let index: Map<number, number[]> | null = null;
@@ -97,17 +133,4 @@ export function matchStages(receive: FlowAtPoint, other: FlowAtPoint): StageMatc
     }
   }
   return { matched, reverse };
-}
-
-/** Common-clock time and match key of each of a flow's rows at one capture point. */
-function gather(p: CapturePoint, rows: Int32Array, t: Float64Array, key: Int32Array): void {
-  const tNs = p.ix.tNs;
-  const sig = p.ix.sig;
-  const flags = p.ix.flags;
-  const shift = p.shiftNs;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    t[i] = shift + tNs[r];
-    key[i] = matchKey(sig[r], flags[r]);
-  }
 }

@@ -9,7 +9,8 @@ import { buildModel, flowRows, isoAt, protoName, timeOf, type Flow, type Model }
 import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
-import { endReason } from '../findings/end-reason.ts';
+import { endReason, type EndReason } from '../findings/end-reason.ts';
+import { JsonBytes, jsonPiece } from '../format/json-bytes.ts';
 import { addClockSamples, clockEstimates, estimateClocks, mergeClockSamples, type ClockSamples } from './clock.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import { hex32, isoText } from '../format/addr.ts';
@@ -137,8 +138,8 @@ export const BLOCK_FLOWS = 256;
 export interface AnalysisBlock {
   block: number;
   flows: number;
-  /** The flows' summaries as JSON, one per line ("  {...}" joined by ",\n"), when asked for. */
-  json: string;
+  /** The flows' summaries as JSON (UTF-8), one per line ("  {...}" joined by ",\n"), when asked for. */
+  json: Uint8Array;
   findings: Finding[];
   clock: ClockSamples;
 }
@@ -174,21 +175,24 @@ export async function analyzePart(
     }
   }
   const sent = new Map<string, number>();
+  const w = new JsonBytes();
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
     const findings: Finding[] = [];
     const clock: ClockSamples = new Map();
-    const lines: string[] = [];
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
       const flow = flows[i];
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);
-      if (json) lines.push(`  ${JSON.stringify(flowSummary(model, f))}`);
+      if (json) {
+        w.piece(i === b * BLOCK_FLOWS ? INDENT : NEXT_LINE);
+        writeFlowSummary(w, model, f);
+      }
       // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
       addClockSamples(flow, clock, sent);
     }
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
-    await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, json: lines.join(',\n'), findings, clock }, total);
+    await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, json: w.take(), findings, clock }, total);
   }
   timings?.({ modelMs, flowsMs: performance.now() - t0 - modelMs });
   return total;
@@ -225,7 +229,7 @@ export class BlockMerger {
   }
 }
 
-function flowSummary(model: Model, f: FlowFacts): FlowSummary {
+export function flowSummary(model: Model, f: FlowFacts): FlowSummary {
   const flow = f.flow;
   const reasons = new Map<string, ReturnType<typeof endReason>>();
   for (const v of f.devices.values()) reasons.set(v.device, endReason(model, f, v));
@@ -279,6 +283,132 @@ function flowSummary(model: Model, f: FlowFacts): FlowSummary {
     ...(flow.relatedFlow ? { relatedFlow: flow.relatedFlow } : {}),
     ...(flow.nat.length ? { nat: flow.nat } : {}),
   };
+}
+
+const INDENT = jsonPiece('  ');
+const NEXT_LINE = jsonPiece(',\n  ');
+const J = {
+  id: jsonPiece('{"id":'),
+  proto: jsonPiece(',"proto":'),
+  client: jsonPiece(',"client":'),
+  server: jsonPiece(',"server":'),
+  points: jsonPiece(',"points":['),
+  device: jsonPiece('{"device":'),
+  stage: jsonPiece(',"stage":'),
+  packets: jsonPiece(',"packets":'),
+  bytes: jsonPiece(',"bytes":'),
+  first: jsonPiece(',"first":'),
+  last: jsonPiece(',"last":'),
+  history: jsonPiece(',"history":'),
+  state: jsonPiece(',"state":'),
+  clientPackets: jsonPiece(',"clientPackets":'),
+  serverPackets: jsonPiece(',"serverPackets":'),
+  keepAlives: jsonPiece(',"keepAlives":'),
+  retransmissions: jsonPiece(',"retransmissions":'),
+  endReason: jsonPiece(',"endReason":'),
+  agesOutAt: jsonPiece(',"agesOutAt":'),
+  cookies: jsonPiece(',"cookies":['),
+  devices: jsonPiece('],"devices":['),
+  received: jsonPiece(',"received":'),
+  transmitted: jsonPiece(',"transmitted":'),
+  dropped: jsonPiece(',"dropped":'),
+  unaccounted: jsonPiece(',"unaccounted":'),
+  latencyUs: jsonPiece(',"latencyUs":'),
+  carriers: jsonPiece('],"carriers":['),
+  carrierDevices: jsonPiece('{"devices":['),
+  from: jsonPiece('],"from":'),
+  to: jsonPiece(',"to":'),
+  relatedFlow: jsonPiece('],"relatedFlow":'),
+  nat: jsonPiece(',"nat":['),
+  natDevice: jsonPiece('{"device":'),
+};
+
+/** A time on the model's common clock, as isoAt writes it. */
+function isoBytes(w: JsonBytes, m: Model, ns: number): void {
+  const whole = Math.floor(ns / 1e9);
+  w.iso(m.baseSec + whole, Math.round(ns - whole * 1e9));
+}
+
+/**
+ * flowSummary(model, f) written as JSON into `w`: the same bytes as JSON.stringify of it
+ * (tests/engine/json-bytes.test.ts), without the objects and strings in between.
+ */
+export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void {
+  const flow = f.flow;
+  const c = flow.clientSide;
+  w.piece(J.id).str(flow.id).piece(J.proto).str(protoName(flow.proto)).piece(J.client).str(flow.client).piece(J.server).str(flow.server);
+  w.piece(J.points);
+  const reasons: (EndReason | undefined)[] = [];
+  const devs = [...f.devices.values()];
+  for (const v of devs) reasons.push(endReason(model, f, v));
+  for (let i = 0; i < flow.at.length; i++) {
+    const a = flow.at[i];
+    const pf = a.pf;
+    const p = a.point;
+    if (i) w.byte(0x2c);
+    w.piece(J.device).str(p.device).piece(J.stage).str(p.stage);
+    w.piece(J.packets).num(pf.s[S.Packets + 0] + pf.s[S.Packets + 1]);
+    w.piece(J.bytes).num(pf.s[S.Bytes + 0] + pf.s[S.Bytes + 1]);
+    w.piece(J.first);
+    isoBytes(w, model, pf.firstT + p.shiftNs);
+    w.piece(J.last);
+    isoBytes(w, model, pf.lastT + p.shiftNs);
+    w.piece(J.history).str(flowHistory(pf)).piece(J.state).str(flowState(pf));
+    w.piece(J.clientPackets).num(pf.s[S.Packets + c]).piece(J.serverPackets).num(pf.s[S.Packets + 1 - c]);
+    w.piece(J.keepAlives).num(pf.keepAlives).piece(J.retransmissions).num(pf.retransmissions);
+    const r = reasons[devs.findIndex((v) => v.device === p.device)];
+    if (r) {
+      w.piece(J.endReason).str(r.reason);
+      if (r.agesOutAt) w.piece(J.agesOutAt).str(r.agesOutAt);
+    }
+    if (pf.cookies) {
+      w.piece(J.cookies);
+      for (let k = 0; k < pf.cookies.length; k++) {
+        if (k) w.byte(0x2c);
+        w.hex32(pf.cookies[k]);
+      }
+      w.byte(0x5d);
+    }
+    w.byte(0x7d);
+  }
+  w.piece(J.devices);
+  for (let i = 0; i < devs.length; i++) {
+    const v = devs[i];
+    if (i) w.byte(0x2c);
+    w.piece(J.device).str(v.device).piece(J.received).num(v.received).piece(J.transmitted).num(v.transmitted);
+    w.piece(J.dropped).num(v.dropped).piece(J.unaccounted).num(v.unaccounted).piece(J.latencyUs).num(v.latencyUs ?? NaN);
+    const r = reasons[i];
+    if (r) w.piece(J.endReason).str(r.reason);
+    w.byte(0x7d);
+  }
+  w.piece(J.carriers);
+  for (let i = 0; i < f.segments.length; i++) {
+    const s = f.segments[i];
+    if (i) w.byte(0x2c);
+    w.piece(J.carrierDevices);
+    let k = 0;
+    for (const d of s.devices) {
+      if (k++) w.byte(0x2c);
+      w.str(d);
+    }
+    w.piece(J.from);
+    isoBytes(w, model, f.timeline.t[s.start]);
+    w.piece(J.to);
+    isoBytes(w, model, f.timeline.t[s.end - 1]);
+    w.byte(0x7d);
+  }
+  if (flow.relatedFlow) w.piece(J.relatedFlow).str(flow.relatedFlow);
+  else w.byte(0x5d);
+  if (flow.nat.length) {
+    w.piece(J.nat);
+    for (let i = 0; i < flow.nat.length; i++) {
+      const n = flow.nat[i];
+      if (i) w.byte(0x2c);
+      w.piece(J.natDevice).str(n.device).piece(J.stage).str(n.stage).piece(J.client).str(n.client).piece(J.server).str(n.server).byte(0x7d);
+    }
+    w.byte(0x5d);
+  }
+  w.byte(0x7d);
 }
 
 function fillDetail(detail: PacketDetail, f: FlowFacts): void {

@@ -5,8 +5,8 @@
  * session: it dropped every packet of the flow, e.g. non-SYN packets after a GWLB re-hash).
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
-import { isoAt, sideOf, timeOf, flowRows, type Model } from '../engine/model.ts';
-import type { DeviceView, FlowFacts } from './facts.ts';
+import { isoAt, type Model } from '../engine/model.ts';
+import { rowsAt, sideOfBits, type DeviceView, type FlowFacts } from './facts.ts';
 
 export interface EndReason {
   reason: string;
@@ -17,24 +17,22 @@ export function endReason(m: Model, f: FlowFacts, v: DeviceView): EndReason {
   const flow = f.flow;
   const main = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit ?? v.stage.unknown;
   if (!main) return { reason: 'n/a' };
-  const rows = flowRows(main);
-  const ix = main.point.ix;
+  const { t, bits } = rowsAt(f, main);
   // Packets the device let through (not in its drop stage).
-  const accepted: number[] = [];
-  for (let k = 0; k < rows.length; k++) {
-    if (main.point.stage === 'receive' && v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
-    accepted.push(rows[k]);
-  }
-  if (!accepted.length) return { reason: 'n/a' };
+  const dropped = main.point.stage === 'receive' ? v.rxToDrop : null;
+  let accepted = 0;
+  let lastK = -1;
   let sawSyn = false;
   let sawSynAck = false;
   let established = false;
   let fin = false;
-  for (const r of accepted) {
-    const fl = ix.tcpFlags[r];
-    const client = sideOf(main.point, r) === flow.clientSide;
+  for (let k = 0; k < t.length; k++) {
+    if (dropped && dropped.matched[k] !== -1) continue;
+    accepted++;
+    lastK = k;
     if (flow.proto === 6) {
-      if (fl & TCP_RST) return { reason: `tcp-rst-from-${client ? 'client' : 'server'}` };
+      const fl = bits[k] & 0xffff;
+      if (fl & TCP_RST) return { reason: `tcp-rst-from-${sideOfBits(bits[k]) === flow.clientSide ? 'client' : 'server'}` };
       if (fl & TCP_SYN) {
         if (fl & TCP_ACK) sawSynAck = true;
         else sawSyn = true;
@@ -42,8 +40,9 @@ export function endReason(m: Model, f: FlowFacts, v: DeviceView): EndReason {
       if (fl & TCP_FIN) fin = true;
     }
   }
+  if (!accepted) return { reason: 'n/a' };
   if (fin) return { reason: 'tcp-fin' };
-  const last = timeOf(main.point, accepted[accepted.length - 1]);
+  const last = t[lastK];
   if (flow.proto === 6 && sawSyn && !established) {
     return { reason: 'incomplete', agesOutAt: isoAt(m, last + m.settings.tcpHandshake * 1e9) };
   }

@@ -5,9 +5,9 @@
  */
 import type { Evidence, Stage } from '../api/analysis.ts';
 import type { CapturePoint, Flow, FlowAtPoint, Model } from '../engine/model.ts';
-import { flowRows, isoAt, sideOf, timeOf } from '../engine/model.ts';
-import { matchStages, type StageMatch } from '../engine/align.ts';
-import { P_COOKIE } from '../engine/capture-index.ts';
+import { flowRows, isoAt, timeOf } from '../engine/model.ts';
+import { gatherRows, matchGathered, type PointRows, type StageMatch } from '../engine/align.ts';
+import { P_COOKIE, P_SIDE_B } from '../engine/capture-index.ts';
 import { flowArena } from '../engine/arena.ts';
 import { TCP_SYN, TCP_ACK } from '../decode/decoded.ts';
 
@@ -35,6 +35,8 @@ export interface Timeline {
   /** Index into flow.at. */
   at: Int32Array;
   row: Int32Array;
+  /** TCP flags and per-packet flags, as PointRows.bits. */
+  bits: Int32Array;
 }
 
 export interface Segment {
@@ -46,6 +48,8 @@ export interface Segment {
 
 export interface FlowFacts {
   flow: Flow;
+  /** The flow's rows at each capture point with their times and flags (same order as flow.at). */
+  points: PointRows[];
   devices: Map<string, DeviceView>;
   timeline: Timeline;
   /** Activity split at gaps >= the idle timeout that applies (GWLB TCP or non-TCP). */
@@ -88,6 +92,8 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     // second still counts in the timeline.
     v.stage[a.point.stage] ??= a;
   }
+  const points = flow.at.map(gatherRows);
+  const rowsOf = (a: FlowAtPoint) => points[flow.at.indexOf(a)];
   for (const v of devices.values()) {
     const rx = v.stage.receive;
     const tx = v.stage.transmit;
@@ -95,27 +101,30 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     v.received = rx ? flowRows(rx).length : 0;
     v.transmitted = tx ? flowRows(tx).length : 0;
     v.dropped = dp ? flowRows(dp).length : 0;
-    if (rx && tx) v.rxToTx = matchStages(rx, tx);
-    if (rx && dp) v.rxToDrop = matchStages(rx, dp);
-    if (rx && v.captured.has('transmit')) {
+    const rxRows = rx ? rowsOf(rx) : null;
+    if (rxRows && tx) v.rxToTx = matchGathered(rxRows, rowsOf(tx));
+    if (rxRows && dp) v.rxToDrop = matchGathered(rxRows, rowsOf(dp));
+    if (rxRows && v.captured.has('transmit')) {
       let un = 0;
-      const rxRows = flowRows(rx);
-      const lat = flowArena.float64(rxRows.length);
-      let nl = 0;
-      for (let k = 0; k < rxRows.length; k++) {
-        const txRow = v.rxToTx ? v.rxToTx.matched[k] : -1;
-        const dpRow = v.rxToDrop ? v.rxToDrop.matched[k] : -1;
-        if (txRow === -1 && dpRow === -1) un++;
-        if (txRow !== -1 && tx) lat[nl++] = (timeOf(tx.point, txRow) - timeOf(rx.point, rxRows[k])) / 1e3;
+      const n = rxRows.t.length;
+      for (let k = 0; k < n; k++) {
+        if ((v.rxToTx === null || v.rxToTx.matched[k] === -1) && (v.rxToDrop === null || v.rxToDrop.matched[k] === -1)) un++;
       }
       v.unaccounted = un;
-      if (nl) {
-        const sorted = lat.subarray(0, nl).sort();
-        v.latencyUs = sorted[nl >> 1];
+      if (v.rxToTx && tx) {
+        const txT = rowsOf(tx).t;
+        const rev = v.rxToTx.reverse;
+        const lat = flowArena.float64(rev.length);
+        let nl = 0;
+        for (let j = 0; j < rev.length; j++) if (rev[j] !== -1) lat[nl++] = (txT[j] - rxRows.t[rev[j]]) / 1e3;
+        if (nl) {
+          const sorted = lat.subarray(0, nl).sort();
+          v.latencyUs = sorted[nl >> 1];
+        }
       }
     }
   }
-  const timeline = buildTimeline(flow);
+  const timeline = buildTimeline(flow, points);
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
   const segments: Segment[] = [];
   let seg: Segment | null = null;
@@ -132,7 +141,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     if (at !== lastAt) seg.devices.add(flow.at[at].point.device);
     lastAt = at;
   }
-  return { flow, devices, timeline, segments, idleTimeoutS };
+  return { flow, points, devices, timeline, segments, idleTimeoutS };
 }
 
 const STAGE_RANK: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
@@ -142,34 +151,37 @@ const STAGE_RANK: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2
  * a k-way merge, k = capture points of the flow (a handful). At equal times the receive stage
  * comes first.
  */
-function buildTimeline(flow: Flow): Timeline {
+function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
   const k = flow.at.length;
-  const lists = flow.at.map((a) => flowRows(a));
-  const shift = flow.at.map((a) => a.point.shiftNs);
-  const tns = flow.at.map((a) => a.point.ix.tNs);
   const rank = flow.at.map((a) => STAGE_RANK[a.point.stage]);
   let n = 0;
-  for (const l of lists) n += l.length;
+  for (const p of points) n += p.t.length;
   const t = flowArena.float64(n);
   const at = flowArena.int32(n);
   const row = flowArena.int32(n);
+  const bits = flowArena.int32(n);
   const head = flowArena.int32(k, 0);
   for (let o = 0; o < n; o++) {
     let best = -1;
     let bt = 0;
     for (let i = 0; i < k; i++) {
-      if (head[i] >= lists[i].length) continue;
-      const ti = shift[i] + tns[i][lists[i][head[i]]];
+      const h = head[i];
+      const pt = points[i].t;
+      if (h >= pt.length) continue;
+      const ti = pt[h];
       if (best < 0 || ti < bt || (ti === bt && rank[i] < rank[best])) {
         best = i;
         bt = ti;
       }
     }
+    const h = head[best]++;
+    const p = points[best];
     t[o] = bt;
     at[o] = best;
-    row[o] = lists[best][head[best]++];
+    row[o] = p.rows[h];
+    bits[o] = p.bits[h];
   }
-  return { n, t, at, row };
+  return { n, t, at, row, bits };
 }
 
 export function evidenceOf(m: Model, p: CapturePoint, row: number, note?: string): Evidence {
@@ -189,17 +201,25 @@ export function eventPoint(f: FlowFacts, e: number): CapturePoint {
 }
 
 export function eventFlags(f: FlowFacts, e: number): number {
-  return eventPoint(f, e).ix.tcpFlags[f.timeline.row[e]];
+  return f.timeline.bits[e] & 0xffff;
 }
 
 export function eventFromClient(f: FlowFacts, e: number): boolean {
-  return sideOf(eventPoint(f, e), f.timeline.row[e]) === f.flow.clientSide;
+  return sideOfBits(f.timeline.bits[e]) === f.flow.clientSide;
 }
 
 export function eventCookie(f: FlowFacts, e: number): number | null {
-  const p = eventPoint(f, e);
-  const r = f.timeline.row[e];
-  return p.ix.flags[r] & P_COOKIE ? p.ix.cookie[r] : null;
+  return f.timeline.bits[e] & (P_COOKIE << 16) ? eventPoint(f, e).ix.cookie[f.timeline.row[e]] : null;
+}
+
+/** The gathered rows of one of the flow's capture points. */
+export function rowsAt(f: FlowFacts, a: FlowAtPoint): PointRows {
+  return f.points[f.flow.at.indexOf(a)];
+}
+
+/** The sender's canonical side (0 = A, 1 = B) in PointRows.bits / Timeline.bits. */
+export function sideOfBits(bits: number): number {
+  return bits & (P_SIDE_B << 16) ? 1 : 0;
 }
 
 export function isSynOnly(flags: number): boolean {

@@ -75,9 +75,18 @@ export function epochText(sec: number, nsec: number): string {
 
 /** ISO-8601 UTC with nanoseconds: 2023-11-25T22:22:01.123456789Z. */
 export function isoText(sec: number, nsec: number): string {
-  // Civil date from days since the epoch (H. Hinnant's algorithm): no Date object per call.
   const days = Math.floor(sec / 86400);
   let s = sec - days * 86400;
+  const hh = Math.floor(s / 3600);
+  s -= hh * 3600;
+  const mm = Math.floor(s / 60);
+  s -= mm * 60;
+  const p2 = (v: number) => (v < 10 ? `0${v}` : `${v}`);
+  return `${isoDate(days)}${p2(hh)}:${p2(mm)}:${p2(s)}.${String(nsec).padStart(9, '0')}Z`;
+}
+
+/** "YYYY-MM-DDT" of a day since the epoch (H. Hinnant's civil-from-days: no Date object per call). */
+export function isoDate(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -87,11 +96,7 @@ export function isoText(sec: number, nsec: number): string {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  const hh = Math.floor(s / 3600);
-  s -= hh * 3600;
-  const mm = Math.floor(s / 60);
-  s -= mm * 60;
   const p2 = (v: number) => (v < 10 ? `0${v}` : `${v}`);
   const ys = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : (y < 0 ? '-' : '+') + String(Math.abs(y)).padStart(6, '0');
-  return `${ys}-${p2(m)}-${p2(d)}T${p2(hh)}:${p2(mm)}:${p2(s)}.${String(nsec).padStart(9, '0')}Z`;
+  return `${ys}-${p2(m)}-${p2(d)}T`;
 }

@@ -49,7 +49,7 @@ port.on('message', async (msg: WorkerRequest) => {
         msg.json,
         async (block, totalFlows) => {
           ahead++;
-          port.postMessage({ type: 'block', id: msg.id, block, totalFlows });
+          port.postMessage({ type: 'block', id: msg.id, block, totalFlows }, [block.json.buffer as ArrayBuffer]);
           while (ahead >= MAX_AHEAD) await new Promise<void>((r) => (wake = r));
           wake = null;
         },

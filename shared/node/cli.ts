@@ -181,7 +181,10 @@ async function analyze(args: string[]): Promise<number> {
       opts,
       json,
       async (b, total) => {
-        if (json && b.flows) out.push(`${flowCount ? ',' : ''}\n${b.json}`);
+        if (json && b.flows) {
+          out.push(flowCount ? ',\n' : '\n');
+          out.push(b.json);
+        }
         flowCount += b.flows;
         if (tty) process.stderr.write(`\rstagediff: analysing flows ${flowCount}/${total}                    `);
         await out.drain();
@@ -255,11 +258,12 @@ function jsonLines(a: unknown[]): string {
 
 /** Buffered stdout that waits for the pipe to drain (big outputs, slow readers). */
 class Output {
-  private buf: string[] = [];
+  private buf: Uint8Array[] = [];
   private size = 0;
-  push(s: string): void {
-    this.buf.push(s);
-    this.size += s.length;
+  push(s: string | Uint8Array): void {
+    const b = typeof s === 'string' ? Buffer.from(s) : s;
+    this.buf.push(b);
+    this.size += b.length;
   }
   async write(s: string): Promise<void> {
     this.push(s);
@@ -267,9 +271,9 @@ class Output {
   }
   async drain(all = false): Promise<void> {
     if (!all && this.size < 1 << 20) return;
-    const text = this.buf.join('');
+    const bytes = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf, this.size);
     this.buf = [];
     this.size = 0;
-    if (text && !process.stdout.write(text)) await new Promise((r) => process.stdout.once('drain', r));
+    if (bytes.length && !process.stdout.write(bytes)) await new Promise((r) => process.stdout.once('drain', r));
   }
 }

@@ -11,6 +11,8 @@ export function asymmetricPath(ctx: RuleContext): void {
   for (let s = 0; s < f.segments.length; s++) {
     if (ctx.claims.has(`segment#${s}`)) continue; // a moved session: the move explains it
     const seg = f.segments[s];
+    // One firewall alone cannot split the directions.
+    if (seg.devices.size < 2) continue;
     const fwd = new Map<string, number>();
     const rev = new Map<string, number>();
     for (let e = seg.start; e < seg.end; e++) {

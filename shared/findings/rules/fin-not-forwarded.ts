@@ -3,8 +3,7 @@
  * the session (it had forwarded the flow's packets) but never left it. domain.md rule 8.
  */
 import { TCP_FIN } from '../../decode/decoded.ts';
-import { flowRows, sideOf } from '../../engine/model.ts';
-import { evidenceOf } from '../facts.ts';
+import { evidenceOf, rowsAt, sideOfBits } from '../facts.ts';
 import { flowText, report, type RuleContext } from '../context.ts';
 
 export function finNotForwarded(ctx: RuleContext): void {
@@ -14,23 +13,24 @@ export function finNotForwarded(ctx: RuleContext): void {
     if ([`moved@`, `halfclose@`, `fin@`].some((c) => ctx.claims.has(c + v.device))) continue;
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
-    const rows = flowRows(rx);
-    const ix = rx.point.ix;
+    const { rows, bits } = rowsAt(f, rx);
     const lost: number[] = [];
+    let firstLost = -1;
     // The device owned the session in a direction once it forwarded a packet of that direction;
     // traffic to the firewall itself (health checks) is answered, never forwarded.
     const forwarded = [false, false];
     for (let k = 0; k < rows.length; k++) {
-      const side = sideOf(rx.point, rows[k]);
+      const side = sideOfBits(bits[k]);
       if (v.rxToTx.matched[k] !== -1) {
         forwarded[side] = true;
         continue;
       }
-      if (!(ix.tcpFlags[rows[k]] & TCP_FIN) || !forwarded[side]) continue;
+      if (!(bits[k] & TCP_FIN) || !forwarded[side]) continue;
+      if (firstLost < 0) firstLost = k;
       lost.push(rows[k]);
     }
     if (!lost.length) continue;
-    const from = sideOf(rx.point, lost[0]) === f.flow.clientSide ? 'client' : 'server';
+    const from = sideOfBits(bits[firstLost]) === f.flow.clientSide ? 'client' : 'server';
     const dropped = v.rxToDrop ? lost.filter((r) => v.rxToDrop!.matched[rows.indexOf(r)] !== -1).length : 0;
     report(
       ctx,

@@ -5,8 +5,8 @@
  * domain.md rule 4.
  */
 import { TCP_FIN } from '../../decode/decoded.ts';
-import { flowRows, isoAt, sideOf, timeOf } from '../../engine/model.ts';
-import { evidenceOf } from '../facts.ts';
+import { isoAt } from '../../engine/model.ts';
+import { evidenceOf, rowsAt, sideOfBits } from '../facts.ts';
 import { flowText, report, seconds, type RuleContext } from '../context.ts';
 
 export function halfCloseTimeout(ctx: RuleContext): void {
@@ -17,26 +17,25 @@ export function halfCloseTimeout(ctx: RuleContext): void {
     if (ctx.claims.has(`moved@${v.device}`)) continue;
     const rx = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit;
     if (!rx) continue;
-    const rows = flowRows(rx);
-    const ix = rx.point.ix;
+    const { rows, t, bits } = rowsAt(f, rx);
     // The first FIN this device let through (a dropped FIN half-closes nothing).
     let finK = -1;
     for (let k = 0; k < rows.length; k++) {
-      if (!(ix.tcpFlags[rows[k]] & TCP_FIN)) continue;
+      if (!(bits[k] & TCP_FIN)) continue;
       if (rx.point.stage === 'receive' && v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
       finK = k;
       break;
     }
     if (finK < 0) continue;
     const finRow = rows[finK];
-    const finSide = sideOf(rx.point, finRow);
-    const tf = timeOf(rx.point, finRow);
+    const finSide = sideOfBits(bits[finK]);
+    const tf = t[finK];
     const deadline = tf + timer * 1e9;
     const late: number[] = [];
     let firstLate = -1;
     for (let k = finK + 1; k < rows.length; k++) {
       const r = rows[k];
-      if (sideOf(rx.point, r) === finSide || timeOf(rx.point, r) <= deadline) continue;
+      if (sideOfBits(bits[k]) === finSide || t[k] <= deadline) continue;
       const dropped = rx.point.stage === 'receive' && v.rxToDrop ? v.rxToDrop.matched[k] !== -1 : false;
       const notSent = rx.point.stage === 'receive' && v.rxToTx ? v.rxToTx.matched[k] === -1 : false;
       if (dropped || (!v.captured.has('drop') && notSent)) {
@@ -45,7 +44,7 @@ export function halfCloseTimeout(ctx: RuleContext): void {
       }
     }
     if (!late.length) continue;
-    const after = seconds(timeOf(rx.point, rows[firstLate]) - tf);
+    const after = seconds(t[firstLate] - tf);
     const finBy = finSide === f.flow.clientSide ? 'client' : 'server';
     const evidence = [evidenceOf(m, rx.point, finRow, `first FIN, from the ${finBy}`)];
     for (const r of late) evidence.push(evidenceOf(m, rx.point, r, 'arrived after the half-closed timer'));

@@ -3,8 +3,7 @@
  * transmit nor its drop stage. Captures are rate-limited and the later stages only capture
  * sessions marked when they were created, so this says how sure it is. domain.md rule 9.
  */
-import { flowRows, sideOf, timeOf } from '../../engine/model.ts';
-import { evidenceOf } from '../facts.ts';
+import { evidenceOf, rowsAt, sideOfBits } from '../facts.ts';
 import { TCP_FIN } from '../../decode/decoded.ts';
 import { flowText, report, type RuleContext } from '../context.ts';
 
@@ -16,23 +15,23 @@ export function notForwarded(ctx: RuleContext): void {
     const rx = v.stage.receive;
     const tx = v.stage.transmit;
     if (!rx || !tx || !v.rxToTx) continue;
-    const rows = flowRows(rx);
-    const txRows = flowRows(tx);
+    const { rows, t, bits } = rowsAt(f, rx);
+    const txg = rowsAt(f, tx);
     // Only directions the device forwarded at all: traffic to the firewall itself (health
     // checks, management) is received and answered, never transmitted as the same packet.
     const forwardedSide = [false, false];
-    for (let j = 0; j < txRows.length; j++) if (v.rxToTx.reverse[j] !== -1) forwardedSide[sideOf(tx.point, txRows[j])] = true;
-    const lastTx = timeOf(tx.point, txRows[txRows.length - 1]);
+    for (let j = 0; j < txg.rows.length; j++) if (v.rxToTx.reverse[j] !== -1) forwardedSide[sideOfBits(txg.bits[j])] = true;
+    const lastTx = txg.t[txg.t.length - 1];
     const lost: number[] = [];
     let beforeLastTx = 0;
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k];
       if (v.rxToTx.matched[k] !== -1) continue;
       if (v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
-      if (!forwardedSide[sideOf(rx.point, r)]) continue;
-      if (ctx.claims.has(`fin@${d}`) && rx.point.ix.tcpFlags[r] & TCP_FIN) continue;
+      if (!forwardedSide[sideOfBits(bits[k])]) continue;
+      if (ctx.claims.has(`fin@${d}`) && bits[k] & TCP_FIN) continue;
       lost.push(r);
-      if (timeOf(rx.point, r) < lastTx) beforeLastTx++;
+      if (t[k] < lastTx) beforeLastTx++;
     }
     if (!lost.length) continue;
     // High: the drop stage is captured too and the transmit capture shows the session's later

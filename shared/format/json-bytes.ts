@@ -1,0 +1,169 @@
+/**
+ * JSON written straight into UTF-8 bytes: what `analyze --json` streams out for every flow. The
+ * text is byte for byte what JSON.stringify gives for the same values (tests check it), but no
+ * intermediate objects, strings or joins are made, and the bytes go to stdout (or to the main
+ * thread, transferred) without being encoded again.
+ */
+
+import { isoDate, isoText } from './addr.ts';
+
+const encoder = new TextEncoder();
+
+/** A constant piece of JSON text (ASCII), encoded once. */
+export function jsonPiece(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+const HEX = jsonPiece('0123456789abcdef');
+const NULL = jsonPiece('null');
+
+export class JsonBytes {
+  private buf: Uint8Array;
+  private n = 0;
+  /** Date part ("YYYY-MM-DDT") of the last time written, for its day. */
+  private day = NaN;
+  private readonly dayText = new Uint8Array(16);
+  private dayLen = 0;
+
+  constructor(initial = 1 << 16) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  private room(k: number): void {
+    if (this.n + k <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.n + k) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.n));
+    this.buf = next;
+  }
+
+  /** The bytes written so far (a copy), and the writer emptied. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.n);
+    this.n = 0;
+    return out;
+  }
+
+  piece(p: Uint8Array): this {
+    this.room(p.length);
+    this.buf.set(p, this.n);
+    this.n += p.length;
+    return this;
+  }
+
+  byte(c: number): this {
+    this.room(1);
+    this.buf[this.n++] = c;
+    return this;
+  }
+
+  /** A string as JSON: quoted, escaped as JSON.stringify escapes it. */
+  str(s: string): this {
+    const len = s.length;
+    this.room(len + 2);
+    const b = this.buf;
+    let o = this.n;
+    b[o++] = 0x22;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      // Printable ASCII other than '"' and '\': as is. Anything else: JSON.stringify's text.
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.slowStr(s);
+      b[o++] = c;
+    }
+    b[o++] = 0x22;
+    this.n = o;
+    return this;
+  }
+
+  private slowStr(s: string): this {
+    const text = JSON.stringify(s);
+    this.room(text.length * 3);
+    this.n += encoder.encodeInto(text, this.buf.subarray(this.n)).written;
+    return this;
+  }
+
+  /** A number as JSON.stringify writes it (NaN and infinities: null). */
+  num(v: number): this {
+    if (Number.isSafeInteger(v) && v >= 0) return this.uint(v);
+    if (!Number.isFinite(v)) return this.piece(NULL);
+    const text = String(v);
+    this.room(text.length);
+    for (let i = 0; i < text.length; i++) this.buf[this.n++] = text.charCodeAt(i);
+    return this;
+  }
+
+  private uint(v: number): this {
+    this.room(16);
+    const b = this.buf;
+    if (v < 10) {
+      b[this.n++] = 48 + v;
+      return this;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    let o = this.n + digits;
+    this.n = o;
+    for (let x = v; o > this.n - digits; x = Math.floor(x / 10)) b[--o] = 48 + (x % 10);
+    return this;
+  }
+
+  /** `"0x"` and eight hex digits, quoted (hex32). */
+  hex32(v: number): this {
+    this.room(12);
+    const b = this.buf;
+    let o = this.n;
+    b[o++] = 0x22;
+    b[o++] = 0x30;
+    b[o++] = 0x78;
+    for (let sh = 28; sh >= 0; sh -= 4) b[o++] = HEX[(v >>> sh) & 15];
+    b[o++] = 0x22;
+    this.n = o;
+    return this;
+  }
+
+  /** ISO-8601 UTC with nanoseconds, quoted, as isoText(sec, nsec) writes it. */
+  iso(sec: number, nsec: number): this {
+    if (!Number.isInteger(sec) || !Number.isInteger(nsec) || nsec < 0 || nsec >= 1e9) return this.str(isoText(sec, nsec));
+    const days = Math.floor(sec / 86400);
+    if (days !== this.day) this.setDay(days);
+    this.room(this.dayLen + 22);
+    const b = this.buf;
+    let o = this.n;
+    b[o++] = 0x22;
+    b.set(this.dayText.subarray(0, this.dayLen), o);
+    o += this.dayLen;
+    let s = sec - days * 86400;
+    const hh = Math.floor(s / 3600);
+    s -= hh * 3600;
+    const mm = Math.floor(s / 60);
+    s -= mm * 60;
+    b[o++] = 48 + Math.floor(hh / 10);
+    b[o++] = 48 + (hh % 10);
+    b[o++] = 0x3a;
+    b[o++] = 48 + Math.floor(mm / 10);
+    b[o++] = 48 + (mm % 10);
+    b[o++] = 0x3a;
+    b[o++] = 48 + Math.floor(s / 10);
+    b[o++] = 48 + (s % 10);
+    b[o++] = 0x2e;
+    for (let k = 8, x = nsec; k >= 0; k--, x = Math.floor(x / 10)) b[o + k] = 48 + (x % 10);
+    o += 9;
+    b[o++] = 0x5a;
+    b[o++] = 0x22;
+    this.n = o;
+    return this;
+  }
+
+  private setDay(days: number): void {
+    // The date part exactly as isoText writes it (any year, signed beyond 0..9999).
+    const text = isoDate(days);
+    this.day = days;
+    this.dayLen = text.length;
+    for (let i = 0; i < text.length; i++) this.dayText[i] = text.charCodeAt(i);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * `analyze --json` writes each flow's summary straight into bytes (writeFlowSummary): the text
+ * must be exactly JSON.stringify of the flow's summary object (flowSummary), on every kind of
+ * flow: the generated incidents (IPv4 and IPv6 in GENEVE, moved sessions, drops, HA), NAT with
+ * turned-around sides, ICMP errors linked to their flow, every public capture, and labels that
+ * need escaping.
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { JsonBytes } from '../../shared/format/json-bytes.ts';
+import { isoText } from '../../shared/format/addr.ts';
+import { buildModel } from '../../shared/engine/model.ts';
+import { flowSummary, writeFlowSummary, type AnalysisInput } from '../../shared/engine/analyze.ts';
+import { flowFacts, stagesByDevice } from '../../shared/findings/facts.ts';
+import { DEFAULT_SETTINGS } from '../../shared/engine/settings.ts';
+import type { Stage } from '../../shared/api/analysis.ts';
+import { generateScenario, SCENARIOS } from '../gen/scenarios.ts';
+import { indexBytes } from '../support/analyze-bytes.ts';
+import { conversation, pcap } from '../support/nat-capture.ts';
+import { icmpErrorCapture } from '../support/icmp-capture.ts';
+
+const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
+const dec = new TextDecoder();
+
+function input(device: string, stage: Stage, bytes: Uint8Array, path = `${device}_${stage}.pcap`): AnalysisInput {
+  return { spec: { path, device, stage, labelled: 'explicit' }, ix: indexBytes(bytes) };
+}
+
+/** Every flow's bytes against JSON.stringify of its summary; returns the number of flows. */
+function compareAll(inputs: AnalysisInput[], clockOffsets: Record<string, number> = {}): number {
+  const m = buildModel(inputs, { ...DEFAULT_SETTINGS }, clockOffsets);
+  const captured = stagesByDevice(m);
+  const w = new JsonBytes(16);
+  for (const flow of m.flows) {
+    const f = flowFacts(m, flow, captured);
+    writeFlowSummary(w, m, f);
+    expect(dec.decode(w.take())).toBe(JSON.stringify(flowSummary(m, f)));
+  }
+  return m.flows.length;
+}
+
+describe('flow summaries written as bytes', () => {
+  it('equal JSON.stringify for every flow of every generated scenario', () => {
+    let flows = 0;
+    for (const name of SCENARIOS) {
+      const g = generateScenario(name);
+      flows += compareAll(g.files.map((f) => input(f.device, f.stage as Stage, f.bytes, f.fileName)), name === 'ha-active-active' ? { 'PA-VM-2': 0.25 } : {});
+    }
+    expect(flows).toBeGreaterThan(20);
+  });
+
+  it('equal JSON.stringify with NAT, an ICMP error, and labels that need escaping', () => {
+    const rx = [...conversation('10.0.0.5', 40000), ...conversation('10.0.0.6', 40001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    const tx = [...conversation('203.0.113.250', 61000, undefined, new Set([5])), ...conversation('203.0.113.251', 61001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    const nat = [input('fw "north"\\é', 'receive', pcap(rx)), input('fw "north"\\é', 'transmit', pcap(tx.map((p) => ({ ...p, t: p.t + 0.0001 }))))];
+    expect(compareAll(nat)).toBe(2);
+    expect(compareAll([input('fw\u2028\t\u0001', 'receive', icmpErrorCapture())])).toBeGreaterThan(1);
+  });
+
+  it('equal JSON.stringify for every flow of every public capture', () => {
+    let flows = 0;
+    for (const n of readdirSync(pub).filter((x) => /\.(pcap|pcapng|cap)$/.test(x))) {
+      flows += compareAll([input('dev', 'receive', readFileSync(join(pub, n)), n)]);
+    }
+    expect(flows).toBeGreaterThan(100);
+  });
+
+  it('numbers, strings and times as JSON.stringify and isoText write them', () => {
+    const w = new JsonBytes(4);
+    const values = [0, -0, 7, 10, 99, 100, 123456789, 2 ** 53 - 1, 2 ** 53, -1, -12.5, 0.1, 1e21, 1.5e-7, NaN, Infinity, -Infinity, 149.5];
+    for (const v of values) expect(dec.decode(w.num(v).take())).toBe(JSON.stringify(v));
+    for (const s of ['', 'abc', 'a"b', 'a\\b', '\n\t\u0000\u001f', 'é', '😀', '\ud800', '\u2028', '~\u007f']) expect(dec.decode(w.str(s).take())).toBe(JSON.stringify(s));
+    const times: [number, number][] = [[0, 0], [1700950921, 123456789], [951782400, 1], [-1, 999999999], [253402300799, 5], [253402300800, 0], [-62167219200, 0], [-62167219201, 0], [1700950921.5, 3], [1700950921, 1e9], [1700950921, 0.5]];
+    for (const [s, ns] of times) expect(dec.decode(w.iso(s, ns).take())).toBe(JSON.stringify(isoText(s, ns)));
+    for (const v of [0, 1, 0xd45bd5c3, 0xffffffff]) expect(dec.decode(w.hex32(v).take())).toBe(`"0x${v.toString(16).padStart(8, '0')}"`);
+  });
+});
