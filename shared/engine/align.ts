@@ -66,17 +66,17 @@ export function gatherRows(a: FlowAtPoint): PointRows {
   const key = flowArena.int32(n);
   const bits = flowArena.int32(n);
   const ix = a.point.ix;
-  const tNs = ix.tNs;
-  const sig = ix.sig;
-  const flags = ix.flags;
-  const tcp = ix.tcpFlags;
+  // The index keeps these grouped by flow already: a sequential copy.
+  const start = a.point.rowStart[a.local];
+  const gt = ix.groupT;
+  const gs = ix.groupSig;
+  const gb = ix.groupBits;
   const shift = a.point.shiftNs;
   for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    const fl = flags[r];
-    t[i] = shift + tNs[r];
-    key[i] = matchKey(sig[r], fl);
-    bits[i] = tcp[r] | (fl << 16);
+    const b = gb[start + i];
+    t[i] = shift + gt[start + i];
+    key[i] = matchKey(gs[start + i], b >>> 16);
+    bits[i] = b;
   }
   return { rows, t, key, bits };
 }

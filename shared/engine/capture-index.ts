@@ -149,6 +149,14 @@ export interface IndexedCapture {
   /** Rows grouped by flow, each group in time order: rows[rowStart[f] .. rowStart[f + 1]). */
   rowStart: Int32Array;
   rows: Int32Array;
+  /**
+   * What the analysis reads of every row, in the grouped order of `rows` (so that a flow's
+   * packets lie side by side, not scattered through the capture): time (as tNs), signature (as
+   * sig) and TCP flags | per-packet flags << 16.
+   */
+  groupT: Float64Array;
+  groupSig: Uint32Array;
+  groupBits: Int32Array;
   /** Earliest and latest packet time (tNs), and the sum of wire lengths. */
   firstNs: number;
   lastNs: number;
@@ -163,7 +171,7 @@ export function transferables(ix: IndexedCapture): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const p = ix.packedFlows;
   const packed = p ? [p.nums, p.histStart, p.cookies, p.cookieStart, p.reportsOn] : [];
-  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.sig, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ...packed]) {
+  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.sig, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ix.groupT, ix.groupSig, ix.groupBits, ...packed]) {
     if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   }
   return [...out];
@@ -177,26 +185,54 @@ export function column<T extends Column>(ctor: ColumnCtor<T>, n: number, shared:
   return shared ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT)) : new ctor(n);
 }
 
-/** Groups a capture's rows by flow (counting sort); each group sorted by time. */
-function groupRows(n: number, flow: Uint32Array, flowCount: number, t: Float64Array, shared = false): { rowStart: Int32Array; rows: Int32Array } {
+/**
+ * Groups a capture's rows by flow (counting sort), each group sorted by time, with the grouped
+ * copies of the columns the analysis reads. One pass in file order: the reads are sequential and
+ * the writes go to one place per flow.
+ */
+function groupRows(
+  n: number,
+  c: { flow: Uint32Array; tNs: Float64Array; sig: Uint32Array; tcpFlags: Uint16Array; flags: Uint8Array },
+  flowCount: number,
+  shared = false,
+): { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupBits: Int32Array } {
+  const { flow, tNs: t, sig, tcpFlags, flags } = c;
   const rowStart = column(Int32Array, flowCount + 1, shared);
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
   for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
-  const rows = column(Int32Array, rowStart[flowCount], shared);
+  const m = rowStart[flowCount];
+  const rows = column(Int32Array, m, shared);
+  const groupT = column(Float64Array, m, shared);
+  const groupSig = column(Uint32Array, m, shared);
+  const groupBits = column(Int32Array, m, shared);
   const fill = rowStart.slice(0, flowCount);
-  for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rows[fill[flow[i]]++] = i;
+  for (let i = 0; i < n; i++) {
+    const f = flow[i];
+    if (f === NO_FLOW) continue;
+    const p = fill[f]++;
+    rows[p] = i;
+    groupT[p] = t[i];
+    groupSig[p] = sig[i];
+    groupBits[p] = tcpFlags[i] | (flags[i] << 16);
+  }
   // Files are nearly in time order; the receive stage may be slightly out of order.
   for (let f = 0; f < flowCount; f++) {
     const s = rowStart[f];
     const e = rowStart[f + 1];
     for (let k = s + 1; k < e; k++) {
-      if (t[rows[k]] < t[rows[k - 1]]) {
+      if (groupT[k] < groupT[k - 1]) {
         rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
+        for (let q = s; q < e; q++) {
+          const i = rows[q];
+          groupT[q] = t[i];
+          groupSig[q] = sig[i];
+          groupBits[q] = tcpFlags[i] | (flags[i] << 16);
+        }
         break;
       }
     }
   }
-  return { rowStart, rows };
+  return { rowStart, rows, groupT, groupSig, groupBits };
 }
 
 const HIST_ORDER = 'SHADFRTWQI';
@@ -412,8 +448,8 @@ export class CaptureIndexer {
     // Compare (src addr, src port) with (dst addr, dst port) to order the sides.
     let cmp = 0;
     for (let w = 0; w < words && cmp === 0; w++) {
-      const s = readWord(b, d.srcAddrOff + 4 * w);
-      const t = readWord(b, d.dstAddrOff + 4 * w);
+      const s = readWord(b, d.srcAddrOff + 4 * w) >>> 0;
+      const t = readWord(b, d.dstAddrOff + 4 * w) >>> 0;
       cmp = s < t ? -1 : s > t ? 1 : 0;
     }
     if (cmp === 0) cmp = d.srcPort < d.dstPort ? -1 : d.srcPort > d.dstPort ? 1 : 0;
@@ -588,7 +624,10 @@ export class CaptureIndexer {
       if (t > lastNs) lastNs = t;
       wireBytes += wire[i];
     }
-    const { rowStart, rows } = groupRows(n, flow, this.flows.length, tNs, this.shared);
+    const flags = trim(() => this.flags, () => (this.flags = new Uint8Array(0)));
+    const tcpFlags = trim(() => this.tcpFlags, () => (this.tcpFlags = new Uint16Array(0)));
+    const sig = trim(() => this.sig, () => (this.sig = new Uint32Array(0)));
+    const groups = groupRows(n, { flow, tNs, sig, tcpFlags, flags }, this.flows.length, this.shared);
     this.cap = 0;
     return {
       format: this.reader.format,
@@ -601,21 +640,20 @@ export class CaptureIndexer {
       baseSec: this.baseSec === this.baseSec ? this.baseSec : 0,
       tNs,
       flow,
-      flags: trim(() => this.flags, () => (this.flags = new Uint8Array(0))),
-      tcpFlags: trim(() => this.tcpFlags, () => (this.tcpFlags = new Uint16Array(0))),
+      flags,
+      tcpFlags,
       seq: trim(() => this.seq, () => (this.seq = new Uint32Array(0))),
       ack: trim(() => this.ack, () => (this.ack = new Uint32Array(0))),
       len: trim(() => this.len, () => (this.len = new Uint32Array(0))),
       ipId: trim(() => this.ipId, () => (this.ipId = new Int32Array(0))),
       hash: trim(() => this.hash, () => (this.hash = new Uint32Array(0))),
-      sig: trim(() => this.sig, () => (this.sig = new Uint32Array(0))),
+      sig,
       cookie: trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
       wireLen: trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
       fileOffset: trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
       flows: this.flows,
       flowKeys: this.keyColumn(),
-      rowStart,
-      rows,
+      ...groups,
       firstNs: n ? firstNs : 0,
       lastNs: n ? lastNs : 0,
       wireBytes,
@@ -651,8 +689,8 @@ function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
   }
   let cmp = 0;
   for (let w = 0; w < words && cmp === 0; w++) {
-    const x = readWord(b, srcOff + 4 * w);
-    const y = readWord(b, dstOff + 4 * w);
+    const x = readWord(b, srcOff + 4 * w) >>> 0;
+    const y = readWord(b, dstOff + 4 * w) >>> 0;
     cmp = x < y ? -1 : x > y ? 1 : 0;
   }
   if (cmp === 0) cmp = sp < dp ? -1 : sp > dp ? 1 : 0;
@@ -680,11 +718,13 @@ export function packetSignature(seq: number, ack: number, tcpFlags: number, len:
   h = Math.imul(h ^ len, 0x165667b1);
   h = Math.imul(h ^ payloadHash, 0x85ebca6b);
   h = Math.imul(h ^ ipId, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  // An int32, not a uint32: stored in a Uint32Array column all the same, but never boxed.
+  return h ^ (h >>> 16);
 }
 
+/** A big-endian word as an int32 (not uint32: a small integer, never a boxed number in V8). */
 function readWord(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 }
 
 /**

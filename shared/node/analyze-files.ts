@@ -142,6 +142,9 @@ function emptyIndex(message: string): IndexedCapture {
     flowKeys: z(),
     rowStart: new Int32Array(1),
     rows: new Int32Array(0),
+    groupT: new Float64Array(0),
+    groupSig: z(),
+    groupBits: new Int32Array(0),
     firstNs: 0,
     lastNs: 0,
     wireBytes: 0,
@@ -196,17 +199,33 @@ export async function indexAll(
  * `onBlock` sees the blocks in flow order; the next blocks wait while its promise is pending
  * (the output drains). Returns the result without flows.
  */
+/**
+ * Flows (counted at each capture point) worth one analysis worker: every worker builds the whole
+ * model and warms its own JIT (~0.15 s of CPU at a million packets), which fewer flows than this
+ * do not pay back (docs/performance.md).
+ */
+export const FLOWS_PER_ANALYSIS_WORKER = 100_000;
+
+/** Analysis workers for these indexes by default: one per FLOWS_PER_ANALYSIS_WORKER point flows. */
+export function analysisWorkers(ixs: IndexedCapture[]): number {
+  let flows = 0;
+  for (const ix of ixs) flows += ix.packedFlows ? ix.packedFlows.count : ix.flows.length;
+  return Math.max(1, Math.ceil(flows / FLOWS_PER_ANALYSIS_WORKER));
+}
+
 export async function analyzeAll(
   inputs: AnalysisInput[],
   opts: AnalyzeOptions,
   json: boolean,
   onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
   pool?: WorkerPool | null,
+  /** At most this many of the pool's workers analyse (default: all). */
+  maxWorkers = Infinity,
 ): Promise<AnalysisResult> {
   const captures = inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256));
   let total = 0;
   // A worker that died while indexing (its files were then read in-process) takes no part.
-  const workers = pool ? pool.workers.filter((w) => !w.failed) : [];
+  const workers = pool ? pool.workers.filter((w) => !w.failed).slice(0, Math.max(1, maxWorkers)) : [];
   if (workers.length === 0) {
     for (const x of inputs) unpackIndex(x.ix);
     const merger = new BlockMerger(() => {});

@@ -13,7 +13,7 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
-import { analyzeAll, indexAll, WorkerPool } from './analyze-files.ts';
+import { analysisWorkers, analyzeAll, indexAll, WorkerPool } from './analyze-files.ts';
 import { captureSummary } from '../engine/analyze.ts';
 import { availableParallelism } from 'node:os';
 import type { AnalysisResult } from '../api/analysis.ts';
@@ -190,6 +190,8 @@ async function analyze(args: string[]): Promise<number> {
         await out.drain();
       },
       pool,
+      // STAGEDIFF_THREADS=N: every thread analyses too; by default as many as the flows are worth.
+      asked ? Infinity : analysisWorkers(ixs),
     );
   } finally {
     pool?.close();
