@@ -5,21 +5,25 @@
  * slightly out of order, so each transmit/drop packet takes the earliest unmatched receive packet
  * with the same signature that arrived before it (within the reorder tolerance).
  */
-import type { CapturePoint, FlowAtPoint } from './model.ts';
+import type { FlowAtPoint } from './model.ts';
 import { flowRows } from './model.ts';
-import { P_SIDE_B } from './capture-index.ts';
+import { P_SIDE_B, type IndexedCapture } from './capture-index.ts';
 import { flowArena } from './arena.ts';
 
 /** How far a receive-stage packet may be stamped after its transmit copy (clock jitter, reordering). */
 const REORDER_NS = 50e6;
 
-/** A packet's signature with its sender's side: equal for the same packet at two stages. */
-export function signature(p: CapturePoint, row: number): number {
-  return matchKey(p.ix.sig[row], p.ix.flags[row]);
+/**
+ * The packet at grouped position `g` of an index (see IndexedCapture.groupSig): its signature,
+ * IP ID and sender's side in one word, equal for the same packet at two stages.
+ */
+export function groupKey(ix: IndexedCapture, g: number): number {
+  return matchKey(ix.groupSig[g], ix.groupIpId[g], ix.groupBits[g] >>> 16);
 }
 
-function matchKey(sig: number, flags: number): number {
-  return (flags & P_SIDE_B ? Math.imul(sig ^ 0x5bd1e995, 0x27d4eb2f) : sig) | 0;
+function matchKey(sig: number, ipId: number, flags: number): number {
+  const h = Math.imul(sig ^ ipId, 0x27d4eb2f);
+  return (flags & P_SIDE_B ? Math.imul(h ^ 0x5bd1e995, 0x85ebca6b) : h) ^ (h >>> 15);
 }
 
 export interface StageMatch {
@@ -70,12 +74,13 @@ export function gatherRows(a: FlowAtPoint): PointRows {
   const start = a.point.rowStart[a.local];
   const gt = ix.groupT;
   const gs = ix.groupSig;
+  const gi = ix.groupIpId;
   const gb = ix.groupBits;
   const shift = a.point.shiftNs;
   for (let i = 0; i < n; i++) {
     const b = gb[start + i];
     t[i] = shift + gt[start + i];
-    key[i] = matchKey(gs[start + i], b >>> 16);
+    key[i] = matchKey(gs[start + i], gi[start + i], b >>> 16);
     bits[i] = b;
   }
   return { rows, t, key, bits };

@@ -133,11 +133,6 @@ export interface IndexedCapture {
   len: Uint32Array;
   ipId: Int32Array;
   hash: Uint32Array;
-  /**
-   * Stage-match signature: seq, ack, TCP flags, length, payload hash and IP ID in one word
-   * (packetSignature), so that matching a packet across stages reads one column, not six.
-   */
-  sig: Uint32Array;
   cookie: Uint32Array;
   wireLen: Uint32Array;
   fileOffset: Float64Array;
@@ -151,12 +146,20 @@ export interface IndexedCapture {
   rows: Int32Array;
   /**
    * What the analysis reads of every row, in the grouped order of `rows` (so that a flow's
-   * packets lie side by side, not scattered through the capture): time (as tNs), signature (as
-   * sig) and TCP flags | per-packet flags << 16.
+   * packets lie side by side, not scattered through the capture): time (as tNs), signature
+   * (packetSignature: seq, ack, TCP flags, length, payload hash in one word), IP ID, and TCP flags
+   * | per-packet flags << 16.
    */
   groupT: Float64Array;
   groupSig: Uint32Array;
+  groupIpId: Int32Array;
   groupBits: Int32Array;
+  /**
+   * A lean index (for `analyze`, which reads only the grouped columns, tNs, flags and cookie)
+   * has the other per-packet columns empty: flow, tcpFlags, seq, ack, len, ipId, hash, wireLen,
+   * fileOffset.
+   */
+  lean?: boolean;
   /** Earliest and latest packet time (tNs), and the sum of wire lengths. */
   firstNs: number;
   lastNs: number;
@@ -171,7 +174,7 @@ export function transferables(ix: IndexedCapture): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const p = ix.packedFlows;
   const packed = p ? [p.nums, p.histStart, p.cookies, p.cookieStart, p.reportsOn] : [];
-  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.sig, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ix.groupT, ix.groupSig, ix.groupBits, ...packed]) {
+  for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ix.groupT, ix.groupSig, ix.groupIpId, ix.groupBits, ...packed]) {
     if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   }
   return [...out];
@@ -192,47 +195,57 @@ export function column<T extends Column>(ctor: ColumnCtor<T>, n: number, shared:
  */
 function groupRows(
   n: number,
-  c: { flow: Uint32Array; tNs: Float64Array; sig: Uint32Array; tcpFlags: Uint16Array; flags: Uint8Array },
+  c: { flow: Uint32Array; tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array },
   flowCount: number,
   shared = false,
-): { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupBits: Int32Array } {
-  const { flow, tNs: t, sig, tcpFlags, flags } = c;
+): { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array } {
+  const { flow, tNs: t } = c;
   const rowStart = column(Int32Array, flowCount + 1, shared);
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
   for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
   const m = rowStart[flowCount];
   const rows = column(Int32Array, m, shared);
-  const groupT = column(Float64Array, m, shared);
-  const groupSig = column(Uint32Array, m, shared);
-  const groupBits = column(Int32Array, m, shared);
+  const g = {
+    rowStart,
+    rows,
+    groupT: column(Float64Array, m, shared),
+    groupSig: column(Uint32Array, m, shared),
+    groupIpId: column(Int32Array, m, shared),
+    groupBits: column(Int32Array, m, shared),
+  };
   const fill = rowStart.slice(0, flowCount);
   for (let i = 0; i < n; i++) {
     const f = flow[i];
     if (f === NO_FLOW) continue;
     const p = fill[f]++;
     rows[p] = i;
-    groupT[p] = t[i];
-    groupSig[p] = sig[i];
-    groupBits[p] = tcpFlags[i] | (flags[i] << 16);
+    groupAt(g, p, c, i);
   }
   // Files are nearly in time order; the receive stage may be slightly out of order.
   for (let f = 0; f < flowCount; f++) {
     const s = rowStart[f];
     const e = rowStart[f + 1];
     for (let k = s + 1; k < e; k++) {
-      if (groupT[k] < groupT[k - 1]) {
+      if (g.groupT[k] < g.groupT[k - 1]) {
         rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
-        for (let q = s; q < e; q++) {
-          const i = rows[q];
-          groupT[q] = t[i];
-          groupSig[q] = sig[i];
-          groupBits[q] = tcpFlags[i] | (flags[i] << 16);
-        }
+        for (let q = s; q < e; q++) groupAt(g, q, c, rows[q]);
         break;
       }
     }
   }
-  return { rowStart, rows, groupT, groupSig, groupBits };
+  return g;
+}
+
+function groupAt(
+  g: { groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array },
+  p: number,
+  c: { tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array },
+  i: number,
+): void {
+  g.groupT[p] = c.tNs[i];
+  g.groupSig[p] = packetSignature(c.seq[i], c.ack[i], c.tcpFlags[i], c.len[i], c.hash[i]);
+  g.groupIpId[p] = c.ipId[i];
+  g.groupBits[p] = c.tcpFlags[i] | (c.flags[i] << 16);
 }
 
 const HIST_ORDER = 'SHADFRTWQI';
@@ -254,11 +267,11 @@ export class CaptureIndexer {
   private len = new Uint32Array(0);
   private ipId = new Int32Array(0);
   private hash = new Uint32Array(0);
-  private sig = new Uint32Array(0);
   private cookie = new Uint32Array(0);
   private wireLen = new Uint32Array(0);
   private fileOffset = new Float64Array(0);
   private malformed = 0;
+  private wireBytes = 0;
   private readonly undecoded: Record<string, number> = {};
   private readonly errors: CaptureIssue[] = [];
   bytesRead = 0;
@@ -275,6 +288,8 @@ export class CaptureIndexer {
   constructor(
     private readonly shared = false,
     private readonly fast = true,
+    /** A lean index (see IndexedCapture.lean): the columns only the app and export read are not kept. */
+    private readonly lean = false,
   ) {
     this.grow(65536);
     this.reader = new CaptureReader({
@@ -330,10 +345,11 @@ export class CaptureIndexer {
     this.len = g(this.len, Uint32Array);
     this.ipId = g(this.ipId, Int32Array);
     this.hash = g(this.hash, Uint32Array);
-    this.sig = g(this.sig, Uint32Array);
     this.cookie = g(this.cookie, Uint32Array);
-    this.wireLen = g(this.wireLen, Uint32Array);
-    this.fileOffset = g(this.fileOffset, Float64Array);
+    if (!this.lean) {
+      this.wireLen = g(this.wireLen, Uint32Array);
+      this.fileOffset = g(this.fileOffset, Float64Array);
+    }
     this.cap = cap;
   }
 
@@ -344,8 +360,11 @@ export class CaptureIndexer {
     if (this.baseSec !== this.baseSec) this.baseSec = rec.tsSec;
     const t = (rec.tsSec - this.baseSec) * 1e9 + rec.tsNsec;
     this.tNs[i] = t;
-    this.wireLen[i] = rec.origLen;
-    this.fileOffset[i] = rec.fileOffset;
+    this.wireBytes += rec.origLen;
+    if (!this.lean) {
+      this.wireLen[i] = rec.origLen;
+      this.fileOffset[i] = rec.fileOffset;
+    }
     if (!isDecodedLinkType(rec.linkType)) {
       const k = String(rec.linkType);
       this.undecoded[k] = (this.undecoded[k] ?? 0) + 1;
@@ -357,7 +376,6 @@ export class CaptureIndexer {
       this.len[i] = 0;
       this.ipId[i] = -1;
       this.hash[i] = 0;
-      this.sig[i] = 0;
       this.cookie[i] = 0;
       return;
     }
@@ -394,7 +412,6 @@ export class CaptureIndexer {
       f |= P_PAYLOAD_HASH;
     }
     this.hash[i] = h;
-    this.sig[i] = packetSignature(this.seq[i], this.ack[i], this.tcpFlags[i], this.len[i], h, d.ipId);
     if (d.ipVersion === 0) {
       this.flow[i] = NO_FLOW;
       this.flags[i] = f;
@@ -613,21 +630,38 @@ export class CaptureIndexer {
       return out;
     };
     const tNs = trim(() => this.tNs, () => (this.tNs = new Float64Array(0)));
-    const flow = trim(() => this.flow, () => (this.flow = new Uint32Array(0)));
     let firstNs = Infinity;
     let lastNs = -Infinity;
-    let wireBytes = 0;
-    const wire = this.wireLen;
     for (let i = 0; i < n; i++) {
       const t = tNs[i];
       if (t < firstNs) firstNs = t;
       if (t > lastNs) lastNs = t;
-      wireBytes += wire[i];
     }
-    const flags = trim(() => this.flags, () => (this.flags = new Uint8Array(0)));
-    const tcpFlags = trim(() => this.tcpFlags, () => (this.tcpFlags = new Uint16Array(0)));
-    const sig = trim(() => this.sig, () => (this.sig = new Uint32Array(0)));
-    const groups = groupRows(n, { flow, tNs, sig, tcpFlags, flags }, this.flows.length, this.shared);
+    const c = {
+      tNs,
+      flow: trim(() => this.flow, () => (this.flow = new Uint32Array(0))),
+      flags: trim(() => this.flags, () => (this.flags = new Uint8Array(0))),
+      tcpFlags: trim(() => this.tcpFlags, () => (this.tcpFlags = new Uint16Array(0))),
+      seq: trim(() => this.seq, () => (this.seq = new Uint32Array(0))),
+      ack: trim(() => this.ack, () => (this.ack = new Uint32Array(0))),
+      len: trim(() => this.len, () => (this.len = new Uint32Array(0))),
+      ipId: trim(() => this.ipId, () => (this.ipId = new Int32Array(0))),
+      hash: trim(() => this.hash, () => (this.hash = new Uint32Array(0))),
+      cookie: trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
+      wireLen: this.lean ? new Uint32Array(0) : trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
+      fileOffset: this.lean ? new Float64Array(0) : trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
+    };
+    const groups = groupRows(n, c, this.flows.length, this.shared);
+    if (this.lean) {
+      // Everything the analysis reads of these is in the grouped columns now.
+      c.flow = new Uint32Array(0);
+      c.tcpFlags = new Uint16Array(0);
+      c.seq = new Uint32Array(0);
+      c.ack = new Uint32Array(0);
+      c.len = new Uint32Array(0);
+      c.ipId = new Int32Array(0);
+      c.hash = new Uint32Array(0);
+    }
     this.cap = 0;
     return {
       format: this.reader.format,
@@ -638,25 +672,14 @@ export class CaptureIndexer {
       undecodedLinkTypes: this.undecoded,
       errors: this.errors,
       baseSec: this.baseSec === this.baseSec ? this.baseSec : 0,
-      tNs,
-      flow,
-      flags,
-      tcpFlags,
-      seq: trim(() => this.seq, () => (this.seq = new Uint32Array(0))),
-      ack: trim(() => this.ack, () => (this.ack = new Uint32Array(0))),
-      len: trim(() => this.len, () => (this.len = new Uint32Array(0))),
-      ipId: trim(() => this.ipId, () => (this.ipId = new Int32Array(0))),
-      hash: trim(() => this.hash, () => (this.hash = new Uint32Array(0))),
-      sig,
-      cookie: trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
-      wireLen: trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
-      fileOffset: trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
+      ...c,
       flows: this.flows,
       flowKeys: this.keyColumn(),
       ...groups,
       firstNs: n ? firstNs : 0,
       lastNs: n ? lastNs : 0,
-      wireBytes,
+      wireBytes: this.wireBytes,
+      ...(this.lean ? { lean: true } : {}),
     };
   }
 }
@@ -708,16 +731,16 @@ function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
 
 /**
  * What tells one packet from the others of its flow across capture stages, in one word: TCP seq,
- * ack, flags and length (other protocols: their length), the payload hash and the IPv4 IP ID.
- * The sender's side is not in it (a NAT join may turn a capture point's sides around).
+ * ack, flags and length (other protocols: their length) and the payload hash; what NAT leaves
+ * alone. The IP ID (kept beside it) and the sender's side (a NAT join may turn a capture point's
+ * sides around) are not in it.
  */
-export function packetSignature(seq: number, ack: number, tcpFlags: number, len: number, payloadHash: number, ipId: number): number {
+export function packetSignature(seq: number, ack: number, tcpFlags: number, len: number, payloadHash: number): number {
   let h = Math.imul(0x9e3779b1 ^ seq, 0x85ebca6b);
   h = Math.imul(h ^ ack, 0xc2b2ae35);
   h = Math.imul(h ^ tcpFlags, 0x27d4eb2f);
   h = Math.imul(h ^ len, 0x165667b1);
   h = Math.imul(h ^ payloadHash, 0x85ebca6b);
-  h = Math.imul(h ^ ipId, 0xc2b2ae35);
   // An int32, not a uint32: stored in a Uint32Array column all the same, but never boxed.
   return h ^ (h >>> 16);
 }

@@ -5,8 +5,7 @@
  */
 import type { ClockEstimate } from '../api/analysis.ts';
 import type { Flow, Model } from './model.ts';
-import { flowRows, timeOf } from './model.ts';
-import { signature } from './align.ts';
+import { groupKey } from './align.ts';
 
 /** Time differences (seconds) between devices' sightings of the same packets, per "device|relativeTo". */
 export type ClockSamples = Map<string, number[]>;
@@ -33,10 +32,10 @@ export function addClockSamples(flow: Flow, deltas: ClockSamples, earlier?: Map<
   for (const a of flow.at) {
     let s = seen.get(a.point.device);
     if (!s) seen.set(a.point.device, (s = new Map()));
-    const rows = flowRows(a);
-    for (let k = 0; k < rows.length; k++) {
-      const sig = signature(a.point, rows[k]);
-      const t = timeOf(a.point, rows[k]);
+    const ix = a.point.ix;
+    for (let g = a.point.rowStart[a.local]; g < a.point.rowStart[a.local + 1]; g++) {
+      const sig = groupKey(ix, g);
+      const t = a.point.shiftNs + ix.groupT[g];
       const prev = s.get(sig);
       if (prev === undefined || t < prev) s.set(sig, t);
     }

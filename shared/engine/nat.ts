@@ -5,27 +5,23 @@
  * the receive-stage flow whose packets it carries: same TCP seq/ack/flags/length and payload
  * hash (UDP and others: IP ID, length and payload hash), which NAT leaves alone.
  */
-import type { Flow, FlowAtPoint, CapturePoint } from './model.ts';
+import type { Flow, FlowAtPoint } from './model.ts';
 import { flowRows } from './model.ts';
-import { P_PAYLOAD_HASH, P_SIDE_B, type PointFlow } from './capture-index.ts';
+import { P_SIDE_B, type IndexedCapture, type PointFlow } from './capture-index.ts';
 import { hasCookies, PackedPointFlow } from './packed-flows.ts';
 
 /** Packets of a later-stage flow tried against the receive stage. */
 const PROBE = 8;
+/** How long a packet may stay in the device, and how far its receive stamp may lag (as align.ts). */
+const MAX_LATENCY_NS = 2e9;
+const REORDER_NS = 50e6;
 
-function natSignature(p: CapturePoint, row: number, tcp: boolean): number {
-  const ix = p.ix;
-  let h = tcp ? 0x2545f491 : 0x68e31da4;
-  if (tcp) {
-    h = Math.imul(h ^ ix.seq[row], 0x85ebca6b);
-    h = Math.imul(h ^ ix.ack[row], 0xc2b2ae35);
-    h = Math.imul(h ^ ix.tcpFlags[row], 0x27d4eb2f);
-  } else {
-    h = Math.imul(h ^ ix.ipId[row], 0x85ebca6b);
-  }
-  h = Math.imul(h ^ ix.len[row], 0x165667b1);
-  h = Math.imul(h ^ (ix.flags[row] & P_PAYLOAD_HASH ? ix.hash[row] : 0), 0x85ebca6b);
-  return (h ^ (h >>> 16)) >>> 0;
+/**
+ * What NAT leaves alone of the packet at grouped position `g`: TCP seq/ack/flags/length and the
+ * payload hash (the index's packetSignature); other protocols add the IP ID.
+ */
+function natSignature(ix: IndexedCapture, g: number, tcp: boolean): number {
+  return tcp ? ix.groupSig[g] | 0 : Math.imul(ix.groupSig[g] ^ ix.groupIpId[g], 0x85ebca6b) ^ 0x68e31da4;
 }
 
 function swap<T>(a: T[]): void {
@@ -94,7 +90,8 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
   // Their first packets are indexed by signature (a translated flow's first packets at the later
   // stage are among the first at the receive stage).
   const INDEXED = 64;
-  const index = new Map<string, Map<number, { flow: Flow; a: FlowAtPoint; row: number }>>();
+  type Candidate = { flow: Flow; a: FlowAtPoint; g: number };
+  const index = new Map<string, Map<number, Candidate[]>>();
   for (const flow of flows) {
     for (const a of flow.at) {
       const dev = a.point.device;
@@ -102,11 +99,14 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
       if (stagesAt(flow, dev).some((s) => s !== 'receive')) continue;
       let m = index.get(dev);
       if (!m) index.set(dev, (m = new Map()));
-      const rows = flowRows(a);
       const tcp = flow.proto === 6;
-      for (let k = 0; k < rows.length && k < INDEXED; k++) {
-        const s = natSignature(a.point, rows[k], tcp);
-        if (!m.has(s)) m.set(s, { flow, a, row: rows[k] });
+      const g0 = a.point.rowStart[a.local];
+      const g1 = Math.min(a.point.rowStart[a.local + 1], g0 + INDEXED);
+      for (let g = g0; g < g1; g++) {
+        const s = natSignature(a.point.ix, g, tcp);
+        const list = m.get(s);
+        if (!list) m.set(s, [{ flow, a, g }]);
+        else if (list[list.length - 1].a !== a) list.push({ flow, a, g });
       }
     }
   }
@@ -120,14 +120,23 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
         i++;
         continue;
       }
-      const rows = flowRows(a);
-      let hit: { flow: Flow; a: FlowAtPoint; row: number } | undefined;
+      let hit: Candidate | undefined;
       let mine = -1;
-      for (let k = 0; k < rows.length && k < PROBE && !hit; k++) {
-        const h = m.get(natSignature(a.point, rows[k], flow.proto === 6));
-        if (h && h.flow !== flow && h.flow.proto === flow.proto) {
-          hit = h;
-          mine = rows[k];
+      const g0 = a.point.rowStart[a.local];
+      const g1 = Math.min(a.point.rowStart[a.local + 1], g0 + PROBE);
+      for (let g = g0; g < g1 && !hit; g++) {
+        // The same packet left the device soon after it arrived: of the receive-stage packets
+        // with its signature, the one that arrived last before it (within MAX_LATENCY_NS).
+        const t = a.point.shiftNs + a.point.ix.groupT[g];
+        let best = Infinity;
+        for (const c of m.get(natSignature(a.point.ix, g, flow.proto === 6)) ?? []) {
+          const dt = t - (c.a.point.shiftNs + c.a.point.ix.groupT[c.g]);
+          if (c.flow === flow || c.flow.proto !== flow.proto || dt < -REORDER_NS || dt > MAX_LATENCY_NS) continue;
+          if (Math.abs(dt) < best) {
+            best = Math.abs(dt);
+            hit = c;
+            mine = g;
+          }
         }
       }
       if (!hit) {
@@ -135,8 +144,8 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
         continue;
       }
       // Same orientation? Compare who sent the matched packet on each side of the NAT.
-      const theirSide = hit.a.point.ix.flags[hit.row] & P_SIDE_B;
-      const mySide = a.point.ix.flags[mine] & P_SIDE_B;
+      const theirSide = (hit.a.point.ix.groupBits[hit.g] >>> 16) & P_SIDE_B;
+      const mySide = (a.point.ix.groupBits[mine] >>> 16) & P_SIDE_B;
       const flipped = theirSide !== mySide;
       if (flipped) flipSides(a);
       a.nat = true;

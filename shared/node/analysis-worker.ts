@@ -13,7 +13,7 @@ import { packIndex, viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
 type WorkerRequest =
-  | { type: 'index'; id: number; path: string }
+  | { type: 'index'; id: number; path: string; lean?: boolean }
   | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
   | { type: 'ack'; id: number };
 
@@ -30,7 +30,7 @@ let wake: (() => void) | null = null;
 const port = parentPort!;
 port.on('message', async (msg: WorkerRequest) => {
   if (msg.type === 'index') {
-    const ix = packIndex(await indexFile(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), undefined, { shared: true, sync: true }), true);
+    const ix = packIndex(await indexFile(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), undefined, { shared: true, sync: true, lean: msg.lean === true }), true);
     port.postMessage({ type: 'done', id: msg.id, ix }, transferables(ix));
   } else if (msg.type === 'ack') {
     ahead--;

@@ -58,16 +58,16 @@ class PoolWorker {
     return id;
   }
 
-  index(path: string, onProgress?: (p: Progress) => void): Promise<IndexedCapture> {
+  index(path: string, onProgress?: (p: Progress) => void, lean = false): Promise<IndexedCapture> {
     return new Promise((resolve) => {
-      this.request({ type: 'index', path }, async (msg) => {
+      this.request({ type: 'index', path, lean }, async (msg) => {
         if (msg.type === 'progress') onProgress?.(msg);
         else if (msg.type === 'done') {
           this.handlers.delete(msg.id);
           resolve(msg.ix);
         } else if (msg.type === 'error') {
           // A worker that fails: the file is read in-process so the message names the real problem.
-          resolve(await indexFile(path).catch(() => emptyIndex(`internal error: ${msg.message}`)));
+          resolve(await indexFile(path, undefined, undefined, { lean }).catch(() => emptyIndex(`internal error: ${msg.message}`)));
         }
       });
     });
@@ -134,7 +134,6 @@ function emptyIndex(message: string): IndexedCapture {
     len: z(),
     ipId: new Int32Array(0),
     hash: z(),
-    sig: z(),
     cookie: z(),
     wireLen: z(),
     fileOffset: new Float64Array(0),
@@ -144,6 +143,7 @@ function emptyIndex(message: string): IndexedCapture {
     rows: new Int32Array(0),
     groupT: new Float64Array(0),
     groupSig: z(),
+    groupIpId: new Int32Array(0),
     groupBits: new Int32Array(0),
     firstNs: 0,
     lastNs: 0,
@@ -161,6 +161,8 @@ export async function indexAll(
   pool?: WorkerPool | null,
   /** Leave the flows of indexes made in workers packed (for analyzeAll with the same pool). */
   keepPacked = false,
+  /** Lean indexes (only what the analysis reads: IndexedCapture.lean). */
+  lean = false,
 ): Promise<IndexedCapture[]> {
   const out: IndexedCapture[] = new Array(specs.length);
   const own = pool === undefined && specs.length > 1 ? WorkerPool.open(Math.min(specs.length, availableParallelism())) : null;
@@ -183,7 +185,7 @@ export async function indexAll(
         while (next < order.length) {
           const i = order[next++];
           const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
-          out[i] = workers.length ? await workers[lane].index(specs[i].path, cb) : await indexFile(specs[i].path, cb);
+          out[i] = workers.length ? await workers[lane].index(specs[i].path, cb, lean) : await indexFile(specs[i].path, cb, undefined, { lean });
         }
       }),
     );

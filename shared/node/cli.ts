@@ -170,7 +170,7 @@ async function analyze(args: string[]): Promise<number> {
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
   const timing = process.env.STAGEDIFF_TIMING ? [performance.now()] : null;
   try {
-    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true);
+    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true);
     timing?.push(performance.now());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     const opts = { clockOffsets: offsets, settings };

@@ -145,15 +145,16 @@ export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (
 /** Reads the file through the indexer. A file that cannot be opened or read ends as an error. */
 /**
  * `shared`: the index columns in shared memory (for several worker threads); `sync`: blocking
- * reads of regular files (in a worker thread).
+ * reads of regular files (in a worker thread); `lean`: only what the analysis reads (see
+ * IndexedCapture.lean).
  */
 export async function indexFile(
   path: string,
   onProgress?: (p: Progress) => void,
   signal?: AbortSignal,
-  { shared = false, sync = false }: { shared?: boolean; sync?: boolean } = {},
+  { shared = false, sync = false, lean = false }: { shared?: boolean; sync?: boolean; lean?: boolean } = {},
 ): Promise<IndexedCapture> {
-  const ix = new CaptureIndexer(shared);
+  const ix = new CaptureIndexer(shared, true, lean);
   let total = 0;
   let lastReport = 0;
   try {

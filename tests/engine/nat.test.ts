@@ -26,4 +26,21 @@ describe('NAT between receive and transmit', () => {
       expect(r.findings.map((x) => x.kind)).toEqual(['not-forwarded']);
     });
   }
+
+  it('two translated sessions with the same sequence numbers: each joined to its own flow, by time', () => {
+    // Same ISNs and payloads (a load generator, a retried script): the signatures collide; the
+    // packet that left the firewall belongs to the session that received it just before.
+    const rx = [...conversation('10.0.0.5', 40000), ...conversation('10.0.0.6', 40001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    const tx = [...conversation('203.0.113.250', 61000), ...conversation('203.0.113.251', 61001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    const r = analyzeBytes([
+      { path: 'fw_receive.pcap', device: 'fw', stage: 'receive', bytes: pcap(rx) },
+      { path: 'fw_transmit.pcap', device: 'fw', stage: 'transmit', bytes: pcap(tx.map((p) => ({ ...p, t: p.t + 0.0001 }))) },
+    ]);
+    expect(r.flows.map((f) => [f.client, f.nat?.map((n) => n.client)])).toEqual([
+      ['10.0.0.5:40000', ['203.0.113.250:61000']],
+      ['10.0.0.6:40001', ['203.0.113.251:61001']],
+    ]);
+    expect(r.flows.map((f) => f.devices[0].unaccounted)).toEqual([0, 0]);
+    expect(r.findings).toEqual([]);
+  });
 });
