@@ -195,7 +195,9 @@ export function column<T extends Column>(ctor: ColumnCtor<T>, n: number, shared:
  */
 function groupRows(
   n: number,
-  c: { flow: Uint32Array; tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array },
+  c: GroupSource & { flow: Uint32Array },
+  /** packetSignature of each row when known (lean indexes), else made from c's columns. */
+  sig: Uint32Array | null,
   flowCount: number,
   shared = false,
 ): { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array } {
@@ -219,7 +221,7 @@ function groupRows(
     if (f === NO_FLOW) continue;
     const p = fill[f]++;
     rows[p] = i;
-    groupAt(g, p, c, i);
+    groupAt(g, p, c, sig, i);
   }
   // Files are nearly in time order; the receive stage may be slightly out of order.
   for (let f = 0; f < flowCount; f++) {
@@ -228,7 +230,7 @@ function groupRows(
     for (let k = s + 1; k < e; k++) {
       if (g.groupT[k] < g.groupT[k - 1]) {
         rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
-        for (let q = s; q < e; q++) groupAt(g, q, c, rows[q]);
+        for (let q = s; q < e; q++) groupAt(g, q, c, sig, rows[q]);
         break;
       }
     }
@@ -236,14 +238,17 @@ function groupRows(
   return g;
 }
 
+type GroupSource = { tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array };
+
 function groupAt(
   g: { groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array },
   p: number,
-  c: { tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array },
+  c: GroupSource,
+  sig: Uint32Array | null,
   i: number,
 ): void {
   g.groupT[p] = c.tNs[i];
-  g.groupSig[p] = packetSignature(c.seq[i], c.ack[i], c.tcpFlags[i], c.len[i], c.hash[i]);
+  g.groupSig[p] = sig ? sig[i] : packetSignature(c.seq[i], c.ack[i], c.tcpFlags[i], c.len[i], c.hash[i]);
   g.groupIpId[p] = c.ipId[i];
   g.groupBits[p] = c.tcpFlags[i] | (c.flags[i] << 16);
 }
@@ -267,6 +272,8 @@ export class CaptureIndexer {
   private len = new Uint32Array(0);
   private ipId = new Int32Array(0);
   private hash = new Uint32Array(0);
+  /** Lean indexes: packetSignature instead of seq, ack, len and hash. */
+  private sig = new Uint32Array(0);
   private cookie = new Uint32Array(0);
   private wireLen = new Uint32Array(0);
   private fileOffset = new Float64Array(0);
@@ -340,13 +347,14 @@ export class CaptureIndexer {
     this.flow = g(this.flow, Uint32Array);
     this.flags = g(this.flags, Uint8Array);
     this.tcpFlags = g(this.tcpFlags, Uint16Array);
-    this.seq = g(this.seq, Uint32Array);
-    this.ack = g(this.ack, Uint32Array);
-    this.len = g(this.len, Uint32Array);
     this.ipId = g(this.ipId, Int32Array);
-    this.hash = g(this.hash, Uint32Array);
     this.cookie = g(this.cookie, Uint32Array);
-    if (!this.lean) {
+    if (this.lean) this.sig = g(this.sig, Uint32Array);
+    else {
+      this.seq = g(this.seq, Uint32Array);
+      this.ack = g(this.ack, Uint32Array);
+      this.len = g(this.len, Uint32Array);
+      this.hash = g(this.hash, Uint32Array);
       this.wireLen = g(this.wireLen, Uint32Array);
       this.fileOffset = g(this.fileOffset, Float64Array);
     }
@@ -371,12 +379,15 @@ export class CaptureIndexer {
       this.flow[i] = NO_FLOW;
       this.flags[i] = 0;
       this.tcpFlags[i] = 0;
-      this.seq[i] = 0;
-      this.ack[i] = 0;
-      this.len[i] = 0;
       this.ipId[i] = -1;
-      this.hash[i] = 0;
       this.cookie[i] = 0;
+      if (this.lean) this.sig[i] = 0;
+      else {
+        this.seq[i] = 0;
+        this.ack[i] = 0;
+        this.len[i] = 0;
+        this.hash[i] = 0;
+      }
       return;
     }
     const d =
@@ -392,10 +403,9 @@ export class CaptureIndexer {
     if (d.flowCookie !== -1) f |= P_COOKIE;
     this.cookie[i] = d.flowCookie === -1 ? 0 : d.flowCookie;
     this.ipId[i] = d.ipId;
-    this.tcpFlags[i] = d.ipProto === 6 ? d.tcpFlags : 0;
-    this.seq[i] = d.tcpSeq;
-    this.ack[i] = d.tcpAck;
-    this.len[i] = d.ipProto === 6 ? d.tcpLen : d.ipLen;
+    const tcpFlags = d.ipProto === 6 ? d.tcpFlags : 0;
+    const len = d.ipProto === 6 ? d.tcpLen : d.ipLen;
+    this.tcpFlags[i] = tcpFlags;
     // Payload hash (FNV-1a) over the first 16 captured payload bytes and the last 4: with
     // seq, ack, flags, length and IP ID it tells segments apart across stages, without hashing
     // whole payloads in the hot path.
@@ -411,7 +421,13 @@ export class CaptureIndexer {
       h >>>= 0;
       f |= P_PAYLOAD_HASH;
     }
-    this.hash[i] = h;
+    if (this.lean) this.sig[i] = packetSignature(d.tcpSeq, d.tcpAck, tcpFlags, len, h);
+    else {
+      this.seq[i] = d.tcpSeq;
+      this.ack[i] = d.tcpAck;
+      this.len[i] = len;
+      this.hash[i] = h;
+    }
     if (d.ipVersion === 0) {
       this.flow[i] = NO_FLOW;
       this.flags[i] = f;
@@ -651,16 +667,13 @@ export class CaptureIndexer {
       wireLen: this.lean ? new Uint32Array(0) : trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
       fileOffset: this.lean ? new Float64Array(0) : trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
     };
-    const groups = groupRows(n, c, this.flows.length, this.shared);
+    const sig = this.lean ? trim(() => this.sig, () => (this.sig = new Uint32Array(0))) : null;
+    const groups = groupRows(n, c, sig, this.flows.length, this.shared);
     if (this.lean) {
       // Everything the analysis reads of these is in the grouped columns now.
       c.flow = new Uint32Array(0);
       c.tcpFlags = new Uint16Array(0);
-      c.seq = new Uint32Array(0);
-      c.ack = new Uint32Array(0);
-      c.len = new Uint32Array(0);
       c.ipId = new Int32Array(0);
-      c.hash = new Uint32Array(0);
     }
     this.cap = 0;
     return {
