@@ -361,11 +361,12 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
       w.piece(J.endReason).str(r.reason);
       if (r.agesOutAt) w.piece(J.agesOutAt).str(r.agesOutAt);
     }
-    if (pf.cookies) {
+    const cookies = pf.cookies;
+    if (cookies) {
       w.piece(J.cookies);
-      for (let k = 0; k < pf.cookies.length; k++) {
+      for (let k = 0; k < cookies.length; k++) {
         if (k) w.byte(0x2c);
-        w.hex32(pf.cookies[k]);
+        w.hex32(cookies[k]);
       }
       w.byte(0x5d);
     }

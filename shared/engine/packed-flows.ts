@@ -170,7 +170,12 @@ export class PackedPointFlow implements FlowState {
     if (this._cookies === undefined) {
       const c0 = this.p.cookieStart[this.f];
       const c1 = this.p.cookieStart[this.f + 1];
-      this._cookies = c1 > c0 ? Array.from(this.p.cookies.subarray(c0, c1)) : null;
+      let list: number[] | null = null;
+      if (c1 > c0) {
+        list = [];
+        for (let c = c0; c < c1; c++) list.push(this.p.cookies[c]);
+      }
+      this._cookies = list;
     }
     return this._cookies;
   }

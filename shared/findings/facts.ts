@@ -117,10 +117,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
         const lat = flowArena.float64(rev.length);
         let nl = 0;
         for (let j = 0; j < rev.length; j++) if (rev[j] !== -1) lat[nl++] = (txT[j] - rxRows.t[rev[j]]) / 1e3;
-        if (nl) {
-          const sorted = lat.subarray(0, nl).sort();
-          v.latencyUs = sorted[nl >> 1];
-        }
+        if (nl) v.latencyUs = kth(lat, nl, nl >> 1);
       }
     }
   }
@@ -128,20 +125,52 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
   const segments: Segment[] = [];
   let seg: Segment | null = null;
-  let lastAt = -1;
+  // Capture points (by index in flow.at, the first 31) whose device is in the segment already.
+  let seen = 0;
   for (let e = 0; e < timeline.n; e++) {
     if (seg === null || timeline.t[e] - timeline.t[e - 1] >= idleTimeoutS * 1e9) {
       seg = { start: e, end: e + 1, devices: new Set() };
       segments.push(seg);
-      lastAt = -1;
+      seen = 0;
     }
     seg.end = e + 1;
-    // Consecutive events mostly come from the same capture point: add its device once.
     const at = timeline.at[e];
-    if (at !== lastAt) seg.devices.add(flow.at[at].point.device);
-    lastAt = at;
+    const bit = at < 31 ? 1 << at : 0;
+    if (!(seen & bit)) {
+      seg.devices.add(flow.at[at].point.device);
+      seen |= bit;
+    }
   }
   return { flow, points, devices, timeline, segments, idleTimeoutS };
+}
+
+/**
+ * The k-th smallest of a[0..n) (what a[k] would be after sorting), in linear time on average:
+ * Hoare's selection, reordering a in place.
+ */
+export function kth(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const x = a[i];
+        a[i] = a[j];
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 const STAGE_RANK: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
