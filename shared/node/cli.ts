@@ -169,9 +169,12 @@ async function analyze(args: string[]): Promise<number> {
   const json = values.json === true;
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
   const timing = process.env.STAGEDIFF_TIMING ? [performance.now()] : null;
+  // CPU time of the whole process (every thread), for the CPU/wall ratio of each phase.
+  const cpu = timing ? [process.cpuUsage()] : null;
   try {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true);
     timing?.push(performance.now());
+    cpu?.push(process.cpuUsage());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     const opts = { clockOffsets: offsets, settings };
     if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
@@ -220,8 +223,13 @@ async function analyze(args: string[]): Promise<number> {
   await out.drain(true);
   if (timing) {
     timing.push(performance.now());
+    cpu!.push(process.cpuUsage());
     const ms = timing.map((t, i) => (i ? Math.round(t - timing[i - 1]) : Math.round(t)));
-    process.stderr.write(`stagediff: timing: start ${ms[0]} ms, index ${ms[1]} ms, analysis+output ${ms[2]} ms\n`);
+    const ratio = (i: number) => {
+      const [a, b] = [cpu![i - 1], cpu![i]];
+      return ((b.user - a.user + b.system - a.system) / 1e3 / (timing[i] - timing[i - 1])).toFixed(2);
+    };
+    process.stderr.write(`stagediff: timing: start ${ms[0]} ms, index ${ms[1]} ms (cpu/wall ${ratio(1)}), analysis+output ${ms[2]} ms (cpu/wall ${ratio(2)})\n`);
   }
   if (tty) process.stderr.write('\r\x1b[K');
   for (const c of result.captures) {

@@ -29,7 +29,7 @@ describe('scripts/bench.mjs', () => {
     expect(row.packets).toBeGreaterThan(1000);
     // Every record in the files was read by analyze (checked against the generator's summary).
     expect(row.analyze.packetsRead).toBe(row.packets);
-    for (const k of ['secs', 'cpuSecs', 'cpuRatio', 'peakMb', 'pps', 'mbps']) expect(row.analyze[k], k).toBeGreaterThan(0);
+    for (const k of ['secs', 'cpuSecs', 'cpuRatio', 'indexMs', 'indexCpuRatio', 'analysisMs', 'peakMb', 'pps', 'mbps']) expect(row.analyze[k], k).toBeGreaterThan(0);
     if (row.c) {
       // The libpcap loop read the same records.
       expect(row.c.packets).toBe(row.packets);
