@@ -64,4 +64,68 @@ describe('200 MB of captures', () => {
     await shot(h.page, '11-bulk-packets-end');
     expect(foreignRequests(h)).toEqual([]);
   });
+
+  it('draws rows before their block loads as they are once loaded, sorted too, and selects them on a click', async () => {
+    type Row = { index: number; loaded: boolean; text: string; selected: boolean };
+    type Probe = { rows(): Row[]; jump(frac: number, then: () => unknown): Promise<unknown> };
+    // In the page: the grid's rows (loaded = their block has loaded: AG Grid gives them a row id),
+    // and a scrollbar jump whose `then` runs right after the grid's own scroll handler drew the rows.
+    await h.page.evaluate(() => {
+      const probe: Probe = {
+        rows: () =>
+          [...document.querySelectorAll('[data-testid="packets-grid"] .ag-row')]
+            .map((e) => ({ index: Number(e.getAttribute('row-index')), loaded: e.hasAttribute('row-id'), text: e.textContent ?? '', selected: e.classList.contains('row-selected') }))
+            .sort((x, y) => x.index - y.index),
+        jump: (frac, then) =>
+          new Promise((resolve) => {
+            const v = document.querySelector('[data-testid="packets-grid"] .ag-body-viewport, [data-testid="packets-grid"] .ag-grid-viewport') as HTMLElement;
+            v.addEventListener('scroll', () => resolve(then()), { once: true });
+            v.scrollTop = Math.floor(frac * (v.scrollHeight - v.clientHeight));
+          }),
+      };
+      (window as unknown as { probe: Probe }).probe = probe;
+    });
+    const jump = (frac: number) => h.page.evaluate((frac) => { const p = (window as unknown as { probe: Probe }).probe; return p.jump(frac, () => p.rows()); }, frac) as Promise<Row[]>;
+    const settled = async () => {
+      await h.page.waitForFunction(() => (window as unknown as { probe: Probe }).probe.rows().every((r) => r.loaded));
+      return h.page.evaluate(() => (window as unknown as { probe: Probe }).probe.rows());
+    };
+    const same = (early: Row[], late: Row[]) => {
+      expect(early.some((r) => !r.loaded)).toBe(true);
+      const byIndex = new Map(late.map((r) => [r.index, r.text]));
+      for (const r of early) {
+        expect(r.text).toMatch(/PA-VM-\d/);
+        if (byIndex.has(r.index)) expect(r.text).toBe(byIndex.get(r.index));
+      }
+    };
+
+    const early = await jump(0.37);
+    same(early, await settled());
+
+    // Sorted by length: drawn in that order at once.
+    await h.page.click('[data-testid="packets-grid"] .ag-header-cell[col-id="len"] .ag-header-cell-label');
+    await h.page.waitForSelector('[data-testid="packets-grid"] .ag-header-cell[col-id="len"][aria-sort="ascending"]');
+    const sorted = await jump(0.61);
+    same(sorted, await settled());
+    const lens = await h.page.$$eval('[data-testid="packets-grid"] .ag-row', (es) =>
+      es.map((e) => [Number(e.getAttribute('row-index')), Number(e.querySelector('[col-id="len"]')?.textContent)] as const).sort((x, y) => x[0] - y[0]).map((x) => x[1]),
+    );
+    expect(lens.length).toBeGreaterThan(5);
+    expect(lens).toEqual([...lens].sort((x, y) => x - y));
+
+    // A click on a row whose block has not loaded yet selects its packet.
+    const clicked = (await h.page.evaluate(() =>
+      (window as unknown as { probe: Probe }).probe.jump(0.83, () => {
+        const row = document.querySelectorAll<HTMLElement>('[data-testid="packets-grid"] .ag-row')[3];
+        const cell = (id: string) => row.querySelector(`[col-id="${id}"]`)?.textContent ?? '';
+        const r = { loaded: row.hasAttribute('row-id'), index: Number(row.getAttribute('row-index')), device: cell('device'), stage: cell('stage'), frame: cell('frame') };
+        row.querySelector<HTMLElement>('[col-id="frame"]')!.click();
+        return r;
+      }),
+    )) as { loaded: boolean; index: number; device: string; stage: string; frame: string };
+    expect(clicked.loaded).toBe(false);
+    await h.page.locator('[data-testid="packet-detail"]').getByText(`${clicked.device} · ${clicked.stage} · frame ${clicked.frame}`).waitFor();
+    await h.page.waitForSelector(`[data-testid="packets-grid"] .ag-row.row-selected[row-index="${clicked.index}"]`);
+    expect((await settled()).filter((r) => r.selected).map((r) => r.index)).toEqual([clicked.index]);
+  });
 });

@@ -10,10 +10,16 @@
  * template (a clone and a text per cell), laid out at the header's column positions. The header
  * stays AG Grid's own (sort, resize, reorder, tooltips); the row model, row ids, row classes,
  * hover and clicks too.
+ *
+ * A row is drawn from its row index (RowSource), not from the block the infinite row model loads
+ * for it: that model draws rows whose block has not arrived yet as empty placeholders, gets the
+ * block in a timer and then draws every placeholder a second time. Drawn from the index, the
+ * first drawing is already the right one, and blocks load only once scrolling has settled
+ * (blockLoadDebounceMillis), so that a scrollbar drag draws each screen once.
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { createGrid } from 'ag-grid-community';
-import type { ColDef, Column, GetRowIdParams, GridApi, GridOptions, ICellRendererComp, ICellRendererParams, IDatasource, IGetRowsParams, RowClassParams, RowClickedEvent } from 'ag-grid-community';
+import type { ColDef, Column, GetRowIdParams, GridApi, GridOptions, ICellRendererComp, ICellRendererParams, IDatasource, IGetRowsParams, IRowNode, RowClassParams, RowClickedEvent, SortModelItem } from 'ag-grid-community';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { AnalysisView, PacketRef } from '../state/session.ts';
 import { endpoints, timeNs, verdictCode, verdictOf, type PacketSet } from '../util/packets.ts';
@@ -67,8 +73,14 @@ export class GridRow {
     readonly pos: number,
     readonly row: number,
     readonly note: string | undefined,
-    readonly userNotes: string | undefined,
+    private readonly notes: { readonly current: NoteIndex },
   ) {}
+  /** The user's notes on the packet, read when drawn (so a new note needs a redraw, no reload). */
+  get userNotes(): string | undefined {
+    const byPacket = this.notes.current.byPacket;
+    const list = byPacket.size ? byPacket.get(packetKey(this.a.entries[this.pos].source.path, this.row + 1)) : undefined;
+    return list?.map((n) => `✎ ${n.text}`).join('\n');
+  }
   get key(): string {
     return `${this.pos}:${this.row}`;
   }
@@ -128,6 +140,41 @@ export class GridRow {
   }
 }
 
+/**
+ * The set's rows in the grid's order: row i of the grid under a sort (a sort reorders an index
+ * permutation, kept for the last sort asked for).
+ */
+class RowSource {
+  private sortKey = '';
+  // null: time order (the set's own order), no permutation needed.
+  private perm: Uint32Array | null = null;
+  constructor(
+    readonly a: AnalysisView,
+    readonly set: PacketSet,
+    private readonly notes: { readonly current: NoteIndex },
+  ) {}
+  at(i: number, sort: SortModelItem | undefined): GridRow {
+    const key = sort ? `${sort.colId}:${sort.sort}` : '';
+    if (key !== this.sortKey) {
+      this.perm = sort ? permutation(this.a, this.set, sort.colId, sort.sort === 'desc') : null;
+      this.sortKey = key;
+    }
+    const j = this.perm ? this.perm[i] : i;
+    return new GridRow(this.a, this.set.pos[j], this.set.row[j], this.set.notes?.[j], this.notes);
+  }
+}
+
+/** The sort the grid shows (the first sorted column, as the sort model given to getRows). */
+function currentSort(api: GridApi): SortModelItem | undefined {
+  let best: Column | undefined;
+  for (const c of api.getColumns() ?? []) if (c.getSort() && (!best || (c.getSortIndex() ?? 0) < (best.getSortIndex() ?? 0))) best = c;
+  const sort = best?.getSort();
+  return best && sort ? { colId: best.getColId(), sort } : undefined;
+}
+
+/** A row node's packet: its loaded data, or (block not loaded yet) the row at its index. */
+type RowOf = (node: IRowNode<GridRow>, api: GridApi) => GridRow | undefined;
+
 /** How one column's cell is filled from a row (text, or the verdict / note badges). */
 interface CellSpec {
   /** CSS classes of the cell besides `ag-cell pkt-cell`. */
@@ -158,9 +205,10 @@ function fillVerdict(cell: HTMLElement, r: GridRow): void {
 function fillUserNotes(cell: HTMLElement, r: GridRow): void {
   const e = document.createElement('span');
   e.textContent = '✎';
-  if (r.userNotes) {
+  const notes = r.userNotes;
+  if (notes) {
     e.className = 'note-badge';
-    e.title = r.userNotes;
+    e.title = notes;
     e.dataset.testid = 'packet-note';
   } else {
     e.className = 'note-add';
@@ -253,6 +301,7 @@ class RowLayout {
 
 interface PacketRowParams extends ICellRendererParams<GridRow> {
   layout: RowLayout;
+  rowOf: RowOf;
 }
 
 /** A whole packet row: one clone of the layout's template, one fill per cell. */
@@ -272,9 +321,9 @@ class PacketRowRenderer implements ICellRendererComp<GridRow> {
   }
   private build(p: PacketRowParams): HTMLElement {
     const { layout } = p;
-    const r = p.data;
+    const r = p.rowOf(p.node, p.api);
     if (!r) {
-      // Not loaded yet: empty (the block arrives a moment later).
+      // No such row (an index past the end).
       const e = document.createElement('div');
       e.className = 'pkt-row';
       return e;
@@ -286,6 +335,8 @@ class PacketRowRenderer implements ICellRendererComp<GridRow> {
     return e;
   }
 }
+
+const isSelected = (r: GridRow | undefined, sel: PacketRef | null): boolean => !!r && !!sel && r.pos === sel.pos && r.row === sel.row;
 
 const DEFAULT_COL_DEF: ColDef<GridRow> = { resizable: true, sortable: true, suppressHeaderMenuButton: true };
 const getRowId = (p: GetRowIdParams<GridRow>) => p.data.key;
@@ -314,38 +365,30 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
   const notesRef = useRef<NoteIndex>(notes);
   notesRef.current = notes;
 
-  const datasource = useMemo<IDatasource>(() => {
-    let cacheKey = '';
-    // null: time order (the set's own order), no permutation needed.
-    let perm: Uint32Array | null = null;
-    const paths = a.entries.map((e) => e.source.path);
-    return {
+  const source = useMemo(() => new RowSource(a, set, notesRef), [a, set]);
+  const sourceRef = useRef(source);
+  sourceRef.current = source;
+  const rowOf = useMemo<RowOf>(
+    () => (node, api) => {
+      if (node.data) return node.data;
+      const src = sourceRef.current;
+      const i = node.rowIndex;
+      return i !== null && i >= 0 && i < src.set.length ? src.at(i, currentSort(api)) : undefined;
+    },
+    [],
+  );
+  const datasource = useMemo<IDatasource>(
+    () => ({
       rowCount: set.length,
       getRows(p: IGetRowsParams) {
-        const sm = p.sortModel[0];
-        const key = sm ? `${sm.colId}:${sm.sort}` : '';
-        if (key !== cacheKey) {
-          perm = sm ? permutation(a, set, sm.colId, sm.sort === 'desc') : null;
-          cacheKey = key;
-        }
         const end = Math.min(p.endRow, set.length);
         const rows: GridRow[] = new Array(Math.max(0, end - p.startRow));
-        const byPacket = notesRef.current.byPacket;
-        for (let i = p.startRow; i < end; i++) {
-          const j = perm ? perm[i] : i;
-          const pos = set.pos[j];
-          const row = set.row[j];
-          let userNotes: string | undefined;
-          if (byPacket.size) {
-            const list = byPacket.get(packetKey(paths[pos], row + 1));
-            if (list) userNotes = list.map((n) => `✎ ${n.text}`).join('\n');
-          }
-          rows[i - p.startRow] = new GridRow(a, pos, row, set.notes?.[j], userNotes);
-        }
+        for (let i = p.startRow; i < end; i++) rows[i - p.startRow] = source.at(i, p.sortModel[0]);
         p.successCallback(rows, set.length);
       },
-    };
-  }, [a, set]);
+    }),
+    [set, source],
+  );
 
   // The selected packet's row class is read through a ref, so the grid's options never change
   // with the selection; only the rows that gain or lose it are redrawn.
@@ -372,7 +415,11 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
       datasource: latest.current.datasource,
       cacheBlockSize: 100,
       maxBlocksInCache: 100,
-      infiniteInitialRowCount: 100,
+      // Rows are drawn before their block loads (rowOf), so a block can wait until scrolling
+      // settles; loading it draws its rows on screen again.
+      blockLoadDebounceMillis: 150,
+      // The row count is known: the whole scroll height from the start.
+      infiniteInitialRowCount: latest.current.datasource.rowCount,
       // Rows drawn beyond the viewport: few, since a scrollbar jump redraws all of them.
       rowBuffer: 2,
       // Rows are drawn in the scroll event itself instead of in animation-frame slices of up to
@@ -382,23 +429,21 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
       getRowId,
       isFullWidthRow: () => true,
       fullWidthCellRenderer: PacketRowRenderer,
-      fullWidthCellRendererParams: { layout },
+      fullWidthCellRendererParams: { layout, rowOf },
       // Not embedded: one renderer and two elements per row (embedded rows get a renderer and
       // a section per pinned side as well).
       embedFullWidthRows: false,
       rowClassRules: {
-        'row-selected': (p: RowClassParams<GridRow>) => {
-          const r = selRef.current;
-          return !!r && !!p.data && p.data.pos === r.pos && p.data.row === r.row;
-        },
-        'row-dropped': (p: RowClassParams<GridRow>) => p.data?.verdict === 'dropped',
+        'row-selected': (p: RowClassParams<GridRow>) => isSelected(rowOf(p.node, p.api), selRef.current),
+        'row-dropped': (p: RowClassParams<GridRow>) => rowOf(p.node, p.api)?.verdict === 'dropped',
       },
       onRowClicked: (e: RowClickedEvent<GridRow>) => {
-        if (!e.data) return;
-        session.selectPacket({ pos: e.data.pos, row: e.data.row });
+        const r = rowOf(e.node, e.api);
+        if (!r) return;
+        session.selectPacket({ pos: r.pos, row: r.row });
         const target = e.event?.target;
         if (target instanceof Element && target.closest('[col-id="usernotes"]')) {
-          kase.openNote({ kind: 'packet', path: aRef.current.entries[e.data.pos].source.path, frame: e.data.frame });
+          kase.openNote({ kind: 'packet', path: aRef.current.entries[r.pos].source.path, frame: r.frame });
         }
       },
       onDisplayedColumnsChanged: relayout,
@@ -415,7 +460,7 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
       apiRef.current = null;
       api.destroy();
     };
-  }, [session, kase, layout]);
+  }, [session, kase, layout, rowOf]);
 
   const mounted = useRef({ cols, datasource, tfKey });
   useEffect(() => {
@@ -430,12 +475,17 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
     m.tfKey = tfKey;
   }, [cols, tfKey]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
-    if (mounted.current.datasource !== datasource) apiRef.current?.setGridOption('datasource', datasource);
+    const api = apiRef.current;
+    if (api && mounted.current.datasource !== datasource) {
+      api.setGridOption('datasource', datasource);
+      api.setRowCount(set.length, true);
+    }
     mounted.current.datasource = datasource;
-  }, [datasource]);
+  }, [datasource, set.length]);
   const notesSeen = useRef(notes);
   useEffect(() => {
-    if (notesSeen.current !== notes) apiRef.current?.refreshInfiniteCache();
+    // Rows read the notes when drawn.
+    if (notesSeen.current !== notes) apiRef.current?.redrawRows();
     notesSeen.current = notes;
   }, [notes]);
 
@@ -444,12 +494,13 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
     selRef.current = sel;
     const api = apiRef.current;
     if (!api || prev === sel) return;
-    const nodes = [prev, sel].flatMap((r) => {
-      const n = r ? api.getRowNode(`${r.pos}:${r.row}`) : undefined;
-      return n ? [n] : [];
+    // The rows on screen that gain or lose the selection (loaded or not, hence not by row id).
+    const nodes = api.getRenderedNodes().filter((n) => {
+      const r = rowOf(n, api);
+      return isSelected(r, prev) || isSelected(r, sel);
     });
     if (nodes.length) api.redrawRows({ rowNodes: nodes });
-  }, [sel]);
+  }, [sel, rowOf]);
 
   return <div ref={hostRef} className="pkt-grid" />;
 }
