@@ -1,8 +1,8 @@
 // Dev tool: times the index and analysis phases in one thread (no workers).
-import { indexFile } from '../shared/node/file-source.ts';
-import { analyzePart } from '../shared/engine/analyze.ts';
-import { parseCaptureArg } from '../shared/engine/labels.ts';
-import { packIndex, viewIndex } from '../shared/engine/packed-flows.ts';
+import { indexFile } from '../../shared/node/file-source.ts';
+import { analyzePart } from '../../shared/engine/analyze.ts';
+import { parseCaptureArg } from '../../shared/engine/labels.ts';
+import { packIndex, viewIndex } from '../../shared/engine/packed-flows.ts';
 const files = process.argv.slice(2);
 const t0 = performance.now();
 const ixs: import('../shared/engine/capture-index.ts').IndexedCapture[] = [];
@@ -22,4 +22,3 @@ for (const m of mode.split(",").filter((x) => x !== "none")) {
   await analyzePart(inputs, {}, 0, m.startsWith("full") || m === "packedfull" ? 1 : 2, m !== "fullnojson", (b) => { bytes += b.json.length; }, (t) => console.error(`${m}: model ${t.modelMs.toFixed(0)} ms flows ${t.flowsMs.toFixed(0)} ms`));
   console.error(`${m} analysis ${(performance.now() - t2).toFixed(0)} ms`);
 }
-await (globalThis as { __stopAlloc?: () => Promise<void> }).__stopAlloc?.();
