@@ -55,6 +55,17 @@ export const enum S {
   ZeroWindow = 22,
 }
 
+/**
+ * A flow's slots (see S), as an array of unboxed doubles from the start: sequence numbers past
+ * 2^31 are not small integers, and an array that changed its element kind on some flows but not
+ * on others would make every access to it polymorphic.
+ */
+function newSlots(): number[] {
+  const s = [0.5, 0, 0, 0, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  s[0] = 0;
+  return s;
+}
+
 /** Per-flow state at one capture point. Flows are far fewer than packets. */
 export class PointFlow {
   /** Which canonical side is the client: 0 = A, 1 = B. */
@@ -71,7 +82,7 @@ export class PointFlow {
    * Per-side counters and sequence state in one array (one allocation per flow instead of a
    * dozen): s[S.X + side], side 0 = A, 1 = B. See `S` for the slots.
    */
-  readonly s: number[] = [0, 0, 0, 0, 0, 0, -1, -1, 0, 0, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  readonly s: number[] = newSlots();
   /** Zeek endpoint states per side and the state before the last change (Zeek's prev_state). */
   readonly ep: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
   readonly prev: [Ep, Ep] = [Ep.Inactive, Ep.Inactive];
