@@ -18,7 +18,9 @@ const mode = process.env.MODE ?? 'full,half,packed';
 let bytes = 0;
 for (const m of mode.split(",").filter((x) => x !== "none")) {
   const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: m.startsWith("packed") ? viewIndex({ ...packed[i] }) : { ...ixs[i] } }));
+  await (globalThis as { __startAlloc?: () => Promise<void> }).__startAlloc?.();
   const t2 = performance.now();
   await analyzePart(inputs, {}, 0, m.startsWith("full") || m === "packedfull" ? 1 : 2, m !== "fullnojson", (b) => { bytes += b.json.length; }, (t) => console.error(`${m}: model ${t.modelMs.toFixed(0)} ms flows ${t.flowsMs.toFixed(0)} ms`));
   console.error(`${m} analysis ${(performance.now() - t2).toFixed(0)} ms`);
+  await (globalThis as { __stopAlloc?: () => Promise<void> }).__stopAlloc?.();
 }

@@ -6,7 +6,7 @@ import type { AnalysisResult, CaptureSummary, Finding, FlowPoint, FlowSummary } 
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
 import { buildModel, flowRows, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
-import type { FlowFacts } from '../findings/facts.ts';
+import type { DeviceView, FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
 import { endReason, type EndReason } from '../findings/end-reason.ts';
@@ -338,9 +338,13 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
   const c = flow.clientSide;
   w.piece(J.id).str(flow.id).piece(J.proto).str(protoName(flow.proto)).piece(J.client).str(flow.client).piece(J.server).str(flow.server);
   w.piece(J.points);
-  const reasons: (EndReason | undefined)[] = [];
-  const devs = [...f.devices.values()];
-  for (const v of devs) reasons.push(endReason(model, f, v));
+  // Each device's end reason, found by device name for its capture points (a handful).
+  const devs: DeviceView[] = [];
+  const reasons: EndReason[] = [];
+  for (const v of f.devices.values()) {
+    devs.push(v);
+    reasons.push(endReason(model, f, v));
+  }
   for (let i = 0; i < flow.at.length; i++) {
     const a = flow.at[i];
     const pf = a.pf;
@@ -356,7 +360,9 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
     w.piece(J.history).str(flowHistory(pf)).piece(J.state).str(flowState(pf));
     w.piece(J.clientPackets).num(pf.s[S.Packets + c]).piece(J.serverPackets).num(pf.s[S.Packets + 1 - c]);
     w.piece(J.keepAlives).num(pf.keepAlives).piece(J.retransmissions).num(pf.retransmissions);
-    const r = reasons[devs.findIndex((v) => v.device === p.device)];
+    let d = 0;
+    while (d < devs.length && devs[d].device !== p.device) d++;
+    const r = reasons[d];
     if (r) {
       w.piece(J.endReason).str(r.reason);
       if (r.agesOutAt) w.piece(J.agesOutAt).str(r.agesOutAt);

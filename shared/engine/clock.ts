@@ -24,9 +24,10 @@ export function estimateClocks(m: Model): ClockEstimate[] {
  * `earlier` count (samples already handed on, when a thread sends them off block by block).
  */
 export function addClockSamples(flow: Flow, deltas: ClockSamples, earlier?: Map<string, number>): void {
-  if (flow.at.length < 2) return;
-  const devs = new Set(flow.at.map((a) => a.point.device));
-  if (devs.size < 2) return;
+  // Only flows seen on two devices or more.
+  let other = false;
+  for (const a of flow.at) if (a.point.device !== flow.at[0].point.device) other = true;
+  if (!other) return;
   // First sighting of each packet signature per device.
   const seen = new Map<string, Map<number, number>>();
   for (const a of flow.at) {

@@ -48,6 +48,19 @@ export function report(
   return finding;
 }
 
+/** Whether a cause of one of these kinds was claimed for the device ("kind@device"). */
+export function claimedAt(ctx: RuleContext, device: string, kinds: readonly string[]): boolean {
+  // Most flows claim nothing: no strings made for them.
+  if (ctx.claims.size === 0) return false;
+  for (const k of kinds) if (ctx.claims.has(`${k}@${device}`)) return true;
+  return false;
+}
+
+/** Whether a moved session claimed segment s of the flow. */
+export function claimedSegment(ctx: RuleContext, s: number): boolean {
+  return ctx.claims.size !== 0 && ctx.claims.has(`segment#${s}`);
+}
+
 export function seconds(ns: number): number {
   return Math.round(ns / 1e6) / 1e3;
 }

@@ -135,8 +135,7 @@ export class JsonBytes {
     const b = this.buf;
     let o = this.n;
     b[o++] = 0x22;
-    b.set(this.dayText.subarray(0, this.dayLen), o);
-    o += this.dayLen;
+    for (let k = 0; k < this.dayLen; k++) b[o++] = this.dayText[k];
     let s = sec - days * 86400;
     const hh = Math.floor(s / 3600);
     s -= hh * 3600;

@@ -4,12 +4,12 @@
  * domain.md rule 5. Packets seen on both (HA3 forwarding, span copies) do not count.
  */
 import { eventFromClient, eventPoint, evidenceOf } from '../facts.ts';
-import { flowText, report, type RuleContext } from '../context.ts';
+import { claimedSegment, flowText, report, type RuleContext } from '../context.ts';
 
 export function asymmetricPath(ctx: RuleContext): void {
   const { f, m } = ctx;
   for (let s = 0; s < f.segments.length; s++) {
-    if (ctx.claims.has(`segment#${s}`)) continue; // a moved session: the move explains it
+    if (claimedSegment(ctx, s)) continue; // a moved session: the move explains it
     const seg = f.segments[s];
     // One firewall alone cannot split the directions.
     if (seg.devices.size < 2) continue;

@@ -4,13 +4,15 @@
  */
 import { TCP_FIN } from '../../decode/decoded.ts';
 import { evidenceOf, rowsAt, sideOfBits } from '../facts.ts';
-import { flowText, report, type RuleContext } from '../context.ts';
+import { claimedAt, flowText, report, type RuleContext } from '../context.ts';
+
+const EXPLAINED_BY = ['moved', 'halfclose', 'fin'];
 
 export function finNotForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
   for (const v of f.devices.values()) {
-    if ([`moved@`, `halfclose@`, `fin@`].some((c) => ctx.claims.has(c + v.device))) continue;
+    if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
     const { rows, bits } = rowsAt(f, rx);

@@ -7,14 +7,16 @@
 import { TCP_FIN } from '../../decode/decoded.ts';
 import { isoAt } from '../../engine/model.ts';
 import { evidenceOf, rowsAt, sideOfBits } from '../facts.ts';
-import { flowText, report, seconds, type RuleContext } from '../context.ts';
+import { claimedAt, flowText, report, seconds, type RuleContext } from '../context.ts';
+
+const MOVED = ['moved'];
 
 export function halfCloseTimeout(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
   const timer = m.settings.tcpHalfClosed;
   for (const v of f.devices.values()) {
-    if (ctx.claims.has(`moved@${v.device}`)) continue;
+    if (claimedAt(ctx, v.device, MOVED)) continue;
     const rx = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit;
     if (!rx) continue;
     const { rows, t, bits } = rowsAt(f, rx);

@@ -6,13 +6,13 @@
 import { hex32 } from '../../format/addr.ts';
 import { eventCookie, eventPoint, evidenceOf } from '../facts.ts';
 import { lastArrival } from './session-moved.ts';
-import { flowText, report, seconds, type RuleContext } from '../context.ts';
+import { claimedSegment, flowText, report, seconds, type RuleContext } from '../context.ts';
 
 export function idleTimeoutExceeded(ctx: RuleContext): void {
   const { f, m } = ctx;
   const tl = f.timeline;
   for (let s = 1; s < f.segments.length; s++) {
-    if (ctx.claims.has(`segment#${s}`)) continue;
+    if (claimedSegment(ctx, s)) continue;
     const prev = f.segments[s - 1];
     const next = f.segments[s];
     const lastE = lastArrival(f, prev.start, prev.end);

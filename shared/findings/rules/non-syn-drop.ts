@@ -6,13 +6,15 @@
 import { tcpFlagNames } from '../../decode/decoded.ts';
 import { flowRows, timeOf } from '../../engine/model.ts';
 import { eventFlags, eventPoint, evidenceOf, isSynOnly } from '../facts.ts';
-import { flowText, report, type RuleContext } from '../context.ts';
+import { claimedAt, flowText, report, type RuleContext } from '../context.ts';
+
+const EXPLAINED_BY = ['moved', 'asym'];
 
 export function nonSynDrop(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
   for (const v of f.devices.values()) {
-    if (ctx.claims.has(`moved@${v.device}`) || ctx.claims.has(`asym@${v.device}`)) continue;
+    if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;
     const dp = v.stage.drop;
     if (!dp) continue;
     // The device's first packet of the flow.

@@ -5,13 +5,17 @@
  */
 import { evidenceOf, rowsAt, sideOfBits } from '../facts.ts';
 import { TCP_FIN } from '../../decode/decoded.ts';
-import { flowText, report, type RuleContext } from '../context.ts';
+import { claimedAt, flowText, report, type RuleContext } from '../context.ts';
+
+/** Causes that explain a device's missing packets better (reported by those rules). */
+const EXPLAINED_BY = ['moved', 'asym', 'halfclose', 'nonsyn'];
+const FIN = ['fin'];
 
 export function notForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
   for (const v of f.devices.values()) {
     const d = v.device;
-    if (['moved', 'asym', 'halfclose', 'nonsyn'].some((c) => ctx.claims.has(`${c}@${d}`))) continue;
+    if (claimedAt(ctx, d, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
     const tx = v.stage.transmit;
     if (!rx || !tx || !v.rxToTx) continue;
@@ -29,7 +33,7 @@ export function notForwarded(ctx: RuleContext): void {
       if (v.rxToTx.matched[k] !== -1) continue;
       if (v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
       if (!forwardedSide[sideOfBits(bits[k])]) continue;
-      if (ctx.claims.has(`fin@${d}`) && bits[k] & TCP_FIN) continue;
+      if (bits[k] & TCP_FIN && claimedAt(ctx, d, FIN)) continue;
       lost.push(r);
       if (t[k] < lastTx) beforeLastTx++;
     }

@@ -4,14 +4,14 @@
  */
 import { TCP_RST } from '../../decode/decoded.ts';
 import { eventFlags, eventFromClient, eventPoint, evidenceOf } from '../facts.ts';
-import { flowText, report, type RuleContext } from '../context.ts';
+import { claimedSegment, flowText, report, type RuleContext } from '../context.ts';
 
 export function rst(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
   const tl = f.timeline;
   for (let s = 0; s < f.segments.length; s++) {
-    if (ctx.claims.has(`segment#${s}`)) continue;
+    if (claimedSegment(ctx, s)) continue;
     const seg = f.segments[s];
     for (let e = seg.start; e < seg.end; e++) {
       if (!(eventFlags(f, e) & TCP_RST)) continue;
