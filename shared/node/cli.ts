@@ -281,9 +281,12 @@ class Output {
   }
   async drain(all = false): Promise<void> {
     if (!all && this.size < 1 << 20) return;
-    const bytes = this.buf.length === 1 ? this.buf[0] : Buffer.concat(this.buf, this.size);
+    // Each piece as it is (no concatenated copy: the flow blocks are large already).
+    const parts = this.buf;
     this.buf = [];
     this.size = 0;
-    if (bytes.length && !process.stdout.write(bytes)) await new Promise((r) => process.stdout.once('drain', r));
+    let full = false;
+    for (const b of parts) if (b.length && !process.stdout.write(b)) full = true;
+    if (full) await new Promise((r) => process.stdout.once('drain', r));
   }
 }
