@@ -171,10 +171,13 @@ async function analyze(args: string[]): Promise<number> {
   const timing = process.env.STAGEDIFF_TIMING ? [performance.now()] : null;
   // CPU time of the whole process (every thread), for the CPU/wall ratio of each phase.
   const cpu = timing ? [process.cpuUsage()] : null;
+  // Fresh memory costs a page fault on first touch (several microseconds each in a VM).
+  const faults = timing ? [process.resourceUsage().minorPageFault] : null;
   try {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true);
     timing?.push(performance.now());
     cpu?.push(process.cpuUsage());
+    faults?.push(process.resourceUsage().minorPageFault);
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     const opts = { clockOffsets: offsets, settings };
     if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
@@ -224,12 +227,14 @@ async function analyze(args: string[]): Promise<number> {
   if (timing) {
     timing.push(performance.now());
     cpu!.push(process.cpuUsage());
+    faults!.push(process.resourceUsage().minorPageFault);
     const ms = timing.map((t, i) => (i ? Math.round(t - timing[i - 1]) : Math.round(t)));
     const ratio = (i: number) => {
       const [a, b] = [cpu![i - 1], cpu![i]];
       return ((b.user - a.user + b.system - a.system) / 1e3 / (timing[i] - timing[i - 1])).toFixed(2);
     };
-    process.stderr.write(`stagediff: timing: start ${ms[0]} ms, index ${ms[1]} ms (cpu/wall ${ratio(1)}), analysis+output ${ms[2]} ms (cpu/wall ${ratio(2)})\n`);
+    const f = faults!;
+    process.stderr.write(`stagediff: timing: start ${ms[0]} ms, index ${ms[1]} ms (cpu/wall ${ratio(1)}), analysis+output ${ms[2]} ms (cpu/wall ${ratio(2)}); page faults ${f[0]} + ${f[1] - f[0]} + ${f[2] - f[1]}\n`);
   }
   if (tty) process.stderr.write('\r\x1b[K');
   for (const c of result.captures) {
