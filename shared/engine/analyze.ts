@@ -190,6 +190,8 @@ export async function analyzePart(
       }
       // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
       addClockSamples(flow, clock, sent);
+      // Done with this flow: its objects can go (the heap need not grow for the ones to come).
+      flows[i] = null as unknown as Flow;
     }
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
     await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, json: w.take(), findings, clock }, total);
