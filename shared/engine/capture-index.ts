@@ -349,18 +349,21 @@ export class CaptureIndexer {
     if (exact) cap = Math.max(cap, min);
     else while (cap < min) cap *= 2;
     if (cap === this.cap) return;
-    const g = <T extends Column>(old: T, ctor: ColumnCtor<T>): T => {
-      const a = column(ctor, cap, this.shared);
+    const g = <T extends Column>(old: T, ctor: ColumnCtor<T>, shared = this.shared): T => {
+      const a = column(ctor, cap, shared);
       a.set(old.subarray(0, this.n) as ArrayLike<number> & T);
       return a;
     };
+    // A lean index drops these once grouped, so they never leave this thread: plain memory,
+    // which finish() can release at once (see release()).
+    const kept = this.shared && !this.lean;
     this.tNs = g(this.tNs, Float64Array);
-    this.flow = g(this.flow, Uint32Array);
+    this.flow = g(this.flow, Uint32Array, kept);
     this.flags = g(this.flags, Uint8Array);
-    this.tcpFlags = g(this.tcpFlags, Uint16Array);
-    this.ipId = g(this.ipId, Int32Array);
+    this.tcpFlags = g(this.tcpFlags, Uint16Array, kept);
+    this.ipId = g(this.ipId, Int32Array, kept);
     this.cookie = g(this.cookie, Uint32Array);
-    if (this.lean) this.sig = g(this.sig, Uint32Array);
+    if (this.lean) this.sig = g(this.sig, Uint32Array, false);
     else {
       this.seq = g(this.seq, Uint32Array);
       this.ack = g(this.ack, Uint32Array);
@@ -682,6 +685,7 @@ export class CaptureIndexer {
     const groups = groupRows(n, c, sig, this.flows.length, this.shared);
     if (this.lean) {
       // Everything the analysis reads of these is in the grouped columns now.
+      for (const a of [c.flow, c.tcpFlags, c.ipId, sig]) if (a) release(a.buffer);
       c.flow = new Uint32Array(0);
       c.tcpFlags = new Uint16Array(0);
       c.ipId = new Int32Array(0);
@@ -706,6 +710,15 @@ export class CaptureIndexer {
       ...(this.lean ? { lean: true } : {}),
     };
   }
+}
+
+/**
+ * Gives a column's memory back now instead of at the next full garbage collection (which may
+ * come only after the analysis has grown the heap): transferring detaches the buffer, and the
+ * clone that owns the memory dies young. Shared memory cannot be detached and stays as it is.
+ */
+function release(buf: ArrayBufferLike): void {
+  if (buf instanceof ArrayBuffer && buf.byteLength > 0) structuredClone(buf, { transfer: [buf] });
 }
 
 /**
