@@ -90,7 +90,8 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
   // Their first packets are indexed by signature (a translated flow's first packets at the later
   // stage are among the first at the receive stage).
   const INDEXED = 64;
-  type Candidate = { flow: Flow; a: FlowAtPoint; g: number };
+  /** A receive-stage packet that a translated flow's packet may be: its flow, point, position, time. */
+  type Candidate = { flow: Flow; a: FlowAtPoint; g: number; t: number };
   const index = new Map<string, Map<number, Candidate[]>>();
   for (const flow of flows) {
     for (const a of flow.at) {
@@ -104,12 +105,16 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
       const g1 = Math.min(a.point.rowStart[a.local + 1], g0 + INDEXED);
       for (let g = g0; g < g1; g++) {
         const s = natSignature(a.point.ix, g, tcp);
+        const c = { flow, a, g, t: a.point.shiftNs + a.point.ix.groupT[g] };
         const list = m.get(s);
-        if (!list) m.set(s, [{ flow, a, g }]);
-        else if (list[list.length - 1].a !== a) list.push({ flow, a, g });
+        if (!list) m.set(s, [c]);
+        else if (list[list.length - 1].a !== a) list.push(c);
       }
     }
   }
+  // Equal signatures (same sequence numbers, or datagrams alike to the byte) in time order, so
+  // that a lookup visits only the candidates within the time window.
+  for (const m of index.values()) for (const list of m.values()) if (list.length > 1) list.sort((x, y) => x.t - y.t);
   const gone = new Set<Flow>();
   for (const flow of flows) {
     for (let i = 0; i < flow.at.length; ) {
@@ -128,12 +133,22 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
         // The same packet left the device soon after it arrived: of the receive-stage packets
         // with its signature, the one that arrived last before it (within MAX_LATENCY_NS).
         const t = a.point.shiftNs + a.point.ix.groupT[g];
+        const list = m.get(natSignature(a.point.ix, g, flow.proto === 6));
+        if (!list) continue;
+        let lo = 0;
+        let hi = list.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (list[mid].t < t - MAX_LATENCY_NS) lo = mid + 1;
+          else hi = mid;
+        }
         let best = Infinity;
-        for (const c of m.get(natSignature(a.point.ix, g, flow.proto === 6)) ?? []) {
-          const dt = t - (c.a.point.shiftNs + c.a.point.ix.groupT[c.g]);
-          if (c.flow === flow || c.flow.proto !== flow.proto || dt < -REORDER_NS || dt > MAX_LATENCY_NS) continue;
-          if (Math.abs(dt) < best) {
-            best = Math.abs(dt);
+        for (let k = lo; k < list.length && list[k].t <= t + REORDER_NS; k++) {
+          const c = list[k];
+          if (c.flow === flow || c.flow.proto !== flow.proto) continue;
+          const dt = Math.abs(t - c.t);
+          if (dt < best) {
+            best = dt;
             hit = c;
             mine = g;
           }

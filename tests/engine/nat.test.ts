@@ -27,20 +27,20 @@ describe('NAT between receive and transmit', () => {
     });
   }
 
-  it('two translated sessions with the same sequence numbers: each joined to its own flow, by time', () => {
+  it('forty translated sessions with the same sequence numbers: each joined to its own flow, by time', () => {
     // Same ISNs and payloads (a load generator, a retried script): the signatures collide; the
     // packet that left the firewall belongs to the session that received it just before.
-    const rx = [...conversation('10.0.0.5', 40000), ...conversation('10.0.0.6', 40001).map((p) => ({ ...p, t: p.t + 0.5 }))];
-    const tx = [...conversation('203.0.113.250', 61000), ...conversation('203.0.113.251', 61001).map((p) => ({ ...p, t: p.t + 0.5 }))];
+    const n = 40;
+    const rx = Array.from({ length: n }, (_, i) => conversation(`10.0.0.${10 + i}`, 40000 + i).map((p) => ({ ...p, t: p.t + i * 0.5 }))).flat();
+    const tx = Array.from({ length: n }, (_, i) => conversation(`203.0.113.${10 + i}`, 61000 + i).map((p) => ({ ...p, t: p.t + i * 0.5 + 0.0001 }))).flat();
     const r = analyzeBytes([
       { path: 'fw_receive.pcap', device: 'fw', stage: 'receive', bytes: pcap(rx) },
-      { path: 'fw_transmit.pcap', device: 'fw', stage: 'transmit', bytes: pcap(tx.map((p) => ({ ...p, t: p.t + 0.0001 }))) },
+      { path: 'fw_transmit.pcap', device: 'fw', stage: 'transmit', bytes: pcap(tx) },
     ]);
-    expect(r.flows.map((f) => [f.client, f.nat?.map((n) => n.client)])).toEqual([
-      ['10.0.0.5:40000', ['203.0.113.250:61000']],
-      ['10.0.0.6:40001', ['203.0.113.251:61001']],
-    ]);
-    expect(r.flows.map((f) => f.devices[0].unaccounted)).toEqual([0, 0]);
+    expect(r.flows.map((f) => [f.client, f.nat?.map((x) => x.client)])).toEqual(
+      Array.from({ length: n }, (_, i) => [`10.0.0.${10 + i}:${40000 + i}`, [`203.0.113.${10 + i}:${61000 + i}`]]),
+    );
+    expect(r.flows.map((f) => f.devices[0].unaccounted)).toEqual(new Array(n).fill(0));
     expect(r.findings).toEqual([]);
   });
 });
