@@ -11,7 +11,7 @@ import { P_SIDE_B, type IndexedCapture } from './capture-index.ts';
 import { flowArena } from './arena.ts';
 
 /** How far a receive-stage packet may be stamped after its transmit copy (clock jitter, reordering). */
-const REORDER_NS = 50e6;
+export const REORDER_NS = 50e6;
 
 /**
  * The packet at grouped position `g` of an index (see IndexedCapture.groupSig): its signature,
@@ -34,7 +34,7 @@ export interface StageMatch {
 }
 
 /** How long a packet may stay inside the firewall between receive and transmit. */
-const MAX_LATENCY_NS = 2e9;
+export const MAX_LATENCY_NS = 2e9;
 /** Candidates tried in time order before falling back to the signature index. */
 const SCAN = 64;
 
@@ -57,7 +57,7 @@ export interface PointRows {
   rows: Int32Array;
   /** Common-clock time. */
   t: Float64Array;
-  /** Match key: the packet's signature and its sender's side. */
+  /** Match key: the packet's signature, IP ID and sender's side (groupKey). */
   key: Int32Array;
   /** TCP flags (low 16 bits) and the index's per-packet flags (P_*, shifted left 16). */
   bits: Int32Array;

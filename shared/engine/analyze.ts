@@ -322,7 +322,6 @@ const J = {
   to: jsonPiece(',"to":'),
   relatedFlow: jsonPiece('],"relatedFlow":'),
   nat: jsonPiece(',"nat":['),
-  natDevice: jsonPiece('{"device":'),
 };
 
 /** A time on the model's common clock, as isoAt writes it. */
@@ -413,7 +412,7 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
     for (let i = 0; i < flow.nat.length; i++) {
       const n = flow.nat[i];
       if (i) w.byte(0x2c);
-      w.piece(J.natDevice).str(n.device).piece(J.stage).str(n.stage).piece(J.client).str(n.client).piece(J.server).str(n.server).byte(0x7d);
+      w.piece(J.device).str(n.device).piece(J.stage).str(n.stage).piece(J.client).str(n.client).piece(J.server).str(n.server).byte(0x7d);
     }
     w.byte(0x5d);
   }

@@ -9,12 +9,10 @@ import type { Flow, FlowAtPoint } from './model.ts';
 import { flowRows } from './model.ts';
 import { P_SIDE_B, type IndexedCapture, type PointFlow } from './capture-index.ts';
 import { hasCookies, PackedPointFlow } from './packed-flows.ts';
+import { MAX_LATENCY_NS, REORDER_NS } from './align.ts';
 
 /** Packets of a later-stage flow tried against the receive stage. */
 const PROBE = 8;
-/** How long a packet may stay in the device, and how far its receive stamp may lag (as align.ts). */
-const MAX_LATENCY_NS = 2e9;
-const REORDER_NS = 50e6;
 
 /**
  * What NAT leaves alone of the packet at grouped position `g`: TCP seq/ack/flags/length and the
@@ -131,7 +129,7 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
       const g1 = Math.min(a.point.rowStart[a.local + 1], g0 + PROBE);
       for (let g = g0; g < g1 && !hit; g++) {
         // The same packet left the device soon after it arrived: of the receive-stage packets
-        // with its signature, the one that arrived last before it (within MAX_LATENCY_NS).
+        // with its signature within the stage-matching window, the one nearest in time.
         const t = a.point.shiftNs + a.point.ix.groupT[g];
         const list = m.get(natSignature(a.point.ix, g, flow.proto === 6));
         if (!list) continue;

@@ -93,7 +93,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     v.stage[a.point.stage] ??= a;
   }
   const points = flow.at.map(gatherRows);
-  const rowsOf = (a: FlowAtPoint) => points[flow.at.indexOf(a)];
+  const rowsOf = (a: FlowAtPoint) => pointRows(flow, points, a);
   for (const v of devices.values()) {
     const rx = v.stage.receive;
     const tx = v.stage.transmit;
@@ -243,7 +243,11 @@ export function eventCookie(f: FlowFacts, e: number): number | null {
 
 /** The gathered rows of one of the flow's capture points. */
 export function rowsAt(f: FlowFacts, a: FlowAtPoint): PointRows {
-  return f.points[f.flow.at.indexOf(a)];
+  return pointRows(f.flow, f.points, a);
+}
+
+function pointRows(flow: Flow, points: PointRows[], a: FlowAtPoint): PointRows {
+  return points[flow.at.indexOf(a)];
 }
 
 /** The sender's canonical side (0 = A, 1 = B) in PointRows.bits / Timeline.bits. */

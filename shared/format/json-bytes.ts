@@ -29,10 +29,6 @@ export class JsonBytes {
     this.buf = new Uint8Array(initial);
   }
 
-  get length(): number {
-    return this.n;
-  }
-
   private room(k: number): void {
     if (this.n + k <= this.buf.length) return;
     let cap = this.buf.length * 2;

@@ -197,11 +197,6 @@ export async function indexAll(
 }
 
 /**
- * The analysis, split over the pool's workers by blocks of flows (in-process without a pool).
- * `onBlock` sees the blocks in flow order; the next blocks wait while its promise is pending
- * (the output drains). Returns the result without flows.
- */
-/**
  * Flows (counted at each capture point) worth one analysis worker: every worker builds the whole
  * model and warms its own JIT (~0.15 s of CPU at a million packets), which fewer flows than this
  * do not pay back (docs/performance.md).
@@ -215,6 +210,11 @@ export function analysisWorkers(ixs: IndexedCapture[]): number {
   return Math.max(1, Math.ceil(flows / FLOWS_PER_ANALYSIS_WORKER));
 }
 
+/**
+ * The analysis, split over the pool's workers by blocks of flows (in-process without a pool).
+ * `onBlock` sees the blocks in flow order; the next blocks wait while its promise is pending
+ * (the output drains). Returns the result without flows.
+ */
 export async function analyzeAll(
   inputs: AnalysisInput[],
   opts: AnalyzeOptions,

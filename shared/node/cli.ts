@@ -168,16 +168,10 @@ async function analyze(args: string[]): Promise<number> {
   let flowCount = 0;
   const json = values.json === true;
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
-  const timing = process.env.STAGEDIFF_TIMING ? [performance.now()] : null;
-  // CPU time of the whole process (every thread), for the CPU/wall ratio of each phase.
-  const cpu = timing ? [process.cpuUsage()] : null;
-  // Fresh memory costs a page fault on first touch (several microseconds each in a VM).
-  const faults = timing ? [process.resourceUsage().minorPageFault] : null;
+  const timing = process.env.STAGEDIFF_TIMING ? [phaseMark()] : null;
   try {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true);
-    timing?.push(performance.now());
-    cpu?.push(process.cpuUsage());
-    faults?.push(process.resourceUsage().minorPageFault);
+    timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     const opts = { clockOffsets: offsets, settings };
     if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
@@ -225,16 +219,9 @@ async function analyze(args: string[]): Promise<number> {
   } else await out.write(renderSummary(result, flowCount));
   await out.drain(true);
   if (timing) {
-    timing.push(performance.now());
-    cpu!.push(process.cpuUsage());
-    faults!.push(process.resourceUsage().minorPageFault);
-    const ms = timing.map((t, i) => (i ? Math.round(t - timing[i - 1]) : Math.round(t)));
-    const ratio = (i: number) => {
-      const [a, b] = [cpu![i - 1], cpu![i]];
-      return ((b.user - a.user + b.system - a.system) / 1e3 / (timing[i] - timing[i - 1])).toFixed(2);
-    };
-    const f = faults!;
-    process.stderr.write(`stagediff: timing: start ${ms[0]} ms, index ${ms[1]} ms (cpu/wall ${ratio(1)}), analysis+output ${ms[2]} ms (cpu/wall ${ratio(2)}); page faults ${f[0]} + ${f[1] - f[0]} + ${f[2] - f[1]}\n`);
+    timing.push(phaseMark());
+    const [start, indexed, done] = timing;
+    process.stderr.write(`stagediff: timing: start ${Math.round(start.ms)} ms, index ${phaseText(start, indexed)}, analysis+output ${phaseText(indexed, done)}; page faults ${start.faults} + ${indexed.faults - start.faults} + ${done.faults - indexed.faults}\n`);
   }
   if (tty) process.stderr.write('\r\x1b[K');
   for (const c of result.captures) {
@@ -264,6 +251,21 @@ function poolSize(specs: CaptureSpec[], threads: number): number {
     }
   }
   return Math.max(1, Math.min(threads, Math.ceil(bytes / BYTES_PER_WORKER)));
+}
+
+/**
+ * A moment of the run for STAGEDIFF_TIMING: wall time since the process started, CPU time of the
+ * whole process (every thread) and page faults (fresh memory costs one on first touch, several
+ * microseconds each in a VM).
+ */
+function phaseMark(): { ms: number; cpuUs: number; faults: number } {
+  const c = process.cpuUsage();
+  return { ms: performance.now(), cpuUs: c.user + c.system, faults: process.resourceUsage().minorPageFault };
+}
+
+/** A phase between two marks: "N ms (cpu/wall R)". */
+function phaseText(a: ReturnType<typeof phaseMark>, b: ReturnType<typeof phaseMark>): string {
+  return `${Math.round(b.ms - a.ms)} ms (cpu/wall ${((b.cpuUs - a.cpuUs) / 1e3 / (b.ms - a.ms)).toFixed(2)})`;
 }
 
 /** An array as JSON with one element per line. */

@@ -16,8 +16,8 @@ export function finNotForwarded(ctx: RuleContext): void {
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
     const { rows, bits } = rowsAt(f, rx);
+    // Positions in the receive rows of the FINs that never left.
     const lost: number[] = [];
-    let firstLost = -1;
     // The device owned the session in a direction once it forwarded a packet of that direction;
     // traffic to the firewall itself (health checks) is answered, never forwarded.
     const forwarded = [false, false];
@@ -28,12 +28,11 @@ export function finNotForwarded(ctx: RuleContext): void {
         continue;
       }
       if (!(bits[k] & TCP_FIN) || !forwarded[side]) continue;
-      if (firstLost < 0) firstLost = k;
-      lost.push(rows[k]);
+      lost.push(k);
     }
     if (!lost.length) continue;
-    const from = sideOfBits(bits[firstLost]) === f.flow.clientSide ? 'client' : 'server';
-    const dropped = v.rxToDrop ? lost.filter((r) => v.rxToDrop!.matched[rows.indexOf(r)] !== -1).length : 0;
+    const from = sideOfBits(bits[lost[0]]) === f.flow.clientSide ? 'client' : 'server';
+    const dropped = v.rxToDrop ? lost.filter((k) => v.rxToDrop!.matched[k] !== -1).length : 0;
     report(
       ctx,
       'fin-not-forwarded',
@@ -41,7 +40,7 @@ export function finNotForwarded(ctx: RuleContext): void {
       `${flowText(ctx)}: the ${from}'s FIN reached ${v.device} ${lost.length} time(s) but never left it${dropped ? ` (${dropped} in its drop stage)` : ''}.`,
       `${v.device} forwarded this session's packets before, but not its FIN, so the other end never learns the ${from} closed and the session lingers until it times out. ` +
         `Typical causes: the session had already ended or aged out on the firewall, or a policy or threat action dropped it. A packet missing from a capture is evidence, not proof, of a drop (captures are rate-limited).`,
-      lost.map((r, i) => evidenceOf(m, rx.point, r, i === 0 ? 'FIN' : 'FIN retransmission')),
+      lost.map((k, i) => evidenceOf(m, rx.point, rows[k], i === 0 ? 'FIN' : 'FIN retransmission')),
       { device: v.device, from, finPackets: lost.length, droppedPackets: dropped },
     );
     ctx.claims.add(`fin@${v.device}`);
