@@ -11,7 +11,7 @@ import { decodeForIndex } from '../decode/fast-index.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { connState, Ep, seqLt, updateEndpoints } from './tcp-state.ts';
-import type { PackedFlows } from './packed-flows.ts';
+import { FlowStore, viewFlows, type PackedFlows } from './packed-flows.ts';
 
 export const NO_FLOW = 0xffffffff;
 
@@ -55,6 +55,27 @@ export const enum S {
   ZeroWindow = 22,
 }
 
+/** Slots of a flow's numbers in PackedFlows.nums (and FlowStore.nums). */
+export const enum N {
+  Id = 0,
+  Version = 1,
+  Proto = 2,
+  ClientSide = 3,
+  ClientKnown = 4,
+  FirstSide = 5,
+  FirstRow = 6,
+  LastRow = 7,
+  FirstT = 8,
+  LastT = 9,
+  /** PointFlow.s: N.Ep - N.S numbers. */
+  S = 10,
+  Ep = 34,
+  Prev = 36,
+  KeepAlives = 38,
+  Retransmissions = 39,
+  ReportsOn = 40,
+  Count = 41,
+}
 /**
  * A flow's slots (see S), as an array of unboxed doubles from the start: sequence numbers past
  * 2^31 are not small integers, and an array that changed its element kind on some flows but not
@@ -264,13 +285,41 @@ function groupAt(
   g.groupBits[p] = c.tcpFlags[i] | (c.flags[i] << 16);
 }
 
-const HIST_ORDER = 'SHADFRTWQI';
+/** Bits of the history letters in S.Seen, by upper-case character code. */
+const HIST_BIT = new Int32Array(128);
+for (let k = 0; k < 10; k++) HIST_BIT['SHADFRTWQI'.charCodeAt(k)] = 1 << k;
+const C_S = 0x53;
+const C_H = 0x48;
+const C_A = 0x41;
+const C_D = 0x44;
+const C_F = 0x46;
+const C_R = 0x52;
+const C_T = 0x54;
+const C_W = 0x57;
+const C_Q = 0x51;
+const C_I = 0x49;
+/** Slot of S's slot k in a FlowStore row. */
+const enum F {
+  Packets = N.S + S.Packets,
+  Bytes = N.S + S.Bytes,
+  Payload = N.S + S.Payload,
+  NextSeq = N.S + S.NextSeq,
+  StartSeq = N.S + S.StartSeq,
+  LastSeq = N.S + S.LastSeq,
+  LastSyn = N.S + S.LastSyn,
+  LastFin = N.S + S.LastFin,
+  LastRst = N.S + S.LastRst,
+  Seen = N.S + S.Seen,
+  Retrans = N.S + S.Retrans,
+  ZeroWindow = N.S + S.ZeroWindow,
+}
 
 export class CaptureIndexer {
   private readonly reader: CaptureReader;
   private readonly d = new Decoded();
   private readonly table = new FlowTable();
-  readonly flows: PointFlow[] = [];
+  /** The capture point's flows, packed from the start (no object per flow). */
+  readonly flows: FlowStore;
   private n = 0;
   private cap = 0;
   private baseSec = NaN;
@@ -309,6 +358,7 @@ export class CaptureIndexer {
     /** A lean index (see IndexedCapture.lean): the columns only the app and export read are not kept. */
     private readonly lean = false,
   ) {
+    this.flows = new FlowStore(shared);
     this.grow(65536);
     this.reader = new CaptureReader({
       record: (rec) => this.onRecord(rec),
@@ -449,41 +499,40 @@ export class CaptureIndexer {
     }
     const side = this.keyFor(d, rec.bytes);
     const id = this.table.lookupOrAdd();
-    let fl: PointFlow;
+    const st = this.flows;
+    const o = id * N.Count;
     if (this.table.lastWasNew) {
-      fl = new PointFlow(id, d.ipVersion, d.ipProto);
-      fl.firstRow = i;
-      fl.firstT = t;
-      fl.firstSide = side;
+      st.add(d.ipVersion, d.ipProto);
+      const a = st.nums;
+      a[o + N.FirstRow] = i;
+      a[o + N.FirstT] = t;
+      a[o + N.FirstSide] = side;
       // Until a SYN or SYN-ACK says otherwise (tcp() below): the side on a service port is the
       // server, else the sender of the first packet. As Zeek's TCPAnalyzer::WantConnection: when
       // both ports name a service, the side with the higher port is the client.
       const sp = servicePort(d.srcPort);
       const dp = servicePort(d.dstPort);
       const senderIsServer = sp && (!dp || d.srcPort < d.dstPort);
-      fl.clientSide = senderIsServer ? 1 - side : side;
-      this.flows.push(fl);
-    } else fl = this.flows[id];
+      a[o + N.ClientSide] = senderIsServer ? 1 - side : side;
+    }
+    const a = st.nums;
     if (side === 1) f |= P_SIDE_B;
     this.flow[i] = id;
-    fl.lastRow = i;
-    if (t > fl.lastT) fl.lastT = t;
-    if (t < fl.firstT) fl.firstT = t;
-    fl.s[S.Packets + side]++;
-    fl.s[S.Bytes + side] += d.ipLen;
-    if (d.flowCookie !== -1) {
-      const cs = fl.cookies;
-      if (cs === null) fl.cookies = [d.flowCookie >>> 0];
-      else if (cs[cs.length - 1] !== d.flowCookie >>> 0) cs.push(d.flowCookie >>> 0);
+    a[o + N.LastRow] = i;
+    if (t > a[o + N.LastT]) a[o + N.LastT] = t;
+    if (t < a[o + N.FirstT]) a[o + N.FirstT] = t;
+    a[o + F.Packets + side]++;
+    a[o + F.Bytes + side] += d.ipLen;
+    if (d.flowCookie !== -1) st.cookie(id, d.flowCookie >>> 0);
+    if (d.quotedProto >= 0 && (d.ipProto === 1 || d.ipProto === 58) && !st.hasReport(id)) {
+      const k = quotedKey(d, rec.bytes);
+      if (k) st.report(id, k);
     }
-    if (fl.reportsOn === null && d.quotedProto >= 0 && (d.ipProto === 1 || d.ipProto === 58)) {
-      fl.reportsOn = quotedKey(d, rec.bytes);
-    }
-    if (d.tcpOk) f |= this.tcp(fl, side, d);
+    if (d.tcpOk) f |= this.tcp(a, o, id, side, d);
     else if (d.ipProto !== 6) {
-      fl.s[S.Payload + side] += d.ipLen;
+      a[o + F.Payload + side] += d.ipLen;
       // Zeek's UDP history: D / d for the first datagram of each side.
-      if (d.ipProto === 17) this.letter(fl, side, 'D');
+      if (d.ipProto === 17) this.letter(a, o, id, side, C_D);
     }
     this.flags[i] = f;
   }
@@ -513,18 +562,19 @@ export class CaptureIndexer {
     return cmp <= 0 ? 0 : 1;
   }
 
-  private letter(fl: PointFlow, side: number, upper: string): void {
-    const bit = 1 << HIST_ORDER.indexOf(upper);
-    if (fl.s[S.Seen + side] & bit) return;
-    fl.s[S.Seen + side] |= bit;
-    fl.history += side === 0 ? upper : upper.toLowerCase();
+  /** A history letter (upper-case code; lower case for side B) once per side (Zeek's CheckHistory). */
+  private letter(a: Float64Array, o: number, id: number, side: number, upper: number): void {
+    const bit = HIST_BIT[upper];
+    if (a[o + F.Seen + side] & bit) return;
+    a[o + F.Seen + side] |= bit;
+    this.flows.letter(id, side === 0 ? upper : upper | 0x20);
   }
 
   /** Appends a scaled letter (Zeek's ScaledHistoryEntry): at the 1st, 10th, 100th, 1000th... time. */
-  private scaled(fl: PointFlow, side: number, upper: string, n: number): void {
+  private scaled(id: number, side: number, upper: number, n: number): void {
     let t = 1;
     while (t < n) t *= 10;
-    if (t === n) fl.history += side === 0 ? upper : upper.toLowerCase();
+    if (t === n) this.flows.letter(id, side === 0 ? upper : upper | 0x20);
   }
 
   /**
@@ -532,7 +582,7 @@ export class CaptureIndexer {
    * states follow Zeek's TCPSessionAdapter::Process; the returned per-packet marks follow
    * Wireshark's tcp.analysis.keep_alive / .retransmission.
    */
-  private tcp(fl: PointFlow, x: number, d: Decoded): number {
+  private tcp(a: Float64Array, o: number, id: number, x: number, d: Decoded): number {
     const y = 1 - x;
     const fl8 = d.tcpFlags;
     const syn = (fl8 & TCP_SYN) !== 0;
@@ -545,97 +595,97 @@ export class CaptureIndexer {
 
     // The client: a SYN-ACK's receiver at once; a SYN's sender at once when it opens the flow
     // here, else after the state machine (Zeek flips the roles there: SYN/SYN-ACK reversal).
-    if (syn && !fl.clientKnown && (ack || fl.s[S.Packets + 0] + fl.s[S.Packets + 1] === 1)) {
-      fl.clientSide = ack ? y : x;
-      fl.clientKnown = true;
+    if (syn && a[o + N.ClientKnown] === 0 && (ack || a[o + F.Packets] + a[o + F.Packets + 1] === 1)) {
+      a[o + N.ClientSide] = ack ? y : x;
+      a[o + N.ClientKnown] = 1;
     }
-    const isOrig = x === fl.clientSide;
-    const ep = fl.ep;
+    const isOrig = x === a[o + N.ClientSide];
+    const ep = o + N.Ep;
 
     // Zeek's init_endpoint: (re)start the sender's sequence space.
     const segLen = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0);
     const end = (seq + segLen) >>> 0;
-    const st = ep[x];
+    const st = a[ep + x];
     if (st === Ep.Inactive) {
-      fl.s[S.StartSeq + x] = syn ? seq : (seq - 1) >>> 0;
-      fl.s[S.LastSeq + x] = syn ? end : seq;
-    } else if (syn && (st === Ep.SynSent || st === Ep.SynAckSent ? seq !== fl.s[S.StartSeq + x] : st === Ep.Established || st === Ep.Partial || (st === Ep.Reset && fl.prev[x] === Ep.Inactive))) {
-      fl.s[S.StartSeq + x] = seq;
-      fl.s[S.LastSeq + x] = end;
+      a[o + F.StartSeq + x] = syn ? seq : (seq - 1) >>> 0;
+      a[o + F.LastSeq + x] = syn ? end : seq;
+    } else if (syn && (st === Ep.SynSent || st === Ep.SynAckSent ? seq !== a[o + F.StartSeq + x] : st === Ep.Established || st === Ep.Partial || (st === Ep.Reset && a[o + N.Prev + x] === Ep.Inactive))) {
+      a[o + F.StartSeq + x] = seq;
+      a[o + F.LastSeq + x] = end;
     }
 
     // History (Zeek's update_history): one letter per kind and side, S/H/F/R again on a new seq.
     const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
-    if (bits > 1) this.letter(fl, x, fin && rst ? 'I' : 'Q');
+    if (bits > 1) this.letter(a, o, id, x, fin && rst ? C_I : C_Q);
     else if (bits === 1) {
       if (syn) {
-        const c = ack ? 'H' : 'S';
-        this.repeat(fl, x, c, seq !== fl.s[S.LastSyn + x]);
-        fl.s[S.LastSyn + x] = seq;
+        const c = ack ? C_H : C_S;
+        this.repeat(a, o, id, x, c, seq !== a[o + F.LastSyn + x]);
+        a[o + F.LastSyn + x] = seq;
       } else if (fin) {
         const e = (seq + len) >>> 0;
-        this.repeat(fl, x, 'F', e !== fl.s[S.LastFin + x]);
-        fl.s[S.LastFin + x] = e;
+        this.repeat(a, o, id, x, C_F, e !== a[o + F.LastFin + x]);
+        a[o + F.LastFin + x] = e;
       } else {
-        this.repeat(fl, x, 'R', seq !== fl.s[S.LastRst + x]);
-        fl.s[S.LastRst + x] = seq;
+        this.repeat(a, o, id, x, C_R, seq !== a[o + F.LastRst + x]);
+        a[o + F.LastRst + x] = seq;
       }
-    } else if (len > 0) this.letter(fl, x, 'D');
-    else if (ack) this.letter(fl, x, 'A');
+    } else if (len > 0) this.letter(a, o, id, x, C_D);
+    else if (ack) this.letter(a, o, id, x, C_A);
 
     // Zero window (Zeek's update_window): not with a RST, not after the peer's FIN or own RST.
-    if (d.tcpWindow === 0 && !rst && ep[y] !== Ep.Closed && ep[x] !== Ep.Reset) {
-      this.scaled(fl, x, 'W', ++fl.s[S.ZeroWindow + x]);
+    if (d.tcpWindow === 0 && !rst && a[ep + y] !== Ep.Closed && a[ep + x] !== Ep.Reset) {
+      this.scaled(id, x, C_W, ++a[o + F.ZeroWindow + x]);
     }
-    fl.s[S.Payload + x] += len;
+    a[o + F.Payload + x] += len;
 
     // Retransmission as Zeek counts it (update_last_seq): payload ending at or before the highest
     // sequence number this side has sent.
-    const last = fl.s[S.LastSeq + x] >>> 0;
+    const last = a[o + F.LastSeq + x] >>> 0;
     const delta = (end - last) | 0;
     if ((syn || rst) && (delta > 1048576 || delta < -1048576)) {
       // untrusted jump
-    } else if (fin && last === ((fl.s[S.StartSeq + x] + 1) >>> 0)) fl.s[S.LastSeq + x] = end;
-    else if (ep[x] === Ep.Reset) {
+    } else if (fin && last === ((a[o + F.StartSeq + x] + 1) >>> 0)) a[o + F.LastSeq + x] = end;
+    else if (a[ep + x] === Ep.Reset) {
       // no sequence numbers trusted after a RST
-    } else if (delta > 0) fl.s[S.LastSeq + x] = end;
-    else if (len > 0) this.scaled(fl, x, 'T', ++fl.s[S.Retrans + x]);
+    } else if (delta > 0) a[o + F.LastSeq + x] = end;
+    else if (len > 0) this.scaled(id, x, C_T, ++a[o + F.Retrans + x]);
 
     // Keep-alive and retransmission marks (Wireshark tcp.analysis.keep_alive / .retransmission).
     const wsLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
-    const next = fl.s[S.NextSeq + x];
+    const next = a[o + F.NextSeq + x];
     if (next >= 0 && !rst) {
       const expected = next >>> 0;
       if (len <= 1 && !syn && !fin && ((seq + 1) >>> 0) === expected) {
         mark |= P_KEEPALIVE;
-        fl.keepAlives++;
+        a[o + N.KeepAlives]++;
       } else if (wsLen > 0 && seqLt(seq, expected)) {
         mark |= P_RETRANS;
-        fl.retransmissions++;
+        a[o + N.Retransmissions]++;
       }
     }
     if (!rst && (wsLen > 0 || next < 0)) {
       const e = (seq + wsLen) >>> 0;
-      if (next < 0 || seqLt(next >>> 0, e)) fl.s[S.NextSeq + x] = e;
+      if (next < 0 || seqLt(next >>> 0, e)) a[o + F.NextSeq + x] = e;
     }
 
     // Endpoint states (Zeek's UpdateStateMachine); a SYN/SYN-ACK reversal makes the SYN sender
     // the client, which the SYN rule below does anyway.
-    updateEndpoints(fl, x, isOrig, syn, ack, fin, rst, len);
-    if (syn && !ack && !fl.clientKnown) {
-      fl.clientSide = x;
-      fl.clientKnown = true;
+    updateEndpoints(a, ep, o + N.Prev, x, isOrig, syn, ack, fin, rst, len);
+    if (syn && !ack && a[o + N.ClientKnown] === 0) {
+      a[o + N.ClientSide] = x;
+      a[o + N.ClientKnown] = 1;
     }
     return mark;
   }
 
   /** A letter once per side (Zeek's CheckHistory), and again when `again` (Zeek's AddHistory). */
-  private repeat(fl: PointFlow, side: number, upper: string, again: boolean): void {
-    const bit = 1 << HIST_ORDER.indexOf(upper);
-    if (!(fl.s[S.Seen + side] & bit)) {
-      fl.s[S.Seen + side] |= bit;
-      fl.history += side === 0 ? upper : upper.toLowerCase();
-    } else if (again) fl.history += side === 0 ? upper : upper.toLowerCase();
+  private repeat(a: Float64Array, o: number, id: number, side: number, upper: number, again: boolean): void {
+    const bit = HIST_BIT[upper];
+    if (!(a[o + F.Seen + side] & bit)) {
+      a[o + F.Seen + side] |= bit;
+      this.flows.letter(id, side === 0 ? upper : upper | 0x20);
+    } else if (again) this.flows.letter(id, side === 0 ? upper : upper | 0x20);
   }
 
   private keyColumn(): Uint32Array {
@@ -682,7 +732,7 @@ export class CaptureIndexer {
       fileOffset: this.lean ? new Float64Array(0) : trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
     };
     const sig = this.lean ? trim(() => this.sig, () => (this.sig = new Uint32Array(0))) : null;
-    const groups = groupRows(n, c, sig, this.flows.length, this.shared);
+    const groups = groupRows(n, c, sig, this.flows.count, this.shared);
     if (this.lean) {
       // Everything the analysis reads of these is in the grouped columns now.
       for (const a of [c.flow, c.tcpFlags, c.ipId, sig]) if (a) release(a.buffer);
@@ -691,6 +741,7 @@ export class CaptureIndexer {
       c.ipId = new Int32Array(0);
     }
     this.cap = 0;
+    const packedFlows = this.flows.pack();
     return {
       format: this.reader.format,
       linkTypes: this.reader.linkTypes.slice(),
@@ -701,7 +752,9 @@ export class CaptureIndexer {
       errors: this.errors,
       baseSec: this.baseSec === this.baseSec ? this.baseSec : 0,
       ...c,
-      flows: this.flows,
+      // A lean index goes to the analysis, which views the packed table itself.
+      flows: this.lean ? [] : viewFlows(packedFlows),
+      packedFlows,
       flowKeys: this.keyColumn(),
       ...groups,
       firstNs: n ? firstNs : 0,

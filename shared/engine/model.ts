@@ -7,7 +7,7 @@
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { type FlowState, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
-import { hasCookies } from './packed-flows.ts';
+import { hasCookies, viewIndex } from './packed-flows.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
@@ -118,6 +118,9 @@ export function buildModel(
   clockOffsets: Record<string, number>,
   only?: (index: number) => boolean,
 ): Model {
+  // An index whose flows are still packed only (a lean index, or one posted between threads) is
+  // read through views of its packed table.
+  for (const x of inputs) if (x.ix.packedFlows && x.ix.flows.length === 0) viewIndex(x.ix);
   const withPackets = inputs.filter((x) => x.ix.packets > 0);
   const baseSec = withPackets.length ? Math.min(...withPackets.map((x) => x.ix.baseSec)) : 0;
   const points: CapturePoint[] = inputs.map((x, index) => {

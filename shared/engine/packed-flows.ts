@@ -3,7 +3,7 @@
  * around (structured-cloning tens of thousands of small objects costs more than analysing them),
  * read in place through PackedPointFlow views or turned back into PointFlows.
  */
-import { column, PointFlow, type FlowState, type IndexedCapture } from './capture-index.ts';
+import { column, N, PointFlow, S, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { KEY_WORDS } from './flow-table.ts';
 
 export interface PackedFlows {
@@ -20,28 +20,142 @@ export interface PackedFlows {
   reportsOn: Uint32Array;
 }
 
-/** Slots of a flow's numbers in PackedFlows.nums. */
-const enum N {
-  Id = 0,
-  Version = 1,
-  Proto = 2,
-  ClientSide = 3,
-  ClientKnown = 4,
-  FirstSide = 5,
-  FirstRow = 6,
-  LastRow = 7,
-  FirstT = 8,
-  LastT = 9,
-  /** PointFlow.s, S_SLOTS numbers. */
-  S = 10,
-  Ep = 34,
-  Prev = 36,
-  KeepAlives = 38,
-  Retransmissions = 39,
-  ReportsOn = 40,
-  Count = 41,
+
+/** History letters kept in place per flow; a longer history continues in a map. */
+const HIST_INLINE = 16;
+
+/**
+ * The flow table of one capture point while it is being indexed, packed from the start: a row of
+ * N.Count numbers per flow and a few bytes beside it, growing by doubling, instead of one object
+ * (with its arrays and strings) per flow. Rare extras (a history longer than HIST_INLINE letters,
+ * a second GENEVE cookie, an ICMP error's quoted flow) live in maps. `pack` hands it over as
+ * PackedFlows.
+ */
+export class FlowStore {
+  count = 0;
+  private cap = 0;
+  /** N.Count numbers per flow (reallocated when it grows: read it after `add`). */
+  nums = new Float64Array(0);
+  private histLen = new Uint8Array(0);
+  private histBytes = new Uint8Array(0);
+  private readonly histMore = new Map<number, string>();
+  private cookieFirst = new Uint32Array(0);
+  private cookieCount = new Int32Array(0);
+  /** Every cookie of the flows with more than one. */
+  private readonly cookieMore = new Map<number, number[]>();
+  private readonly reports = new Map<number, Uint32Array>();
+
+  /** `shared`: the rows in shared memory, so that `pack` hands them over without a copy. */
+  constructor(private readonly shared = false) {
+    this.grow(1024);
+  }
+
+  private grow(cap: number): void {
+    const g = <T extends Float64Array | Uint8Array | Uint32Array | Int32Array>(old: T, n: T): T => {
+      n.set(old as ArrayLike<number> & T);
+      return n;
+    };
+    this.nums = g(this.nums, column(Float64Array, cap * N.Count, this.shared));
+    this.histLen = g(this.histLen, new Uint8Array(cap));
+    this.histBytes = g(this.histBytes, new Uint8Array(cap * HIST_INLINE));
+    this.cookieFirst = g(this.cookieFirst, new Uint32Array(cap));
+    this.cookieCount = g(this.cookieCount, new Int32Array(cap));
+    this.cap = cap;
+  }
+
+  /** A new flow (number = the count before), its state as a PointFlow starts. */
+  add(version: number, proto: number): number {
+    const f = this.count++;
+    if (f >= this.cap) this.grow(this.cap * 2);
+    const o = f * N.Count;
+    const a = this.nums;
+    a[o + N.Id] = f;
+    a[o + N.Version] = version;
+    a[o + N.Proto] = proto;
+    // PointFlow's initial slots: no next sequence number and no last sequence number yet.
+    a[o + N.S + S.NextSeq] = -1;
+    a[o + N.S + S.NextSeq + 1] = -1;
+    a[o + N.S + S.LastSeq] = -1;
+    a[o + N.S + S.LastSeq + 1] = -1;
+    return f;
+  }
+
+  /** Appends one history letter (a character code) to flow f's history. */
+  letter(f: number, code: number): void {
+    const n = this.histLen[f];
+    if (n < HIST_INLINE) {
+      this.histBytes[f * HIST_INLINE + n] = code;
+      this.histLen[f] = n + 1;
+    } else this.histMore.set(f, (this.histMore.get(f) ?? '') + String.fromCharCode(code));
+  }
+
+  history(f: number): string {
+    const n = this.histLen[f];
+    let s = '';
+    for (let k = 0; k < n; k++) s += String.fromCharCode(this.histBytes[f * HIST_INLINE + k]);
+    return s + (this.histMore.get(f) ?? '');
+  }
+
+  /** A GENEVE cookie (uint32) seen on flow f: kept when it differs from the last one kept. */
+  cookie(f: number, c: number): void {
+    const n = this.cookieCount[f];
+    if (n === 0) {
+      this.cookieFirst[f] = c;
+      this.cookieCount[f] = 1;
+      return;
+    }
+    let more = this.cookieMore.get(f);
+    const last = more ? more[n - 1] : this.cookieFirst[f];
+    if (last === c) return;
+    if (!more) this.cookieMore.set(f, (more = [this.cookieFirst[f]]));
+    more.push(c);
+    this.cookieCount[f] = n + 1;
+  }
+
+  hasReport(f: number): boolean {
+    return this.reports.has(f);
+  }
+
+  /** The flow (key words) an ICMP error on flow f reports on. */
+  report(f: number, key: Uint32Array): void {
+    this.reports.set(f, key);
+    this.nums[f * N.Count + N.ReportsOn] = 1;
+  }
+
+  /** The table as PackedFlows (in shared memory when the store is); the rows are not copied. */
+  pack(): PackedFlows {
+    const shared = this.shared;
+    const n = this.count;
+    const nums = this.nums.subarray(0, n * N.Count);
+    const histStart = column(Int32Array, n + 1, shared);
+    const cookieStart = column(Int32Array, n + 1, shared);
+    const reportsOn = column(Uint32Array, n * KEY_WORDS, shared);
+    for (const [f, key] of this.reports) reportsOn.set(key, f * KEY_WORDS);
+    let cookieTotal = 0;
+    for (let f = 0; f < n; f++) cookieTotal += this.cookieCount[f];
+    const cookies = column(Uint32Array, cookieTotal, shared);
+    let h = 0;
+    let c = 0;
+    const hist: string[] = [];
+    for (let f = 0; f < n; f++) {
+      histStart[f] = h;
+      const more = this.histMore.get(f);
+      const len = this.histLen[f];
+      if (len > 0) {
+        const b = f * HIST_INLINE;
+        hist.push(more === undefined ? String.fromCharCode.apply(null, this.histBytes.subarray(b, b + len) as unknown as number[]) : this.history(f));
+      }
+      h += len + (more === undefined ? 0 : more.length);
+      cookieStart[f] = c;
+      const k = this.cookieCount[f];
+      if (k === 1) cookies[c++] = this.cookieFirst[f];
+      else if (k > 1) for (const x of this.cookieMore.get(f)!) cookies[c++] = x;
+    }
+    histStart[n] = h;
+    cookieStart[n] = c;
+    return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieStart, reportsOn };
+  }
 }
-const S_SLOTS = N.Ep - N.S;
 
 export function packFlows(flows: FlowState[], shared = false): PackedFlows {
   const n = flows.length;
@@ -68,7 +182,7 @@ export function packFlows(flows: FlowState[], shared = false): PackedFlows {
     nums[o + N.LastRow] = fl.lastRow;
     nums[o + N.FirstT] = fl.firstT;
     nums[o + N.LastT] = fl.lastT;
-    for (let k = 0; k < S_SLOTS; k++) nums[o + N.S + k] = fl.s[k];
+    for (let k = 0; k < N.Ep - N.S; k++) nums[o + N.S + k] = fl.s[k];
     nums[o + N.Ep] = fl.ep[0];
     nums[o + N.Ep + 1] = fl.ep[1];
     nums[o + N.Prev] = fl.prev[0];
@@ -145,7 +259,7 @@ export class PackedPointFlow implements FlowState {
     return this.n(N.LastT);
   }
   get s(): Float64Array {
-    return (this._s ??= this.slots(N.S, S_SLOTS));
+    return (this._s ??= this.slots(N.S, N.Ep - N.S));
   }
   get ep(): Float64Array {
     return (this._ep ??= this.slots(N.Ep, 2));
@@ -193,7 +307,7 @@ export class PackedPointFlow implements FlowState {
     fl.firstT = this.firstT;
     fl.lastT = this.lastT;
     const s = this.s;
-    for (let k = 0; k < S_SLOTS; k++) fl.s[k] = s[k];
+    for (let k = 0; k < N.Ep - N.S; k++) fl.s[k] = s[k];
     fl.ep[0] = this.ep[0];
     fl.ep[1] = this.ep[1];
     fl.prev[0] = this.prev[0];
@@ -239,7 +353,10 @@ export function hasCookies(pf: FlowState): boolean {
 
 /** The index with its flows packed (`flows` empty): for postMessage between threads. */
 export function packIndex(ix: IndexedCapture, shared = false): IndexedCapture {
-  return { ...ix, flows: [], packedFlows: packFlows(ix.flows, shared) };
+  const p = ix.packedFlows;
+  // The indexer hands its table over packed already (in shared memory when it was asked to).
+  if (p && (!shared || p.nums.buffer instanceof SharedArrayBuffer)) return { ...ix, flows: [] };
+  return { ...ix, flows: [], packedFlows: packFlows(p ? viewFlows(p) : ix.flows, shared) };
 }
 
 /** Restores the flows of a packed index (in place; nothing to do when not packed). */

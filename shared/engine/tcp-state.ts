@@ -28,16 +28,10 @@ export function seqLt(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
 }
 
-/** The endpoint states of one flow: `ep[side]`, `prev[side]` (Zeek's prev_state). */
-export interface Endpoints {
-  readonly ep: Ep[];
-  readonly prev: Ep[];
-}
-
-function setEp(e: Endpoints, side: number, s: Ep): void {
-  if (e.ep[side] === s) return;
-  e.prev[side] = e.ep[side];
-  e.ep[side] = s;
+function setEp(a: Float64Array, ep: number, prev: number, side: number, s: Ep): void {
+  if (a[ep + side] === s) return;
+  a[prev + side] = a[ep + side];
+  a[ep + side] = s;
 }
 
 /**
@@ -47,7 +41,10 @@ function setEp(e: Endpoints, side: number, s: Ep): void {
  * client).
  */
 export function updateEndpoints(
-  e: Endpoints,
+  /** The flow's endpoint states are a[ep + side], the states before them (Zeek's prev_state) a[prev + side]. */
+  a: Float64Array,
+  ep: number,
+  prev: number,
   x: number,
   isOrig: boolean,
   syn: boolean,
@@ -57,52 +54,51 @@ export function updateEndpoints(
   len: number,
 ): boolean {
   const y = 1 - x;
-  const ep = e.ep;
   let flip = false;
-  switch (ep[x]) {
+  switch (a[ep + x]) {
     case Ep.Inactive: {
       if (syn) {
-        if (isOrig) setEp(e, x, ack ? Ep.SynAckSent : Ep.SynSent);
+        if (isOrig) setEp(a, ep, prev, x, ack ? Ep.SynAckSent : Ep.SynSent);
         else {
           // SYN/SYN-ACK reversal: the responder's SYN answers a SYN-ACK the originator sent.
-          if (!ack && ep[y] === Ep.SynAckSent) {
+          if (!ack && a[ep + y] === Ep.SynAckSent) {
             flip = true;
-            setEp(e, y, Ep.Established);
+            setEp(a, ep, prev, y, Ep.Established);
           }
-          if (ep[y] === Ep.SynSent) setEp(e, y, Ep.Established);
-          setEp(e, x, Ep.Established);
+          if (a[ep + y] === Ep.SynSent) setEp(a, ep, prev, y, Ep.Established);
+          setEp(a, ep, prev, x, Ep.Established);
         }
       }
-      if (fin) setEp(e, x, Ep.Closed);
-      if (rst) setEp(e, x, Ep.Reset);
-      if (ep[x] === Ep.Inactive) {
+      if (fin) setEp(a, ep, prev, x, Ep.Closed);
+      if (rst) setEp(a, ep, prev, x, Ep.Reset);
+      if (a[ep + x] === Ep.Inactive) {
         // No control flag changed the state. Some stacks ack an initial SYN before sending
         // their SYN-ACK: that ACK does not make the connection partial.
-        if (!isOrig && len === 0 && ep[y] === Ep.SynSent) {
+        if (!isOrig && len === 0 && a[ep + y] === Ep.SynSent) {
           // stays inactive
-        } else if (ack && ep[y] === Ep.Established) setEp(e, x, Ep.Established);
-        else setEp(e, x, Ep.Partial);
+        } else if (ack && a[ep + y] === Ep.Established) setEp(a, ep, prev, x, Ep.Established);
+        else setEp(a, ep, prev, x, Ep.Partial);
       }
       break;
     }
     case Ep.SynSent:
     case Ep.SynAckSent:
-      if (fin) setEp(e, x, Ep.Closed);
-      if (rst) setEp(e, x, Ep.Reset);
+      if (fin) setEp(a, ep, prev, x, Ep.Closed);
+      if (rst) setEp(a, ep, prev, x, Ep.Reset);
       break;
     case Ep.Established:
     case Ep.Partial:
-      if (syn && ep[x] === Ep.Partial && ep[y] === Ep.Inactive && !ack) setEp(e, x, Ep.SynSent);
+      if (syn && a[ep + x] === Ep.Partial && a[ep + y] === Ep.Inactive && !ack) setEp(a, ep, prev, x, Ep.SynSent);
       if (fin && !rst) {
-        setEp(e, x, Ep.Closed);
+        setEp(a, ep, prev, x, Ep.Closed);
         // The peer sent a FIN, then a RST: that was a normal close after all.
-        if (ep[y] === Ep.Reset && e.prev[y] === Ep.Closed) setEp(e, y, Ep.Closed);
+        if (a[ep + y] === Ep.Reset && a[prev + y] === Ep.Closed) setEp(a, ep, prev, y, Ep.Closed);
       }
-      if (rst) setEp(e, x, Ep.Reset);
+      if (rst) setEp(a, ep, prev, x, Ep.Reset);
       break;
     case Ep.Closed:
       // After a FIN exchange a RST does not change the state.
-      if (rst && ep[y] !== Ep.Closed) setEp(e, x, Ep.Reset);
+      if (rst && a[ep + y] !== Ep.Closed) setEp(a, ep, prev, x, Ep.Reset);
       break;
     case Ep.Reset:
       break;

@@ -82,8 +82,9 @@ describe('resource limits (scaled down)', () => {
   it('200k flows: indexing is linear, memory bounded per flow', () => {
     const [many] = limits(['--only', 'many-flows', '--index-only']);
     expect(many).toMatchObject({ kind: 'many-flows', packets: 400_001, flows: 200_000 });
-    // Each flow costs a PointFlow object with its small arrays (~1.7 KB, see docs/performance.md),
-    // two packets each here: bounded per flow, not per byte.
+    // Each flow costs a row of the indexer's packed flow table, its flow-table key and a view of
+    // the row (~800 B in all, see docs/performance.md), two packets each here: bounded per flow,
+    // not per byte.
     expectBounded(many, 1500);
   }, 120_000);
 
