@@ -187,8 +187,8 @@ export interface IndexedCapture {
   groupIpId: Int32Array;
   groupBits: Int32Array;
   /**
-   * A lean index (for `analyze`, which reads only the grouped columns, tNs, flags and cookie)
-   * has the other per-packet columns empty: flow, tcpFlags, seq, ack, len, ipId, hash, wireLen,
+   * A lean index (for `analyze`, which reads only the grouped columns and cookie) has the other
+   * per-packet columns empty: tNs, flow, flags, tcpFlags, seq, ack, len, ipId, hash, wireLen,
    * fileOffset.
    */
   lean?: boolean;
@@ -407,9 +407,9 @@ export class CaptureIndexer {
     // A lean index drops these once grouped, so they never leave this thread: plain memory,
     // which finish() can release at once (see release()).
     const kept = this.shared && !this.lean;
-    this.tNs = g(this.tNs, Float64Array);
+    this.tNs = g(this.tNs, Float64Array, kept);
     this.flow = g(this.flow, Uint32Array, kept);
-    this.flags = g(this.flags, Uint8Array);
+    this.flags = g(this.flags, Uint8Array, kept);
     this.tcpFlags = g(this.tcpFlags, Uint16Array, kept);
     this.ipId = g(this.ipId, Int32Array, kept);
     this.cookie = g(this.cookie, Uint32Array);
@@ -734,9 +734,12 @@ export class CaptureIndexer {
     const sig = this.lean ? trim(() => this.sig, () => (this.sig = new Uint32Array(0))) : null;
     const groups = groupRows(n, c, sig, this.flows.count, this.shared);
     if (this.lean) {
-      // Everything the analysis reads of these is in the grouped columns now.
-      for (const a of [c.flow, c.tcpFlags, c.ipId, sig]) if (a) release(a.buffer);
+      // Everything the analysis reads of these is in the grouped columns now (times in groupT,
+      // flags in groupBits).
+      for (const a of [c.tNs, c.flow, c.flags, c.tcpFlags, c.ipId, sig]) if (a) release(a.buffer);
+      c.tNs = new Float64Array(0);
       c.flow = new Uint32Array(0);
+      c.flags = new Uint8Array(0);
       c.tcpFlags = new Uint16Array(0);
       c.ipId = new Int32Array(0);
     }

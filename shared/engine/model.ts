@@ -6,7 +6,7 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { type FlowState, type IndexedCapture, P_SIDE_B } from './capture-index.ts';
+import type { FlowState, IndexedCapture } from './capture-index.ts';
 import { hasCookies, viewIndex } from './packed-flows.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
@@ -86,13 +86,9 @@ export function isoAt(m: Model, ns: number): string {
   return isoText(m.baseSec + whole, Math.round(ns - whole * 1e9));
 }
 
+/** A packet's time on the common clock, by row (not for lean indexes: the rules use PointRows.t). */
 export function timeOf(p: CapturePoint, row: number): number {
   return p.shiftNs + p.ix.tNs[row];
-}
-
-/** The canonical side (0 = A, 1 = B) that sent a packet. */
-export function sideOf(p: CapturePoint, row: number): number {
-  return p.ix.flags[row] & P_SIDE_B ? 1 : 0;
 }
 
 function addrText(version: number, words: Uint32Array, at: number): string {

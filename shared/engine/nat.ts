@@ -35,7 +35,8 @@ function flipSides(a: FlowAtPoint): void {
   // this thread's own (once per capture; every thread makes the same flips on its copy).
   if (ix.flags.buffer instanceof SharedArrayBuffer) ix.flags = ix.flags.slice();
   if (ix.groupBits.buffer instanceof SharedArrayBuffer) ix.groupBits = ix.groupBits.slice();
-  for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
+  // (A lean index has no per-row flags: its side bits are in groupBits only.)
+  if (ix.flags.length) for (const r of flowRows(a)) ix.flags[r] ^= P_SIDE_B;
   for (let g = a.point.rowStart[a.local]; g < a.point.rowStart[a.local + 1]; g++) ix.groupBits[g] ^= P_SIDE_B << 16;
   // A view of a packed (shared) flow table becomes a flow of its own first, kept in the index
   // like the flipped side bits, so that another analysis of the same indexes sees both flipped.

@@ -5,7 +5,7 @@
  */
 import type { Evidence, Stage } from '../api/analysis.ts';
 import type { CapturePoint, Flow, FlowAtPoint, Model } from '../engine/model.ts';
-import { flowRows, isoAt, timeOf } from '../engine/model.ts';
+import { flowRows, isoAt } from '../engine/model.ts';
 import { gatherRows, matchGathered, type PointRows, type StageMatch } from '../engine/align.ts';
 import { P_COOKIE, P_SIDE_B } from '../engine/capture-index.ts';
 import { flowArena } from '../engine/arena.ts';
@@ -213,13 +213,14 @@ function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
   return { n, t, at, row, bits };
 }
 
-export function evidenceOf(m: Model, p: CapturePoint, row: number, note?: string): Evidence {
+/** Evidence: packet `row` of capture point p, at time t (common clock, as PointRows.t and Timeline.t). */
+export function evidenceOf(m: Model, p: CapturePoint, row: number, t: number, note?: string): Evidence {
   const e: Evidence = {
     path: p.spec.path,
     device: p.device,
     stage: p.stage,
     frame: row + 1,
-    time: isoAt(m, timeOf(p, row)),
+    time: isoAt(m, t),
   };
   if (note) e.note = note;
   return e;
@@ -259,13 +260,10 @@ export function isSynOnly(flags: number): boolean {
   return (flags & TCP_SYN) !== 0 && (flags & TCP_ACK) === 0;
 }
 
-/** Rows of a flow at a capture point whose time lies in [from, to]. */
-export function rowsBetween(a: FlowAtPoint, from: number, to: number): number[] {
-  const out: number[] = [];
-  const rows = flowRows(a);
-  for (let k = 0; k < rows.length; k++) {
-    const t = timeOf(a.point, rows[k]);
-    if (t >= from && t <= to) out.push(rows[k]);
-  }
+/** Rows of a flow at a capture point whose time lies in [from, to], with their times. */
+export function rowsBetween(f: FlowFacts, a: FlowAtPoint, from: number, to: number): { row: number; t: number }[] {
+  const out: { row: number; t: number }[] = [];
+  const { rows, t } = rowsAt(f, a);
+  for (let k = 0; k < rows.length; k++) if (t[k] >= from && t[k] <= to) out.push({ row: rows[k], t: t[k] });
   return out;
 }

@@ -36,8 +36,8 @@ export function asymmetricPath(ctx: RuleContext): void {
       `Each firewall saw only one direction of the session. A firewall that misses the client's SYN treats the server's SYN-ACK as a non-SYN first packet and drops it (tcp-reject-non-syn), so the handshake cannot complete. ` +
         `Fix: make both directions take the same firewall (symmetric hashing on the load balancer, consistent routing), or for HA active/active let the peers forward over HA3; asymmetric-path bypass only hides the problem.`,
       [
-        evidenceOf(m, eventPoint(f, ea), f.timeline.row[ea], `first client packet, on ${a}`),
-        evidenceOf(m, eventPoint(f, eb), f.timeline.row[eb], `first server packet, on ${b}`),
+        evidenceOf(m, eventPoint(f, ea), f.timeline.row[ea], f.timeline.t[ea], `first client packet, on ${a}`),
+        evidenceOf(m, eventPoint(f, eb), f.timeline.row[eb], f.timeline.t[eb], `first server packet, on ${b}`),
       ],
       { forwardDevice: a, reverseDevice: b, droppedPackets: dropped },
     );

@@ -15,7 +15,7 @@ export function finNotForwarded(ctx: RuleContext): void {
     if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
-    const { rows, bits } = rowsAt(f, rx);
+    const { rows, t, bits } = rowsAt(f, rx);
     // Positions in the receive rows of the FINs that never left.
     const lost: number[] = [];
     // The device owned the session in a direction once it forwarded a packet of that direction;
@@ -40,7 +40,7 @@ export function finNotForwarded(ctx: RuleContext): void {
       `${flowText(ctx)}: the ${from}'s FIN reached ${v.device} ${lost.length} time(s) but never left it${dropped ? ` (${dropped} in its drop stage)` : ''}.`,
       `${v.device} forwarded this session's packets before, but not its FIN, so the other end never learns the ${from} closed and the session lingers until it times out. ` +
         `Typical causes: the session had already ended or aged out on the firewall, or a policy or threat action dropped it. A packet missing from a capture is evidence, not proof, of a drop (captures are rate-limited).`,
-      lost.map((k, i) => evidenceOf(m, rx.point, rows[k], i === 0 ? 'FIN' : 'FIN retransmission')),
+      lost.map((k, i) => evidenceOf(m, rx.point, rows[k], t[k], i === 0 ? 'FIN' : 'FIN retransmission')),
       { device: v.device, from, finPackets: lost.length, droppedPackets: dropped },
     );
     ctx.claims.add(`fin@${v.device}`);

@@ -29,27 +29,25 @@ export function halfCloseTimeout(ctx: RuleContext): void {
       break;
     }
     if (finK < 0) continue;
-    const finRow = rows[finK];
     const finSide = sideOfBits(bits[finK]);
     const tf = t[finK];
     const deadline = tf + timer * 1e9;
     const late: number[] = [];
     let firstLate = -1;
     for (let k = finK + 1; k < rows.length; k++) {
-      const r = rows[k];
       if (sideOfBits(bits[k]) === finSide || t[k] <= deadline) continue;
       const dropped = rx.point.stage === 'receive' && v.rxToDrop ? v.rxToDrop.matched[k] !== -1 : false;
       const notSent = rx.point.stage === 'receive' && v.rxToTx ? v.rxToTx.matched[k] === -1 : false;
       if (dropped || (!v.captured.has('drop') && notSent)) {
-        late.push(r);
+        late.push(k);
         if (firstLate < 0) firstLate = k;
       }
     }
     if (!late.length) continue;
     const after = seconds(t[firstLate] - tf);
     const finBy = finSide === f.flow.clientSide ? 'client' : 'server';
-    const evidence = [evidenceOf(m, rx.point, finRow, `first FIN, from the ${finBy}`)];
-    for (const r of late) evidence.push(evidenceOf(m, rx.point, r, 'arrived after the half-closed timer'));
+    const evidence = [evidenceOf(m, rx.point, rows[finK], tf, `first FIN, from the ${finBy}`)];
+    for (const k of late) evidence.push(evidenceOf(m, rx.point, rows[k], t[k], 'arrived after the half-closed timer'));
     report(
       ctx,
       'half-close-timeout',

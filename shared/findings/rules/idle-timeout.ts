@@ -44,8 +44,8 @@ export function idleTimeoutExceeded(ctx: RuleContext): void {
         `This time the flow survived, ${newCookie ? 'because the new flow hashed onto the same firewall' : 'but a different hash result would have moved it to another firewall that drops it'}. ` +
         `Fix: TCP keep-alives (or application keep-alives) more often than the GWLB idle timeout, e.g. every 325 s, or a longer GWLB idle timeout.`,
       [
-        evidenceOf(m, eventPoint(f, lastE), tl.row[lastE], 'last packet before the gap'),
-        evidenceOf(m, eventPoint(f, firstE), tl.row[firstE], 'first packet after the gap'),
+        evidenceOf(m, eventPoint(f, lastE), tl.row[lastE], tl.t[lastE], 'last packet before the gap'),
+        evidenceOf(m, eventPoint(f, firstE), tl.row[firstE], tl.t[firstE], 'first packet after the gap'),
       ],
       fields,
     );

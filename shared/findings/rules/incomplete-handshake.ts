@@ -34,8 +34,8 @@ export function incompleteHandshake(ctx: RuleContext): void {
   const last = synAck >= 0 ? synAck : syn;
   if (tl.t[last] + m.settings.tcpHandshake * 1e9 > m.endNs) return;
   const missing = synAck < 0 ? 'SYN-ACK' : 'ACK';
-  const evidence = [evidenceOf(m, eventPoint(f, syn), tl.row[syn], 'SYN')];
-  if (synAck >= 0) evidence.push(evidenceOf(m, eventPoint(f, synAck), tl.row[synAck], 'SYN-ACK'));
+  const evidence = [evidenceOf(m, eventPoint(f, syn), tl.row[syn], tl.t[syn], 'SYN')];
+  if (synAck >= 0) evidence.push(evidenceOf(m, eventPoint(f, synAck), tl.row[synAck], tl.t[synAck], 'SYN-ACK'));
   report(
     ctx,
     'incomplete-handshake',

@@ -4,8 +4,7 @@
  * domain.md rule 2. Drops that a moved session or an asymmetric path explains are theirs.
  */
 import { tcpFlagNames } from '../../decode/decoded.ts';
-import { flowRows, timeOf } from '../../engine/model.ts';
-import { eventFlags, eventPoint, evidenceOf, isSynOnly } from '../facts.ts';
+import { eventFlags, eventPoint, evidenceOf, isSynOnly, rowsAt } from '../facts.ts';
 import { claimedAt, flowText, report, type RuleContext } from '../context.ts';
 
 const EXPLAINED_BY = ['moved', 'asym'];
@@ -28,18 +27,19 @@ export function nonSynDrop(ctx: RuleContext): void {
     if (first < 0) continue;
     const flags = eventFlags(f, first);
     if (isSynOnly(flags)) continue;
-    const drops = flowRows(dp);
+    const drops = rowsAt(f, dp);
+    const dropped = drops.rows.length;
     const t0 = f.timeline.t[first];
-    if (!drops.length || timeOf(dp.point, drops[0]) > t0 + 1e9) continue;
+    if (!dropped || drops.t[0] > t0 + 1e9) continue;
     report(
       ctx,
       'non-syn-drop',
       'warning',
-      `${flowText(ctx)}: ${v.device}'s first packet of this flow was ${tcpFlagNames(flags)}, not a SYN, and ${v.device} dropped ${drops.length} packet(s).`,
+      `${flowText(ctx)}: ${v.device}'s first packet of this flow was ${tcpFlagNames(flags)}, not a SYN, and ${v.device} dropped ${dropped} packet(s).`,
       `${v.device} never saw this session's handshake, so it has no session for it and drops non-SYN packets (tcp-reject-non-syn). ` +
         `Look for where the session started: another firewall, a failover, a GWLB re-hash after an idle gap, or a capture that began mid-session.`,
-      [evidenceOf(m, eventPoint(f, first), f.timeline.row[first], 'first packet on this firewall'), ...Array.from(drops.subarray(0, 10), (r) => evidenceOf(m, dp.point, r, 'dropped'))],
-      { device: v.device, firstFlags: tcpFlagNames(flags), droppedPackets: drops.length },
+      [evidenceOf(m, eventPoint(f, first), f.timeline.row[first], f.timeline.t[first], 'first packet on this firewall'), ...Array.from(drops.rows.subarray(0, 10), (r, k) => evidenceOf(m, dp.point, r, drops.t[k], 'dropped'))],
+      { device: v.device, firstFlags: tcpFlagNames(flags), droppedPackets: dropped },
     );
     ctx.claims.add(`nonsyn@${v.device}`);
   }

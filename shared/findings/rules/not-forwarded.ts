@@ -29,12 +29,11 @@ export function notForwarded(ctx: RuleContext): void {
     const lost: number[] = [];
     let beforeLastTx = 0;
     for (let k = 0; k < rows.length; k++) {
-      const r = rows[k];
       if (v.rxToTx.matched[k] !== -1) continue;
       if (v.rxToDrop && v.rxToDrop.matched[k] !== -1) continue;
       if (!forwardedSide[sideOfBits(bits[k])]) continue;
       if (bits[k] & TCP_FIN && claimedAt(ctx, d, FIN)) continue;
-      lost.push(r);
+      lost.push(k);
       if (t[k] < lastTx) beforeLastTx++;
     }
     if (!lost.length) continue;
@@ -49,7 +48,7 @@ export function notForwarded(ctx: RuleContext): void {
       `${flowText(ctx)}: ${lost.length} packet(s) entered ${d} and appear in neither its transmit nor its drop capture (confidence ${confidence}).`,
       `These packets were received but not seen leaving or being dropped. Captures are rate-limited and the firewall/transmit/drop stages only capture sessions marked when they were created, so this is evidence, not proof: ` +
         `${confidence === 'high' ? 'the transmit capture shows the session before and after, and the drop stage was captured, so the packets most likely vanished inside the firewall.' : 'compare with the firewall\'s counters (show counter global) before concluding.'}`,
-      lost.map((r) => evidenceOf(m, rx.point, r, 'received, not transmitted')),
+      lost.map((k) => evidenceOf(m, rx.point, rows[k], t[k], 'received, not transmitted')),
       { device: d, packets: lost.length, confidence },
     );
   }

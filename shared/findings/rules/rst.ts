@@ -23,7 +23,7 @@ export function rst(ctx: RuleContext): void {
         'info',
         `${flowText(ctx)} was reset by the ${from} (PAN-OS logs tcp-rst-from-${from}).`,
         `The ${from} sent a TCP RST, which ends the session at once. If the reset is unexpected, look at what the ${from} saw just before it: a timeout, a refused port, or data for a connection it no longer knows.`,
-        [evidenceOf(m, p, tl.row[e], `RST from the ${from}`)],
+        [evidenceOf(m, p, tl.row[e], tl.t[e], `RST from the ${from}`)],
         { from, device: p.device },
       );
       return;

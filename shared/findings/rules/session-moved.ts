@@ -40,7 +40,7 @@ export function sessionMoved(ctx: RuleContext): void {
     const inStage = (stage: string) =>
       f.flow.at
         .filter((a) => a.point.device === to && a.point.stage === stage)
-        .flatMap((a) => rowsBetween(a, t0 - 1e6, t1 + 1e6).map((row) => ({ point: a.point, row })));
+        .flatMap((a) => rowsBetween(f, a, t0 - 1e6, t1 + 1e6).map((r) => ({ point: a.point, ...r })));
     const dropped = inStage('drop');
     const transmitted = inStage('transmit');
     const canTell = view.captured.has('drop') || view.captured.has('transmit');
@@ -58,19 +58,19 @@ export function sessionMoved(ctx: RuleContext): void {
     const idleNs = t0 - tl.t[lastE];
     const idle = seconds(idleNs);
     const lastPoint = eventPoint(f, lastE);
-    const evidence = [evidenceOf(m, lastPoint, tl.row[lastE], `last packet on ${from} before ${idle} s of silence`)];
+    const evidence = [evidenceOf(m, lastPoint, tl.row[lastE], tl.t[lastE], `last packet on ${from} before ${idle} s of silence`)];
     for (let e = firstE, k = 0; e < next.end && k < 3; e++) {
       const p = eventPoint(f, e);
       if (p.device !== to || p.stage === 'drop') continue;
-      evidence.push(evidenceOf(m, p, tl.row[e], k === 0 ? `first packet on ${to} (${tcpFlagNames(eventFlags(f, e))})` : undefined));
+      evidence.push(evidenceOf(m, p, tl.row[e], tl.t[e], k === 0 ? `first packet on ${to} (${tcpFlagNames(eventFlags(f, e))})` : undefined));
       k++;
     }
-    for (const d of dropped) evidence.push(evidenceOf(m, d.point, d.row, `dropped by ${to}`));
+    for (const d of dropped) evidence.push(evidenceOf(m, d.point, d.row, d.t, `dropped by ${to}`));
     // Packets of the stretch that reached the old firewall after the gap (a FIN-ACK, say).
     for (let e = next.start, k = 0; e < next.end && k < 5; e++) {
       const p = eventPoint(f, e);
       if (p.device !== from || p.stage !== 'receive') continue;
-      evidence.push(evidenceOf(m, p, tl.row[e], `reached ${from} after the gap (${tcpFlagNames(eventFlags(f, e))})`));
+      evidence.push(evidenceOf(m, p, tl.row[e], tl.t[e], `reached ${from} after the gap (${tcpFlagNames(eventFlags(f, e))})`));
       k++;
     }
     const fields: Record<string, unknown> = {
