@@ -285,6 +285,11 @@ function groupAt(
   g.groupBits[p] = c.tcpFlags[i] | (c.flags[i] << 16);
 }
 
+/** Bytes per row of a lean index's transient columns: tNs, flow, ipId, sig, tcpFlags, flags. */
+const TRANSIENT_ROW_BYTES = 23;
+/** Above glibc's largest dynamic mmap threshold (32 MiB on 64-bit): see CaptureIndexer.transient. */
+const TRANSIENT_MIN_BYTES = 33 << 20;
+
 /** Bits of the history letters in S.Seen, by upper-case character code. */
 const HIST_BIT = new Int32Array(128);
 for (let k = 0; k < 10; k++) HIST_BIT['SHADFRTWQI'.charCodeAt(k)] = 1 << k;
@@ -345,6 +350,9 @@ export class CaptureIndexer {
   /** Size of the whole input when known (0 = unknown): the columns are sized once from it. */
   private expected = 0;
   private sized = false;
+  /** Lean indexes: the memory of the columns dropped once grouped (see transient()). */
+  private block: ArrayBuffer | null = null;
+  private blockRows = 0;
 
   /**
    * `shared`: columns in SharedArrayBuffers, so that several worker threads can read the index
@@ -404,17 +412,16 @@ export class CaptureIndexer {
       a.set(old.subarray(0, this.n) as ArrayLike<number> & T);
       return a;
     };
-    // A lean index drops these once grouped, so they never leave this thread: plain memory,
-    // which finish() can release at once (see release()).
-    const kept = this.shared && !this.lean;
-    this.tNs = g(this.tNs, Float64Array, kept);
-    this.flow = g(this.flow, Uint32Array, kept);
-    this.flags = g(this.flags, Uint8Array, kept);
-    this.tcpFlags = g(this.tcpFlags, Uint16Array, kept);
-    this.ipId = g(this.ipId, Int32Array, kept);
-    this.cookie = g(this.cookie, Uint32Array);
-    if (this.lean) this.sig = g(this.sig, Uint32Array, false);
+    if (this.lean) this.transient(cap);
     else {
+      this.tNs = g(this.tNs, Float64Array);
+      this.flow = g(this.flow, Uint32Array);
+      this.flags = g(this.flags, Uint8Array);
+      this.tcpFlags = g(this.tcpFlags, Uint16Array);
+      this.ipId = g(this.ipId, Int32Array);
+    }
+    this.cookie = g(this.cookie, Uint32Array);
+    if (!this.lean) {
       this.seq = g(this.seq, Uint32Array);
       this.ack = g(this.ack, Uint32Array);
       this.len = g(this.len, Uint32Array);
@@ -423,6 +430,41 @@ export class CaptureIndexer {
       this.fileOffset = g(this.fileOffset, Float64Array);
     }
     this.cap = cap;
+  }
+
+  /**
+   * A lean index drops these columns once grouped, so they never leave this thread: they live in
+   * one block of plain memory, released at once by finish(). The block is at least
+   * TRANSIENT_MIN_BYTES: glibc maps an allocation that large on its own and unmaps it when it is
+   * freed, whereas smaller ones come from its heaps, which keep freed memory (measured: ~50 MB
+   * more peak RSS at 2 GB). Untouched pages of the block take no memory. Each column sits at a
+   * fixed place in the block, so growing within it moves nothing.
+   */
+  private transient(cap: number): void {
+    const old = this.block;
+    if (old && cap <= this.blockRows) {
+      this.carve(old, this.blockRows, cap);
+      return;
+    }
+    const rows = Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES));
+    const block = new ArrayBuffer(rows * TRANSIENT_ROW_BYTES);
+    const n = this.n;
+    const prev = [this.tNs, this.flow, this.ipId, this.sig, this.tcpFlags, this.flags];
+    this.carve(block, rows, cap);
+    const next = [this.tNs, this.flow, this.ipId, this.sig, this.tcpFlags, this.flags];
+    for (let k = 0; k < next.length; k++) next[k].set(prev[k].subarray(0, n) as ArrayLike<number> & Uint32Array);
+    this.block = block;
+    this.blockRows = rows;
+    if (old) release(old);
+  }
+
+  private carve(block: ArrayBuffer, rows: number, cap: number): void {
+    this.tNs = new Float64Array(block, 0, cap);
+    this.flow = new Uint32Array(block, 8 * rows, cap);
+    this.ipId = new Int32Array(block, 12 * rows, cap);
+    this.sig = new Uint32Array(block, 16 * rows, cap);
+    this.tcpFlags = new Uint16Array(block, 20 * rows, cap);
+    this.flags = new Uint8Array(block, 22 * rows, cap);
   }
 
   private onRecord(rec: PacketRecord): void {
@@ -703,7 +745,7 @@ export class CaptureIndexer {
     // their pages were never touched and take no memory (zeroed allocations are mapped lazily).
     // But postMessage copies a plain (not shared) buffer whole, spare rows too: when more than an
     // eighth is spare (the columns grew by doubling), a trimmed copy is handed over instead.
-    const view = this.shared || this.cap - n <= this.cap / 8;
+    const view = this.shared || this.lean || this.cap - n <= this.cap / 8;
     const trim = <T extends { subarray(a: number, b: number): T; slice(a: number, b: number): T }>(take: () => T, drop: () => void): T => {
       const out = view ? take().subarray(0, n) : take().slice(0, n);
       drop();
@@ -736,7 +778,8 @@ export class CaptureIndexer {
     if (this.lean) {
       // Everything the analysis reads of these is in the grouped columns now (times in groupT,
       // flags in groupBits).
-      for (const a of [c.tNs, c.flow, c.flags, c.tcpFlags, c.ipId, sig]) if (a) release(a.buffer);
+      if (this.block) release(this.block);
+      this.block = null;
       c.tNs = new Float64Array(0);
       c.flow = new Uint32Array(0);
       c.flags = new Uint8Array(0);
