@@ -45,9 +45,24 @@ export class FlowStore {
   private readonly cookieMore = new Map<number, number[]>();
   private readonly reports = new Map<number, Uint32Array>();
 
-  /** `shared`: the rows in shared memory, so that `pack` hands them over without a copy. */
+  private numsCap = 0;
+
+  /**
+   * `shared`: the rows in shared memory, so that `pack` hands them over without a copy. Their
+   * first block is then at least 33 MiB (~100,000 flows): above glibc's largest mmap threshold, so
+   * that it is mapped on its own (untouched pages cost nothing) instead of coming from a malloc
+   * heap that keeps what the doubling frees (see CaptureIndexer.transient).
+   */
   constructor(private readonly shared = false) {
+    this.growNums(shared ? Math.ceil((33 << 20) / (N.Count * 8)) : 1024);
     this.grow(1024);
+  }
+
+  private growNums(cap: number): void {
+    const n = column(Float64Array, cap * N.Count, this.shared);
+    n.set(this.nums);
+    this.nums = n;
+    this.numsCap = cap;
   }
 
   private grow(cap: number): void {
@@ -55,7 +70,6 @@ export class FlowStore {
       n.set(old as ArrayLike<number> & T);
       return n;
     };
-    this.nums = g(this.nums, column(Float64Array, cap * N.Count, this.shared));
     this.histLen = g(this.histLen, new Uint8Array(cap));
     this.histBytes = g(this.histBytes, new Uint8Array(cap * HIST_INLINE));
     this.cookieFirst = g(this.cookieFirst, new Uint32Array(cap));
@@ -66,6 +80,7 @@ export class FlowStore {
   /** A new flow (number = the count before), its state as a PointFlow starts. */
   add(version: number, proto: number): number {
     const f = this.count++;
+    if (f >= this.numsCap) this.growNums(this.numsCap * 2);
     if (f >= this.cap) this.grow(this.cap * 2);
     const o = f * N.Count;
     const a = this.nums;
