@@ -112,6 +112,8 @@ export class PointFlow {
   keepAlives = 0;
   retransmissions = 0;
   cookies: number[] | null = null;
+  /** The row (of this capture) from which each of `cookies` was seen. */
+  cookieFrom: number[] | null = null;
   /** ICMP errors: the key (KEY_WORDS words) of the flow the first error reports on. */
   reportsOn: Uint32Array | null = null;
   constructor(
@@ -143,6 +145,8 @@ export interface FlowState {
   readonly keepAlives: number;
   readonly retransmissions: number;
   readonly cookies: readonly number[] | null;
+  /** The row (of this capture) from which each of `cookies` was seen: cookieAt(). */
+  readonly cookieFrom: readonly number[] | null;
   readonly reportsOn: Uint32Array | null;
 }
 
@@ -205,7 +209,7 @@ export interface IndexedCapture {
 export function transferables(ix: IndexedCapture): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   const p = ix.packedFlows;
-  const packed = p ? [p.nums, p.histStart, p.cookies, p.cookieStart, p.reportsOn] : [];
+  const packed = p ? [p.nums, p.histStart, p.cookies, p.cookieFrom, p.cookieStart, p.reportsOn] : [];
   for (const a of [ix.tNs, ix.flow, ix.flags, ix.tcpFlags, ix.seq, ix.ack, ix.len, ix.ipId, ix.hash, ix.cookie, ix.wireLen, ix.fileOffset, ix.flowKeys, ix.rowStart, ix.rows, ix.groupT, ix.groupSig, ix.groupIpId, ix.groupBits, ...packed]) {
     if (a.buffer instanceof ArrayBuffer) out.add(a.buffer);
   }
@@ -420,7 +424,7 @@ export class CaptureIndexer {
       this.tcpFlags = g(this.tcpFlags, Uint16Array);
       this.ipId = g(this.ipId, Int32Array);
     }
-    this.cookie = g(this.cookie, Uint32Array);
+    if (!this.lean) this.cookie = g(this.cookie, Uint32Array);
     if (!this.lean) {
       this.seq = g(this.seq, Uint32Array);
       this.ack = g(this.ack, Uint32Array);
@@ -486,9 +490,9 @@ export class CaptureIndexer {
       this.flags[i] = 0;
       this.tcpFlags[i] = 0;
       this.ipId[i] = -1;
-      this.cookie[i] = 0;
       if (this.lean) this.sig[i] = 0;
       else {
+        this.cookie[i] = 0;
         this.seq[i] = 0;
         this.ack[i] = 0;
         this.len[i] = 0;
@@ -507,7 +511,7 @@ export class CaptureIndexer {
     }
     if (d.fragment) f |= P_FRAGMENT;
     if (d.flowCookie !== -1) f |= P_COOKIE;
-    this.cookie[i] = d.flowCookie === -1 ? 0 : d.flowCookie;
+    if (!this.lean) this.cookie[i] = d.flowCookie === -1 ? 0 : d.flowCookie;
     this.ipId[i] = d.ipId;
     const tcpFlags = d.ipProto === 6 ? d.tcpFlags : 0;
     const len = d.ipProto === 6 ? d.tcpLen : d.ipLen;
@@ -565,7 +569,7 @@ export class CaptureIndexer {
     if (t < a[o + N.FirstT]) a[o + N.FirstT] = t;
     a[o + F.Packets + side]++;
     a[o + F.Bytes + side] += d.ipLen;
-    if (d.flowCookie !== -1) st.cookie(id, d.flowCookie >>> 0);
+    if (d.flowCookie !== -1) st.cookie(id, d.flowCookie >>> 0, i);
     if (d.quotedProto >= 0 && (d.ipProto === 1 || d.ipProto === 58) && !st.hasReport(id)) {
       const k = quotedKey(d, rec.bytes);
       if (k) st.report(id, k);
@@ -769,7 +773,7 @@ export class CaptureIndexer {
       len: trim(() => this.len, () => (this.len = new Uint32Array(0))),
       ipId: trim(() => this.ipId, () => (this.ipId = new Int32Array(0))),
       hash: trim(() => this.hash, () => (this.hash = new Uint32Array(0))),
-      cookie: trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
+      cookie: this.lean ? new Uint32Array(0) : trim(() => this.cookie, () => (this.cookie = new Uint32Array(0))),
       wireLen: this.lean ? new Uint32Array(0) : trim(() => this.wireLen, () => (this.wireLen = new Uint32Array(0))),
       fileOffset: this.lean ? new Float64Array(0) : trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
     };

@@ -15,6 +15,8 @@ export interface PackedFlows {
   histStart: Int32Array;
   /** GENEVE cookies; flow f's: cookies[cookieStart[f] .. cookieStart[f + 1]] (none = null). */
   cookies: Uint32Array;
+  /** Beside each cookie, the row from which the flow carried it (FlowState.cookieFrom). */
+  cookieFrom: Int32Array;
   cookieStart: Int32Array;
   /** KEY_WORDS words per flow: the flow an ICMP error reports on (slot N.ReportsOn says if any). */
   reportsOn: Uint32Array;
@@ -41,7 +43,8 @@ export class FlowStore {
   private readonly histMore = new Map<number, string>();
   private cookieFirst = new Uint32Array(0);
   private cookieCount = new Int32Array(0);
-  /** Every cookie of the flows with more than one. */
+  private cookieFirstRow = new Int32Array(0);
+  /** Every cookie of the flows with more than one, each followed by the row it started at. */
   private readonly cookieMore = new Map<number, number[]>();
   private readonly reports = new Map<number, Uint32Array>();
 
@@ -74,6 +77,7 @@ export class FlowStore {
     this.histBytes = g(this.histBytes, new Uint8Array(cap * HIST_INLINE));
     this.cookieFirst = g(this.cookieFirst, new Uint32Array(cap));
     this.cookieCount = g(this.cookieCount, new Int32Array(cap));
+    this.cookieFirstRow = g(this.cookieFirstRow, new Int32Array(cap));
     this.cap = cap;
   }
 
@@ -111,19 +115,20 @@ export class FlowStore {
     return s + (this.histMore.get(f) ?? '');
   }
 
-  /** A GENEVE cookie (uint32) seen on flow f: kept when it differs from the last one kept. */
-  cookie(f: number, c: number): void {
+  /** A GENEVE cookie (uint32) seen on flow f at `row`: kept when it differs from the last one kept. */
+  cookie(f: number, c: number, row: number): void {
     const n = this.cookieCount[f];
     if (n === 0) {
       this.cookieFirst[f] = c;
+      this.cookieFirstRow[f] = row;
       this.cookieCount[f] = 1;
       return;
     }
     let more = this.cookieMore.get(f);
-    const last = more ? more[n - 1] : this.cookieFirst[f];
+    const last = more ? more[2 * n - 2] : this.cookieFirst[f];
     if (last === c) return;
-    if (!more) this.cookieMore.set(f, (more = [this.cookieFirst[f]]));
-    more.push(c);
+    if (!more) this.cookieMore.set(f, (more = [this.cookieFirst[f], this.cookieFirstRow[f]]));
+    more.push(c, row);
     this.cookieCount[f] = n + 1;
   }
 
@@ -149,6 +154,7 @@ export class FlowStore {
     let cookieTotal = 0;
     for (let f = 0; f < n; f++) cookieTotal += this.cookieCount[f];
     const cookies = column(Uint32Array, cookieTotal, shared);
+    const cookieFrom = column(Int32Array, cookieTotal, shared);
     let h = 0;
     let c = 0;
     const hist: string[] = [];
@@ -163,12 +169,20 @@ export class FlowStore {
       h += len + (more === undefined ? 0 : more.length);
       cookieStart[f] = c;
       const k = this.cookieCount[f];
-      if (k === 1) cookies[c++] = this.cookieFirst[f];
-      else if (k > 1) for (const x of this.cookieMore.get(f)!) cookies[c++] = x;
+      if (k === 1) {
+        cookieFrom[c] = this.cookieFirstRow[f];
+        cookies[c++] = this.cookieFirst[f];
+      } else if (k > 1) {
+        const more = this.cookieMore.get(f)!;
+        for (let j = 0; j < more.length; j += 2) {
+          cookieFrom[c] = more[j + 1];
+          cookies[c++] = more[j];
+        }
+      }
     }
     histStart[n] = h;
     cookieStart[n] = c;
-    return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieStart, reportsOn };
+    return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieFrom, cookieStart, reportsOn };
   }
 }
 
@@ -181,6 +195,7 @@ export function packFlows(flows: FlowState[], shared = false): PackedFlows {
   let cookieCount = 0;
   for (const fl of flows) cookieCount += fl.cookies ? fl.cookies.length : 0;
   const cookies = column(Uint32Array, cookieCount, shared);
+  const cookieFrom = column(Int32Array, cookieCount, shared);
   const hist: string[] = [];
   let h = 0;
   let c = 0;
@@ -210,11 +225,16 @@ export function packFlows(flows: FlowState[], shared = false): PackedFlows {
     histStart[f] = h;
     h += fl.history.length;
     cookieStart[f] = c;
-    if (fl.cookies) for (const x of fl.cookies) cookies[c++] = x;
+    if (fl.cookies) {
+      for (let k = 0; k < fl.cookies.length; k++) {
+        cookieFrom[c] = fl.cookieFrom![k];
+        cookies[c++] = fl.cookies[k];
+      }
+    }
   }
   histStart[n] = h;
   cookieStart[n] = c;
-  return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieStart, reportsOn };
+  return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieFrom, cookieStart, reportsOn };
 }
 
 export function unpackFlows(p: PackedFlows): PointFlow[] {
@@ -291,6 +311,14 @@ export class PackedPointFlow implements FlowState {
   get history(): string {
     return (this._hist ??= this.p.hist.slice(this.p.histStart[this.f], this.p.histStart[this.f + 1]));
   }
+  /** The cookie the flow carried at `row` (see cookieAt). */
+  cookieAtRow(row: number): number | null {
+    const c0 = this.p.cookieStart[this.f];
+    let k = this.p.cookieStart[this.f + 1] - 1;
+    if (k < c0) return null;
+    while (k > c0 && this.p.cookieFrom[k] > row) k--;
+    return this.p.cookies[k];
+  }
   /** Whether the flow carried a GENEVE cookie, without building the list. */
   get tunnelled(): boolean {
     return this.p.cookieStart[this.f + 1] > this.p.cookieStart[this.f];
@@ -307,6 +335,11 @@ export class PackedPointFlow implements FlowState {
       this._cookies = list;
     }
     return this._cookies;
+  }
+  get cookieFrom(): number[] | null {
+    const c0 = this.p.cookieStart[this.f];
+    const c1 = this.p.cookieStart[this.f + 1];
+    return c1 > c0 ? Array.from(this.p.cookieFrom.subarray(c0, c1)) : null;
   }
   get reportsOn(): Uint32Array | null {
     return this.n(N.ReportsOn) === 1 ? this.p.reportsOn.slice(this.f * KEY_WORDS, (this.f + 1) * KEY_WORDS) : null;
@@ -332,6 +365,7 @@ export class PackedPointFlow implements FlowState {
     fl.reportsOn = this.reportsOn;
     fl.history = this.history;
     fl.cookies = this.cookies;
+    fl.cookieFrom = this.cookieFrom;
     return fl;
   }
 }
@@ -382,4 +416,18 @@ export function unpackIndex(ix: IndexedCapture): IndexedCapture {
     ix.packedFlows = undefined;
   }
   return ix;
+}
+
+/** The GENEVE cookie a flow's packet at `row` carried (when it carried one: P_COOKIE), from the flow's changes of cookie. */
+export function cookieAt(pf: FlowState, row: number): number | null {
+  const cs = pf.cookies;
+  if (!cs) return null;
+  if (pf instanceof PackedPointFlow) {
+    // No lists: read the packed table in place.
+    return pf.cookieAtRow(row);
+  }
+  const from = pf.cookieFrom!;
+  let k = cs.length - 1;
+  while (k > 0 && from[k] > row) k--;
+  return cs[k];
 }

@@ -9,6 +9,7 @@ import { flowRows, isoAt } from '../engine/model.ts';
 import { gatherRows, matchGathered, type PointRows, type StageMatch } from '../engine/align.ts';
 import { P_COOKIE, P_SIDE_B } from '../engine/capture-index.ts';
 import { flowArena } from '../engine/arena.ts';
+import { cookieAt } from '../engine/packed-flows.ts';
 import { TCP_SYN, TCP_ACK } from '../decode/decoded.ts';
 
 export interface DeviceView {
@@ -239,7 +240,7 @@ export function eventFromClient(f: FlowFacts, e: number): boolean {
 }
 
 export function eventCookie(f: FlowFacts, e: number): number | null {
-  return f.timeline.bits[e] & (P_COOKIE << 16) ? eventPoint(f, e).ix.cookie[f.timeline.row[e]] : null;
+  return f.timeline.bits[e] & (P_COOKIE << 16) ? cookieAt(f.flow.at[f.timeline.at[e]].pf, f.timeline.row[e]) : null;
 }
 
 /** The gathered rows of one of the flow's capture points. */

@@ -60,6 +60,7 @@ function fields(f: FlowState) {
     keepAlives: f.keepAlives,
     retransmissions: f.retransmissions,
     cookies: f.cookies,
+    cookieFrom: f.cookieFrom,
     reportsOn: f.reportsOn,
   };
 }

@@ -4,7 +4,7 @@
  * and handed over as the packed table the analysis reads.
  */
 import { describe, expect, it } from 'vitest';
-import { FlowStore, PackedPointFlow, unpackFlows } from '../../shared/engine/packed-flows.ts';
+import { cookieAt, FlowStore, PackedPointFlow, unpackFlows } from '../../shared/engine/packed-flows.ts';
 import { flowHistory, flowState } from '../../shared/engine/capture-index.ts';
 import { KEY_WORDS } from '../../shared/engine/flow-table.ts';
 import { tcpPacket, ACK, RST, SYN } from '../gen/packets.ts';
@@ -26,11 +26,12 @@ describe('packed flow table', () => {
     expect(flowHistory(unpackFlows(ix.packedFlows!)[0])).toBe('S'.repeat(20) + 'rr');
   });
 
-  it('keeps every change of cookie in order, and the quoted flow of an ICMP error', () => {
+  it('keeps every change of cookie in order with the row it started at, and the quoted flow of an ICMP error', () => {
     const st = new FlowStore();
     for (let f = 0; f < 3000; f++) st.add(4, 6);
-    for (const c of [7, 7, 0xfffffff0, 7, 7]) st.cookie(1, c);
-    st.cookie(2999, 42);
+    // Flow 1's packets at rows 10, 20, ... carry cookies 7, 7, 0xfffffff0, 7, 7.
+    [7, 7, 0xfffffff0, 7, 7].forEach((c, k) => st.cookie(1, c, 10 * (k + 1)));
+    st.cookie(2999, 42, 5);
     for (let k = 0; k < 40; k++) st.letter(2000, k % 2 ? 0x61 : 0x41);
     const key = new Uint32Array(KEY_WORDS).fill(9);
     st.report(5, key);
@@ -38,6 +39,12 @@ describe('packed flow table', () => {
     expect(p.count).toBe(3000);
     const v = (f: number) => new PackedPointFlow(p, f);
     expect(v(1).cookies).toEqual([7, 0xfffffff0, 7]);
+    expect(v(1).cookieFrom).toEqual([10, 30, 40]);
+    // The cookie of each packet, from the changes alone (the lean index keeps no cookie column).
+    const back = unpackFlows(p)[1];
+    for (const pf of [v(1), back]) expect([10, 20, 30, 40, 50].map((r) => cookieAt(pf, r))).toEqual([7, 7, 0xfffffff0, 7, 7]);
+    expect(cookieAt(v(2999), 5)).toBe(42);
+    expect(cookieAt(v(0), 5)).toBeNull();
     expect(v(2999).cookies).toEqual([42]);
     expect(v(0).cookies).toBeNull();
     expect(v(2000).history).toBe('Aa'.repeat(20));
