@@ -344,6 +344,13 @@ export class PackedPointFlow implements FlowState {
   get reportsOn(): Uint32Array | null {
     return this.n(N.ReportsOn) === 1 ? this.p.reportsOn.slice(this.f * KEY_WORDS, (this.f + 1) * KEY_WORDS) : null;
   }
+  /** Drops what the getters made (views, lists, strings): made again if asked for. */
+  forget(): void {
+    this._s = null;
+    this._ep = null;
+    this._hist = null;
+    this._cookies = undefined;
+  }
   /** A PointFlow with the same state, to be changed (the packed table may be shared). */
   materialize(): PointFlow {
     const fl = new PointFlow(this.id, this.version, this.proto);
