@@ -8,7 +8,7 @@ const t0 = performance.now();
 const ixs: import('../shared/engine/capture-index.ts').IndexedCapture[] = [];
 for (const f of files) {
   const a = performance.now();
-  ixs.push(await indexFile(f, undefined, undefined, { shared: !!process.env.SHARED, sync: true }));
+  ixs.push(await indexFile(f, undefined, undefined, { shared: !!process.env.SHARED, sync: true, lean: !!process.env.LEAN }));
   console.error(`index ${f}: ${(performance.now() - a).toFixed(0)} ms`);
 }
 const t1 = performance.now();
