@@ -20,11 +20,7 @@ export class FlowTable {
 
   lookupOrAdd(): number {
     const k = this.probe;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < KEY_WORDS; i++) {
-      h = Math.imul(h ^ k[i], 0x01000193);
-      h ^= h >>> 15;
-    }
+    const h = keyHash(k, 0);
     const mask = this.slots.length - 1;
     let s = h & mask;
     for (;;) {
@@ -32,11 +28,15 @@ export class FlowTable {
       if (v === 0) break;
       const base = (v - 1) * KEY_WORDS;
       const keys = this.keys;
-      let eq = true;
-      for (let i = 0; i < KEY_WORDS; i++) {
-        if (keys[base + i] !== k[i]) {
-          eq = false;
-          break;
+      // IPv4 keys (version in word 0) have zeros in the address words past the first: equal
+      // first words mean equal versions, so comparing words 0, 1, 5 and 9 is enough.
+      let eq = keys[base] === k[0] && keys[base + 1] === k[1] && keys[base + 5] === k[5] && keys[base + 9] === k[9];
+      if (eq && k[0] >>> 8 !== 4) {
+        for (let i = 2; i < KEY_WORDS - 1; i++) {
+          if (i !== 5 && keys[base + i] !== k[i]) {
+            eq = false;
+            break;
+          }
         }
       }
       if (eq) {
@@ -62,13 +62,7 @@ export class FlowTable {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let id = 0; id < this.count; id++) {
-      let h = 0x811c9dc5;
-      const base = id * KEY_WORDS;
-      for (let i = 0; i < KEY_WORDS; i++) {
-        h = Math.imul(h ^ this.keys[base + i], 0x01000193);
-        h ^= h >>> 15;
-      }
-      let s = h & mask;
+      let s = keyHash(this.keys, id * KEY_WORDS) & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = id + 1;
     }
@@ -79,4 +73,16 @@ export class FlowTable {
   keyOf(id: number): Uint32Array {
     return this.keys.slice(id * KEY_WORDS, (id + 1) * KEY_WORDS);
   }
+}
+
+/** The hash of the key at k[o .. o + KEY_WORDS): of words 0, 1, 5 and 9 only for IPv4 (the rest are zero). */
+function keyHash(k: Uint32Array, o: number): number {
+  let h = 0x811c9dc5;
+  const v4 = k[o] >>> 8 === 4;
+  for (let i = 0; i < KEY_WORDS; i++) {
+    if (v4 && i !== 0 && i !== 1 && i !== 5 && i !== 9) continue;
+    h = Math.imul(h ^ k[o + i], 0x01000193);
+    h ^= h >>> 15;
+  }
+  return h;
 }
