@@ -142,11 +142,18 @@ export class FlowStore {
     this.nums[f * N.Count + N.ReportsOn] = 1;
   }
 
-  /** The table as PackedFlows (in shared memory when the store is); the rows are not copied. */
+  /**
+   * The table as PackedFlows (in shared memory when the store is). The rows are handed over in
+   * place, unless they fill less than half of their block: then (a capture with few flows, whose
+   * first block is the 33 MiB reservation) they are copied out, so that the packed tables of many
+   * small captures do not each keep a large block of address space.
+   */
   pack(): PackedFlows {
     const shared = this.shared;
     const n = this.count;
-    const nums = this.nums.subarray(0, n * N.Count);
+    let nums = this.nums.subarray(0, n * N.Count);
+    if (2 * n < this.numsCap) nums = column(Float64Array, n * N.Count, shared);
+    if (nums.buffer !== this.nums.buffer) nums.set(this.nums.subarray(0, n * N.Count));
     const histStart = column(Int32Array, n + 1, shared);
     const cookieStart = column(Int32Array, n + 1, shared);
     const reportsOn = column(Uint32Array, n * KEY_WORDS, shared);
