@@ -297,16 +297,19 @@ const TRANSIENT_MIN_BYTES = 33 << 20;
 /** Bits of the history letters in S.Seen, by upper-case character code. */
 const HIST_BIT = new Int32Array(128);
 for (let k = 0; k < 10; k++) HIST_BIT['SHADFRTWQI'.charCodeAt(k)] = 1 << k;
-const C_S = 0x53;
-const C_H = 0x48;
-const C_A = 0x41;
-const C_D = 0x44;
-const C_F = 0x46;
-const C_R = 0x52;
-const C_T = 0x54;
-const C_W = 0x57;
-const C_Q = 0x51;
-const C_I = 0x49;
+/** History letters (Zeek's, see tcp-state.ts) as upper-case character codes. */
+const enum L {
+  S = 0x53,
+  H = 0x48,
+  A = 0x41,
+  D = 0x44,
+  F = 0x46,
+  R = 0x52,
+  T = 0x54,
+  W = 0x57,
+  Q = 0x51,
+  I = 0x49,
+}
 /** Slot of S's slot k in a FlowStore row. */
 const enum F {
   Packets = N.S + S.Packets,
@@ -578,7 +581,7 @@ export class CaptureIndexer {
     else if (d.ipProto !== 6) {
       a[o + F.Payload + side] += d.ipLen;
       // Zeek's UDP history: D / d for the first datagram of each side.
-      if (d.ipProto === 17) this.letter(a, o, id, side, C_D);
+      if (d.ipProto === 17) this.letter(a, o, id, side, L.D);
     }
     this.flags[i] = f;
   }
@@ -662,26 +665,26 @@ export class CaptureIndexer {
 
     // History (Zeek's update_history): one letter per kind and side, S/H/F/R again on a new seq.
     const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
-    if (bits > 1) this.letter(a, o, id, x, fin && rst ? C_I : C_Q);
+    if (bits > 1) this.letter(a, o, id, x, fin && rst ? L.I : L.Q);
     else if (bits === 1) {
       if (syn) {
-        const c = ack ? C_H : C_S;
+        const c = ack ? L.H : L.S;
         this.repeat(a, o, id, x, c, seq !== a[o + F.LastSyn + x]);
         a[o + F.LastSyn + x] = seq;
       } else if (fin) {
         const e = (seq + len) >>> 0;
-        this.repeat(a, o, id, x, C_F, e !== a[o + F.LastFin + x]);
+        this.repeat(a, o, id, x, L.F, e !== a[o + F.LastFin + x]);
         a[o + F.LastFin + x] = e;
       } else {
-        this.repeat(a, o, id, x, C_R, seq !== a[o + F.LastRst + x]);
+        this.repeat(a, o, id, x, L.R, seq !== a[o + F.LastRst + x]);
         a[o + F.LastRst + x] = seq;
       }
-    } else if (len > 0) this.letter(a, o, id, x, C_D);
-    else if (ack) this.letter(a, o, id, x, C_A);
+    } else if (len > 0) this.letter(a, o, id, x, L.D);
+    else if (ack) this.letter(a, o, id, x, L.A);
 
     // Zero window (Zeek's update_window): not with a RST, not after the peer's FIN or own RST.
     if (d.tcpWindow === 0 && !rst && a[ep + y] !== Ep.Closed && a[ep + x] !== Ep.Reset) {
-      this.scaled(id, x, C_W, ++a[o + F.ZeroWindow + x]);
+      this.scaled(id, x, L.W, ++a[o + F.ZeroWindow + x]);
     }
     a[o + F.Payload + x] += len;
 
@@ -695,7 +698,7 @@ export class CaptureIndexer {
     else if (a[ep + x] === Ep.Reset) {
       // no sequence numbers trusted after a RST
     } else if (delta > 0) a[o + F.LastSeq + x] = end;
-    else if (len > 0) this.scaled(id, x, C_T, ++a[o + F.Retrans + x]);
+    else if (len > 0) this.scaled(id, x, L.T, ++a[o + F.Retrans + x]);
 
     // Keep-alive and retransmission marks (Wireshark tcp.analysis.keep_alive / .retransmission).
     const wsLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
