@@ -237,7 +237,7 @@ export class BlockMerger {
 export function flowSummary(model: Model, f: FlowFacts): FlowSummary {
   const flow = f.flow;
   const reasons = new Map<string, ReturnType<typeof endReason>>();
-  for (const v of f.devices.values()) reasons.set(v.device, endReason(model, f, v));
+  for (const v of f.deviceList) reasons.set(v.device, endReason(model, f, v));
   const points: FlowPoint[] = flow.at.map((a) => {
     const pf = a.pf;
     const c = flow.clientSide;
@@ -263,7 +263,7 @@ export function flowSummary(model: Model, f: FlowFacts): FlowSummary {
     if (pf.cookies) p.cookies = pf.cookies.map(hex32);
     return p;
   });
-  const devices = [...f.devices.values()].map((v) => ({
+  const devices = f.deviceList.map((v) => ({
     device: v.device,
     received: v.received,
     transmitted: v.transmitted,
@@ -345,7 +345,7 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
   // Each device's end reason, found by device name for its capture points (a handful).
   const devs: DeviceView[] = [];
   const reasons: EndReason[] = [];
-  for (const v of f.devices.values()) {
+  for (const v of f.deviceList) {
     devs.push(v);
     reasons.push(endReason(model, f, v));
   }
@@ -429,7 +429,7 @@ function fillDetail(detail: PacketDetail, f: FlowFacts): void {
     const code = a.point.stage === 'transmit' ? V_TRANSMITTED : a.point.stage === 'drop' ? V_DROP_STAGE : V_SEEN;
     for (let k = 0; k < rows.length; k++) v[rows[k]] = code;
   }
-  for (const dv of f.devices.values()) {
+  for (const dv of f.deviceList) {
     const rx = dv.stage.receive;
     if (!rx || (!dv.rxToTx && !dv.rxToDrop)) continue;
     const rows = flowRows(rx);

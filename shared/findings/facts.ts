@@ -52,6 +52,8 @@ export interface FlowFacts {
   /** The flow's rows at each capture point with their times and flags (same order as flow.at). */
   points: PointRows[];
   devices: Map<string, DeviceView>;
+  /** The same views in the same order, as an array (loops over it allocate nothing). */
+  deviceList: DeviceView[];
   timeline: Timeline;
   /** Activity split at gaps >= the idle timeout that applies (GWLB TCP or non-TCP). */
   segments: Segment[];
@@ -72,6 +74,7 @@ export function stagesByDevice(m: Model): Map<string, Set<Stage>> {
 export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>>): FlowFacts {
   flowArena.reset();
   const devices = new Map<string, DeviceView>();
+  const deviceList: DeviceView[] = [];
   for (const a of flow.at) {
     let v = devices.get(a.point.device);
     if (!v) {
@@ -88,6 +91,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
         latencyUs: null,
       };
       devices.set(a.point.device, v);
+      deviceList.push(v);
     }
     // Two captures of one device at one stage (e.g. two files of receive): keep the first; the
     // second still counts in the timeline.
@@ -95,7 +99,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   }
   const points = flow.at.map(gatherRows);
   const rowsOf = (a: FlowAtPoint) => pointRows(flow, points, a);
-  for (const v of devices.values()) {
+  for (const v of deviceList) {
     const rx = v.stage.receive;
     const tx = v.stage.transmit;
     const dp = v.stage.drop;
@@ -142,7 +146,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
       seen |= bit;
     }
   }
-  return { flow, points, devices, timeline, segments, idleTimeoutS };
+  return { flow, points, devices, deviceList, timeline, segments, idleTimeoutS };
 }
 
 /**

@@ -11,7 +11,7 @@ const EXPLAINED_BY = ['moved', 'halfclose', 'fin'];
 export function finNotForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
-  for (const v of f.devices.values()) {
+  for (const v of f.deviceList) {
     if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;

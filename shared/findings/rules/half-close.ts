@@ -15,7 +15,7 @@ export function halfCloseTimeout(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
   const timer = m.settings.tcpHalfClosed;
-  for (const v of f.devices.values()) {
+  for (const v of f.deviceList) {
     if (claimedAt(ctx, v.device, MOVED)) continue;
     const rx = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit;
     if (!rx) continue;

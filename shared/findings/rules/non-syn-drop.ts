@@ -12,7 +12,7 @@ const EXPLAINED_BY = ['moved', 'asym'];
 export function nonSynDrop(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
-  for (const v of f.devices.values()) {
+  for (const v of f.deviceList) {
     if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;
     const dp = v.stage.drop;
     if (!dp) continue;

@@ -13,7 +13,7 @@ const FIN = ['fin'];
 
 export function notForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
-  for (const v of f.devices.values()) {
+  for (const v of f.deviceList) {
     const d = v.device;
     if (claimedAt(ctx, d, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
