@@ -1,7 +1,8 @@
 /**
  * Capture index: reads one capture point's records, decodes them and keeps one row per packet in
- * typed-array columns plus the capture point's flow table. Memory grows with packets indexed
- * (about 50 bytes each) and flows, never with file size.
+ * typed-array columns plus the capture point's flow table (packed rows, FlowStore). Memory grows
+ * with packets indexed (about 75 bytes each, 24 for `analyze`'s lean index) and flows (about
+ * 400 bytes each), never with file size.
  */
 import { CaptureReader } from '../readers/reader.ts';
 import type { CaptureFormat, CaptureIssue, PacketRecord } from '../capture/record.ts';
