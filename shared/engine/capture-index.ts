@@ -192,9 +192,8 @@ export interface IndexedCapture {
   groupIpId: Int32Array;
   groupBits: Int32Array;
   /**
-   * A lean index (for `analyze`, which reads only the grouped columns and cookie) has the other
-   * per-packet columns empty: tNs, flow, flags, tcpFlags, seq, ack, len, ipId, hash, wireLen,
-   * fileOffset.
+   * A lean index (for `analyze`, which reads only the grouped columns) has the per-packet columns
+   * empty: tNs, flow, flags, tcpFlags, seq, ack, len, ipId, hash, cookie, wireLen, fileOffset.
    */
   lean?: boolean;
   /** Earliest and latest packet time (tNs), and the sum of wire lengths. */
@@ -427,9 +426,7 @@ export class CaptureIndexer {
       this.flags = g(this.flags, Uint8Array);
       this.tcpFlags = g(this.tcpFlags, Uint16Array);
       this.ipId = g(this.ipId, Int32Array);
-    }
-    if (!this.lean) this.cookie = g(this.cookie, Uint32Array);
-    if (!this.lean) {
+      this.cookie = g(this.cookie, Uint32Array);
       this.seq = g(this.seq, Uint32Array);
       this.ack = g(this.ack, Uint32Array);
       this.len = g(this.len, Uint32Array);
@@ -612,19 +609,22 @@ export class CaptureIndexer {
     return cmp <= 0 ? 0 : 1;
   }
 
-  /** A history letter (upper-case code; lower case for side B) once per side (Zeek's CheckHistory). */
-  private letter(a: Float64Array, o: number, id: number, side: number, upper: number): void {
+  /**
+   * A history letter (upper-case code) once per side (Zeek's CheckHistory), and again when
+   * `again` (Zeek's AddHistory).
+   */
+  private letter(a: Float64Array, o: number, id: number, side: number, upper: number, again = false): void {
     const bit = HIST_BIT[upper];
-    if (a[o + F.Seen + side] & bit) return;
-    a[o + F.Seen + side] |= bit;
-    this.flows.letter(id, side === 0 ? upper : upper | 0x20);
+    if (!(a[o + F.Seen + side] & bit)) a[o + F.Seen + side] |= bit;
+    else if (!again) return;
+    this.flows.letter(id, side, upper);
   }
 
   /** Appends a scaled letter (Zeek's ScaledHistoryEntry): at the 1st, 10th, 100th, 1000th... time. */
   private scaled(id: number, side: number, upper: number, n: number): void {
     let t = 1;
     while (t < n) t *= 10;
-    if (t === n) this.flows.letter(id, side === 0 ? upper : upper | 0x20);
+    if (t === n) this.flows.letter(id, side, upper);
   }
 
   /**
@@ -670,14 +670,14 @@ export class CaptureIndexer {
     else if (bits === 1) {
       if (syn) {
         const c = ack ? L.H : L.S;
-        this.repeat(a, o, id, x, c, seq !== a[o + F.LastSyn + x]);
+        this.letter(a, o, id, x, c, seq !== a[o + F.LastSyn + x]);
         a[o + F.LastSyn + x] = seq;
       } else if (fin) {
         const e = (seq + len) >>> 0;
-        this.repeat(a, o, id, x, L.F, e !== a[o + F.LastFin + x]);
+        this.letter(a, o, id, x, L.F, e !== a[o + F.LastFin + x]);
         a[o + F.LastFin + x] = e;
       } else {
-        this.repeat(a, o, id, x, L.R, seq !== a[o + F.LastRst + x]);
+        this.letter(a, o, id, x, L.R, seq !== a[o + F.LastRst + x]);
         a[o + F.LastRst + x] = seq;
       }
     } else if (len > 0) this.letter(a, o, id, x, L.D);
@@ -727,15 +727,6 @@ export class CaptureIndexer {
       a[o + N.ClientKnown] = 1;
     }
     return mark;
-  }
-
-  /** A letter once per side (Zeek's CheckHistory), and again when `again` (Zeek's AddHistory). */
-  private repeat(a: Float64Array, o: number, id: number, side: number, upper: number, again: boolean): void {
-    const bit = HIST_BIT[upper];
-    if (!(a[o + F.Seen + side] & bit)) {
-      a[o + F.Seen + side] |= bit;
-      this.flows.letter(id, side === 0 ? upper : upper | 0x20);
-    } else if (again) this.flows.letter(id, side === 0 ? upper : upper | 0x20);
   }
 
   private keyColumn(): Uint32Array {

@@ -99,8 +99,9 @@ export class FlowStore {
     return f;
   }
 
-  /** Appends one history letter (a character code) to flow f's history. */
-  letter(f: number, code: number): void {
+  /** Appends a history letter to flow f's history: `upper` (a character code) from side A, lower case from side B. */
+  letter(f: number, side: number, upper: number): void {
+    const code = side === 0 ? upper : upper | 0x20;
     const n = this.histLen[f];
     if (n < HIST_INLINE) {
       this.histBytes[f * HIST_INLINE + n] = code;
@@ -109,10 +110,9 @@ export class FlowStore {
   }
 
   history(f: number): string {
-    const n = this.histLen[f];
-    let s = '';
-    for (let k = 0; k < n; k++) s += String.fromCharCode(this.histBytes[f * HIST_INLINE + k]);
-    return s + (this.histMore.get(f) ?? '');
+    const b = f * HIST_INLINE;
+    const inline = String.fromCharCode.apply(null, this.histBytes.subarray(b, b + this.histLen[f]) as unknown as number[]);
+    return inline + (this.histMore.get(f) ?? '');
   }
 
   /** A GENEVE cookie (uint32) seen on flow f at `row`: kept when it differs from the last one kept. */
@@ -167,13 +167,9 @@ export class FlowStore {
     const hist: string[] = [];
     for (let f = 0; f < n; f++) {
       histStart[f] = h;
-      const more = this.histMore.get(f);
-      const len = this.histLen[f];
-      if (len > 0) {
-        const b = f * HIST_INLINE;
-        hist.push(more === undefined ? String.fromCharCode.apply(null, this.histBytes.subarray(b, b + len) as unknown as number[]) : this.history(f));
-      }
-      h += len + (more === undefined ? 0 : more.length);
+      const text = this.history(f);
+      hist.push(text);
+      h += text.length;
       cookieStart[f] = c;
       const k = this.cookieCount[f];
       if (k === 1) {
@@ -318,13 +314,11 @@ export class PackedPointFlow implements FlowState {
   get history(): string {
     return (this._hist ??= this.p.hist.slice(this.p.histStart[this.f], this.p.histStart[this.f + 1]));
   }
-  /** The cookie the flow carried at `row` (see cookieAt). */
+  /** The cookie the flow carried at `row` (see cookieAt), read in place. */
   cookieAtRow(row: number): number | null {
     const c0 = this.p.cookieStart[this.f];
-    let k = this.p.cookieStart[this.f + 1] - 1;
-    if (k < c0) return null;
-    while (k > c0 && this.p.cookieFrom[k] > row) k--;
-    return this.p.cookies[k];
+    const c1 = this.p.cookieStart[this.f + 1];
+    return c1 > c0 ? this.p.cookies[changeAt(this.p.cookieFrom, c0, c1, row)] : null;
   }
   /** Whether the flow carried a GENEVE cookie, without building the list. */
   get tunnelled(): boolean {
@@ -434,14 +428,14 @@ export function unpackIndex(ix: IndexedCapture): IndexedCapture {
 
 /** The GENEVE cookie a flow's packet at `row` carried (when it carried one: P_COOKIE), from the flow's changes of cookie. */
 export function cookieAt(pf: FlowState, row: number): number | null {
+  if (pf instanceof PackedPointFlow) return pf.cookieAtRow(row);
   const cs = pf.cookies;
-  if (!cs) return null;
-  if (pf instanceof PackedPointFlow) {
-    // No lists: read the packed table in place.
-    return pf.cookieAtRow(row);
-  }
-  const from = pf.cookieFrom!;
-  let k = cs.length - 1;
-  while (k > 0 && from[k] > row) k--;
-  return cs[k];
+  return cs ? cs[changeAt(pf.cookieFrom!, 0, cs.length, row)] : null;
+}
+
+/** The last k in [c0, c1) whose from[k] <= row (c0 when none): the change in force at `row`. */
+function changeAt(from: ArrayLike<number>, c0: number, c1: number, row: number): number {
+  let k = c1 - 1;
+  while (k > c0 && from[k] > row) k--;
+  return k;
 }

@@ -32,7 +32,7 @@ describe('packed flow table', () => {
     // Flow 1's packets at rows 10, 20, ... carry cookies 7, 7, 0xfffffff0, 7, 7.
     [7, 7, 0xfffffff0, 7, 7].forEach((c, k) => st.cookie(1, c, 10 * (k + 1)));
     st.cookie(2999, 42, 5);
-    for (let k = 0; k < 40; k++) st.letter(2000, k % 2 ? 0x61 : 0x41);
+    for (let k = 0; k < 40; k++) st.letter(2000, k % 2, 0x41);
     const key = new Uint32Array(KEY_WORDS).fill(9);
     st.report(5, key);
     const p = st.pack();
