@@ -5,7 +5,7 @@
  * 400 bytes each), never with file size.
  */
 import { CaptureReader } from '../readers/reader.ts';
-import type { CaptureFormat, CaptureIssue, PacketRecord } from '../capture/record.ts';
+import type { CaptureFormat, CaptureIssue, PacketRecord, RecordSink } from '../capture/record.ts';
 import { Decoded, Layer, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
 import { decodePacket } from '../decode/decode.ts';
 import { decodeForIndex } from '../decode/fast-index.ts';
@@ -326,7 +326,7 @@ const enum F {
   ZeroWindow = N.S + S.ZeroWindow,
 }
 
-export class CaptureIndexer {
+export class CaptureIndexer implements RecordSink {
   private readonly reader: CaptureReader;
   private readonly d = new Decoded();
   private readonly table = new FlowTable();
@@ -375,13 +375,20 @@ export class CaptureIndexer {
   ) {
     this.flows = new FlowStore(shared);
     this.grow(65536);
-    this.reader = new CaptureReader({
-      record: (rec) => this.onRecord(rec),
-      fatal: (issue) => this.errors.push(issue),
-      warning: (issue) => {
-        if (this.errors.length < 100) this.errors.push(issue);
-      },
-    });
+    // The indexer is its reader's sink: the reader's call to record() then has one target in
+    // every indexer of a thread, where a closure per indexer made V8 throw away the optimized
+    // reading path at each new file and compile it again.
+    this.reader = new CaptureReader(this);
+  }
+
+  /** RecordSink: a fatal problem (the reader stops). */
+  fatal(issue: CaptureIssue): void {
+    this.errors.push(issue);
+  }
+
+  /** RecordSink: a problem the reader went on after (the first 100 are kept). */
+  warning(issue: CaptureIssue): void {
+    if (this.errors.length < 100) this.errors.push(issue);
   }
 
   get packets(): number {
@@ -472,7 +479,8 @@ export class CaptureIndexer {
     this.flags = new Uint8Array(block, 22 * rows, cap);
   }
 
-  private onRecord(rec: PacketRecord): void {
+  /** RecordSink: one packet record. */
+  record(rec: PacketRecord): void {
     const i = this.n;
     if (i >= this.cap) this.grow(i + 1);
     this.n = i + 1;
@@ -818,6 +826,13 @@ export class CaptureIndexer {
 function release(buf: ArrayBufferLike): void {
   if (buf instanceof ArrayBuffer && buf.byteLength > 0) structuredClone(buf, { transfer: [buf] });
 }
+
+// The first ArrayBuffer a V8 isolate detaches (release() above; a worker transferring a buffer)
+// voids an assumption every optimized function that reads a typed array was compiled under, and
+// V8 throws all of that code away: after a thread's first file, its whole reading path was
+// compiled again (trace-deopt: ~40 functions "marked for deoptimization"). Detaching a tiny
+// buffer when this module loads spends that once, before anything is optimized.
+release(new ArrayBuffer(8));
 
 /**
  * The flow key of the packet quoted in an ICMP error (its IP header and first transport bytes),
