@@ -33,6 +33,9 @@ if (!heapFlag && !inWorkers && !process.env.STAGEDIFF_NO_REEXEC) {
     else process.exit(code ?? 1);
   });
 } else {
+  // `analyze` in worker threads: they start booting now, while this thread loads the CLI bundle.
+  const spawner = join(root, 'dist', 'worker-spawn.mjs');
+  const early = inWorkers && existsSync(spawner) ? (await import(pathToFileURL(spawner).href)).startWorkers(threads) : [];
   const { main } = await import(pathToFileURL(cli).href);
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2), early);
 }

@@ -13,7 +13,7 @@ await build({
   ...common,
   platform: 'node',
   format: 'esm',
-  entryPoints: { cli: 'shared/node/cli.ts', 'analysis-worker': 'shared/node/analysis-worker.ts' },
+  entryPoints: { cli: 'shared/node/cli.ts', 'analysis-worker': 'shared/node/analysis-worker.ts', 'worker-spawn': 'shared/node/worker-spawn.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

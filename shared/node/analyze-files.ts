@@ -5,22 +5,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { bootError, spawnWorker, workerPath } from './worker-spawn.ts';
 import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
-
-function workerPath(): string | null {
-  // Bundled: dist/cli.mjs sits next to dist/analysis-worker.mjs. From sources (tests): no worker.
-  const here = dirname(fileURLToPath(import.meta.url));
-  const p = join(here, 'analysis-worker.mjs');
-  return existsSync(p) ? p : null;
-}
 
 type Reply = { type: string; id: number } & Progress & { ix: IndexedCapture; block: AnalysisBlock; totalFlows: number; message: string };
 
@@ -30,13 +22,9 @@ class PoolWorker {
   private next = 0;
   private readonly handlers = new Map<number, (msg: Reply) => void>();
   private failure: Error | null = null;
-  constructor(file: string) {
-    // The old-space limit bin/stagediff.mjs works out (most of the RAM; V8's default of ~4 GB is
-    // too small for a million flows). A small young generation: the workers' garbage is
-    // short-lived per-flow data, and V8's default kept ~40 MB more resident at 2 GB.
-    const heapMb = Number(process.env.STAGEDIFF_HEAP_MB) || undefined;
-    this.w = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: heapMb } });
-    this.w.unref();
+  constructor(w: Worker) {
+    this.w = w;
+    this.failure = bootError(w);
     this.w.on('message', (msg: Reply) => this.handlers.get(msg.id)?.(msg));
     this.w.on('error', (e) => {
       this.failure = e;
@@ -103,10 +91,15 @@ class PoolWorker {
 export class WorkerPool {
   private constructor(readonly workers: PoolWorker[]) {}
 
-  /** A pool of `size` workers, or null when there is no bundled worker (running from sources). */
-  static open(size = availableParallelism()): WorkerPool | null {
+  /**
+   * A pool of `size` workers, or null when there is no bundled worker (running from sources).
+   * Threads already started (`early`, see worker-spawn.ts) are used first; those left over end.
+   */
+  static open(size = availableParallelism(), early: Worker[] = []): WorkerPool | null {
     const wp = workerPath();
-    return wp && size > 0 ? new WorkerPool(Array.from({ length: size }, () => new PoolWorker(wp))) : null;
+    for (const w of early.slice(size)) void w.terminate();
+    if (!wp || size <= 0) return null;
+    return new WorkerPool(Array.from({ length: size }, (_, i) => new PoolWorker(early[i] ?? spawnWorker(wp))));
   }
 
   close(): void {

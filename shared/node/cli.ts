@@ -7,6 +7,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Worker } from 'node:worker_threads';
 import { CaptureReader } from '../readers/reader.ts';
 import { Decoded } from '../decode/decoded.ts';
 import { decodePacket } from '../decode/decode.ts';
@@ -34,7 +35,11 @@ const USAGE = `usage:
 ${EXPORT_USAGE}
   CAPTURE is PATH or DEVICE:STAGE=PATH (STAGE: receive, firewall, transmit, drop)`;
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * The `stagediff` command. `workers`: analysis threads bin/stagediff.mjs started before it loaded
+ * this bundle (see worker-spawn.ts); `analyze` uses them, anything else lets them end.
+ */
+export async function main(argv: string[], workers: Worker[] = []): Promise<number> {
   // `stagediff packets --json x | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
@@ -42,8 +47,9 @@ export async function main(argv: string[]): Promise<number> {
   });
   try {
     const [cmd, ...rest] = argv;
+    if (cmd !== 'analyze') for (const w of workers) void w.terminate();
     if (cmd === 'packets') return await packets(rest);
-    if (cmd === 'analyze') return await analyze(rest);
+    if (cmd === 'analyze') return await analyze(rest, workers);
     if (cmd === 'export') return await exportCommand(rest);
     if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(`${USAGE}\n`);
@@ -118,7 +124,7 @@ async function packets(args: string[]): Promise<number> {
   return 0;
 }
 
-async function analyze(args: string[]): Promise<number> {
+async function analyze(args: string[], early: Worker[]): Promise<number> {
   const timerOptions = Object.fromEntries(SETTING_FLAGS.map((f) => [f, { type: 'string' as const }]));
   const { values, positionals } = parse(args, {
     json: { type: 'boolean' },
@@ -162,7 +168,8 @@ async function analyze(args: string[]): Promise<number> {
   // many as the input is worth, at most one per core.
   const asked = Math.floor(Number(process.env.STAGEDIFF_THREADS));
   const threads = asked || availableParallelism();
-  const pool = threads > 1 ? WorkerPool.open(asked || poolSize(specs, threads)) : null;
+  const pool = threads > 1 ? WorkerPool.open(asked || poolSize(specs, threads), early) : null;
+  if (!pool) for (const w of early) void w.terminate();
   const out = new Output();
   let result: AnalysisResult;
   let flowCount = 0;

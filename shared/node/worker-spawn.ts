@@ -1,0 +1,45 @@
+/**
+ * Starting the analysis worker threads. Its own small bundle (dist/worker-spawn.mjs), so that
+ * bin/stagediff.mjs can start the threads of `analyze` before it loads the CLI bundle: a
+ * thread takes ~35 ms to boot and load its code, the CLI bundle ~20 ms to load, and the two now
+ * overlap.
+ */
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+/** dist/analysis-worker.mjs next to this bundle, or null when running from sources (tests). */
+export function workerPath(): string | null {
+  const p = join(dirname(fileURLToPath(import.meta.url)), 'analysis-worker.mjs');
+  return existsSync(p) ? p : null;
+}
+
+/**
+ * One analysis worker thread, not keeping the process alive. Its old-space limit is the one
+ * bin/stagediff.mjs works out (STAGEDIFF_HEAP_MB: most of the RAM; V8's default of ~4 GB is too
+ * small for a million flows); a small young generation: the workers' garbage is short-lived
+ * per-flow data, and V8's default kept ~40 MB more resident at 2 GB.
+ */
+export function spawnWorker(file: string): Worker {
+  const heapMb = Number(process.env.STAGEDIFF_HEAP_MB) || undefined;
+  const w = new Worker(file, { resourceLimits: { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: heapMb } });
+  w.unref();
+  // A thread that dies before the pool takes it (which listens from then on) must not bring the
+  // process down: its error is kept for the pool.
+  w.once('error', (e) => bootErrors.set(w, e));
+  return w;
+}
+
+const bootErrors = new WeakMap<Worker, Error>();
+
+/** The error a thread died of before anyone listened, if it did. */
+export function bootError(w: Worker): Error | null {
+  return bootErrors.get(w) ?? null;
+}
+
+/** `n` analysis worker threads, or none when there is no bundled worker. */
+export function startWorkers(n: number): Worker[] {
+  const file = workerPath();
+  return file ? Array.from({ length: n }, () => spawnWorker(file)) : [];
+}
