@@ -19,8 +19,22 @@ let bytes = 0;
 for (const m of mode.split(",").filter((x) => x !== "none")) {
   const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: m.startsWith("packed") ? viewIndex({ ...packed[i] }) : { ...ixs[i] } }));
   await (globalThis as { __startAlloc?: () => Promise<void> }).__startAlloc?.();
+  const pf0 = process.resourceUsage().minorPageFault;
   const t2 = performance.now();
-  await analyzePart(inputs, {}, 0, m.startsWith("full") || m === "packedfull" ? 1 : 2, m !== "fullnojson", (b) => { bytes += b.json.length; }, (t) => console.error(`${m}: model ${t.modelMs.toFixed(0)} ms flows ${t.flowsMs.toFixed(0)} ms`));
-  console.error(`${m} analysis ${(performance.now() - t2).toFixed(0)} ms`);
+  // BLOCKS=1: the time of each block of flows (the first include the JIT's warm-up); BLOCKS=2
+  // also prints a line on stdout per block, to read between --trace-opt / --trace-deopt lines.
+  const blockMs: string[] = [];
+  let last = t2;
+  const onBlock = (b: { json: Uint8Array }) => {
+    bytes += b.json.length;
+    if (!process.env.BLOCKS) return;
+    const now = performance.now();
+    blockMs.push((now - last).toFixed(1));
+    last = now;
+    if (process.env.BLOCKS === '2') console.log(`BLOCK ${(now - t2).toFixed(0)} ms`);
+  };
+  await analyzePart(inputs, {}, 0, m.startsWith("full") || m === "packedfull" ? 1 : 2, m !== "fullnojson", onBlock, (t) => console.error(`${m}: model ${t.modelMs.toFixed(0)} ms flows ${t.flowsMs.toFixed(0)} ms`));
+  if (blockMs.length) console.error(blockMs.join(' '));
+  console.error(`${m} analysis ${(performance.now() - t2).toFixed(0)} ms, page faults ${process.resourceUsage().minorPageFault - pf0}`);
   await (globalThis as { __stopAlloc?: () => Promise<void> }).__stopAlloc?.();
 }
