@@ -97,7 +97,10 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     // second still counts in the timeline.
     v.stage[a.point.stage] ??= a;
   }
-  const points = flow.at.map(gatherRows);
+  // A loop, not flow.at.map(gatherRows): map's result array had a different elements kind from
+  // one flow to another, and the optimized rules reading `points` were thrown away for it.
+  const points: PointRows[] = [];
+  for (let i = 0; i < flow.at.length; i++) points.push(gatherRows(flow.at[i]));
   const rowsOf = (a: FlowAtPoint) => pointRows(flow, points, a);
   for (const v of deviceList) {
     const rx = v.stage.receive;
