@@ -85,8 +85,8 @@ export class Decoded {
   /** A complete TCP header of the innermost packet was decoded. */
   tcpOk = false;
   tcpFlags = 0;
-  tcpSeq = 0;
-  tcpAck = 0;
+  tcpSeq = NaN;
+  tcpAck = NaN;
   tcpWindow = 0;
   /** TCP payload length per the IP length (tcp.len), and where the captured payload is. */
   tcpLen = 0;
@@ -95,8 +95,8 @@ export class Decoded {
   tcpMss = -1;
   tcpWscale = -1;
   tcpSackPerm = false;
-  tcpTsVal = -1;
-  tcpTsEcr = -1;
+  tcpTsVal = NaN;
+  tcpTsEcr = NaN;
 
   icmpType = -1;
   icmpCode = -1;
@@ -106,12 +106,23 @@ export class Decoded {
   tunnel: Tunnel = Tunnel.None;
   vni = -1;
   /** Outer (first) IPv4 addresses as uint32, for tunnel endpoints; -1 when absent. */
-  outerSrc4 = -1;
-  outerDst4 = -1;
+  outerSrc4 = NaN;
+  outerDst4 = NaN;
   /** AWS GWLB GENEVE options (class 0x0108); -1 / 0 when absent. */
-  flowCookie = -1;
+  flowCookie = NaN;
   endpointIdOff = -1;
   attachmentIdOff = -1;
+
+  /**
+   * The uint32 fields (sequence numbers, timestamps, IPv4 addresses, the GWLB cookie) start as NaN,
+   * a double, and reset() then gives them their values: V8 gives a field the representation of the
+   * first value stored, and one that started as a small integer would change it at the first
+   * value above 2^30, giving Decoded a new map and throwing away every optimized decoder and the
+   * indexer that holds it.
+   */
+  constructor() {
+    this.reset();
+  }
 
   reset(): void {
     this.nLayers = 0;

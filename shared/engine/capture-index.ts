@@ -350,12 +350,13 @@ export class CaptureIndexer implements RecordSink {
   private wireLen = new Uint32Array(0);
   private fileOffset = new Float64Array(0);
   private malformed = 0;
-  private wireBytes = 0;
+  /** Byte counts start as NaN, a double, and the constructor zeroes them (see Decoded's constructor). */
+  private wireBytes = NaN;
   private readonly undecoded: Record<string, number> = {};
   private readonly errors: CaptureIssue[] = [];
-  bytesRead = 0;
+  bytesRead = NaN;
   /** Size of the whole input when known (0 = unknown): the columns are sized once from it. */
-  private expected = 0;
+  private expected = NaN;
   private sized = false;
   /** Lean indexes: the memory of the columns dropped once grouped (see transient()). */
   private block: ArrayBuffer | null = null;
@@ -373,6 +374,9 @@ export class CaptureIndexer implements RecordSink {
     /** A lean index (see IndexedCapture.lean): the columns only the app and export read are not kept. */
     private readonly lean = false,
   ) {
+    this.wireBytes = 0;
+    this.bytesRead = 0;
+    this.expected = 0;
     this.flows = new FlowStore(shared);
     this.grow(65536);
     // The indexer is its reader's sink: the reader's call to record() then has one target in

@@ -45,30 +45,44 @@ export interface FormatParser {
 
 const INITIAL_SCRATCH = 64 * 1024;
 
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The record a reader fills in for every packet. A class rather than an object literal: each
+ * literal made for the next file re-recorded the type of `bytes` (an empty Uint8Array, where
+ * the chunks read are Buffers) and V8 threw away the optimized reading path again.
+ */
+class Record implements PacketRecord {
+  index = 0;
+  /** NaN, then 0: a double from the start (offsets pass 2^30; see Decoded's constructor). */
+  fileOffset = NaN;
+  interfaceId = 0;
+  linkType = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  hasTimestamp = true;
+  capLen = 0;
+  origLen = 0;
+  bytes = NO_BYTES;
+  offset = 0;
+  comment: string | null = null;
+  constructor() {
+    this.fileOffset = 0;
+  }
+}
+
 export class CaptureReader implements ReaderContext {
   readonly interfaces: InterfaceInfo[] = [];
   /** Distinct link types of the interfaces described, in the order first seen. */
   readonly linkTypes: number[] = [];
   /** Packet records delivered so far. */
   packets = 0;
-  readonly rec: PacketRecord = {
-    index: 0,
-    fileOffset: 0,
-    interfaceId: 0,
-    linkType: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    hasTimestamp: true,
-    capLen: 0,
-    origLen: 0,
-    bytes: new Uint8Array(0),
-    offset: 0,
-    comment: null,
-  };
+  readonly rec: PacketRecord = new Record();
 
   private readonly sink: RecordSink;
   private _format: CaptureFormat | null = null;
-  private _bytesConsumed = 0;
+  /** NaN until the constructor: a double from the start (see Decoded's constructor). */
+  private _bytesConsumed = NaN;
   private _stopped = false;
   private parser: FormatParser | null = null;
   private ended = false;
@@ -81,6 +95,7 @@ export class CaptureReader implements ReaderContext {
 
   constructor(sink: RecordSink) {
     this.sink = sink;
+    this._bytesConsumed = 0;
   }
 
   /** 'pcap' or 'pcapng' once the magic number has been read. */
