@@ -54,11 +54,11 @@ const NO_BYTES = new Uint8Array(0);
  */
 class Record implements PacketRecord {
   index = 0;
-  /** NaN, then 0: a double from the start (offsets pass 2^30; see Decoded's constructor). */
+  /** NaN, then 0: doubles from the start (offsets and epoch seconds pass 2^30; see Decoded's constructor). */
   fileOffset = NaN;
   interfaceId = 0;
   linkType = 0;
-  tsSec = 0;
+  tsSec = NaN;
   tsNsec = 0;
   hasTimestamp = true;
   capLen = 0;
@@ -68,6 +68,7 @@ class Record implements PacketRecord {
   comment: string | null = null;
   constructor() {
     this.fileOffset = 0;
+    this.tsSec = 0;
   }
 }
 
