@@ -27,15 +27,20 @@ export function spawnWorker(file: string): Worker {
   w.unref();
   // A thread that dies before the pool takes it (which listens from then on) must not bring the
   // process down: its error is kept for the pool.
-  w.once('error', (e) => bootErrors.set(w, e));
+  w.once('error', (e) => ((w as Worker & { [BOOT_ERROR]?: Error })[BOOT_ERROR] = e));
   return w;
 }
 
-const bootErrors = new WeakMap<Worker, Error>();
+/**
+ * Where a thread's boot error is kept: on the Worker itself under a registered symbol, because
+ * the threads bin/stagediff.mjs starts come from dist/worker-spawn.mjs and the pool that takes
+ * them is in dist/cli.mjs, each bundle with its own copy of this module.
+ */
+const BOOT_ERROR = Symbol.for('stagediff.bootError');
 
 /** The error a thread died of before anyone listened, if it did. */
 export function bootError(w: Worker): Error | null {
-  return bootErrors.get(w) ?? null;
+  return (w as Worker & { [BOOT_ERROR]?: Error })[BOOT_ERROR] ?? null;
 }
 
 /** `n` analysis worker threads, or none when there is no bundled worker. */

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { bootError, spawnWorker } from '../../shared/node/worker-spawn.ts';
 
+const distSpawner = join(import.meta.dirname, '..', '..', 'dist', 'worker-spawn.mjs');
+
 describe('worker threads started early (bin/stagediff.mjs starts them before the CLI bundle loads)', () => {
   it('a thread that dies before anyone listens keeps its error for the pool and does not bring the process down', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-spawn-'));
@@ -14,6 +16,16 @@ describe('worker threads started early (bin/stagediff.mjs starts them before the
     // (events.once would reject on the error event itself: wait for the exit alone.)
     await new Promise((r) => w.on('exit', r));
     expect(bootError(w)?.message).toContain('worker bundle is damaged');
+  });
+
+  it('the pool (in dist/cli.mjs) sees the boot error of a thread that dist/worker-spawn.mjs started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-spawn-'));
+    const file = join(dir, 'broken-worker.mjs');
+    writeFileSync(file, "throw new Error('damaged again');\n");
+    const bundled = (await import(distSpawner)) as { spawnWorker: typeof spawnWorker };
+    const w = bundled.spawnWorker(file);
+    await new Promise((r) => w.on('exit', r));
+    expect(bootError(w)?.message).toContain('damaged again');
   });
 
   it('a healthy thread has no boot error', async () => {
