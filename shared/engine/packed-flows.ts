@@ -115,8 +115,17 @@ export class FlowStore {
     return inline + (this.histMore.get(f) ?? '');
   }
 
-  /** A GENEVE cookie (uint32) seen on flow f at `row`: kept when it differs from the last one kept. */
+  /**
+   * A GENEVE cookie (uint32) seen on flow f at `row`: kept when it differs from the last one kept.
+   * The common case (the flow's one cookie again) is this small test, which V8 inlines into the
+   * indexer's per-packet path; a call would box the uint32 (most are above 2^30) on every packet.
+   */
   cookie(f: number, c: number, row: number): void {
+    if (this.cookieCount[f] === 1 && this.cookieFirst[f] === c) return;
+    this.cookieChange(f, c, row);
+  }
+
+  private cookieChange(f: number, c: number, row: number): void {
     const n = this.cookieCount[f];
     if (n === 0) {
       this.cookieFirst[f] = c;
