@@ -88,6 +88,9 @@ function newSlots(): number[] {
   return s;
 }
 
+/** A new flow's slots (see S): what FlowStore.add puts in a new row. */
+export const SLOTS_AT_START = Float64Array.from(newSlots());
+
 /** Per-flow state at one capture point. Flows are far fewer than packets. */
 export class PointFlow {
   /** Which canonical side is the client: 0 = A, 1 = B. */

@@ -3,7 +3,7 @@
  * around (structured-cloning tens of thousands of small objects costs more than analysing them),
  * read in place through PackedPointFlow views or turned back into PointFlows.
  */
-import { column, N, PointFlow, S, type FlowState, type IndexedCapture } from './capture-index.ts';
+import { column, N, PointFlow, SLOTS_AT_START, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { KEY_WORDS } from './flow-table.ts';
 
 export interface PackedFlows {
@@ -91,11 +91,7 @@ export class FlowStore {
     a[o + N.Id] = f;
     a[o + N.Version] = version;
     a[o + N.Proto] = proto;
-    // PointFlow's initial slots: no next sequence number and no last sequence number yet.
-    a[o + N.S + S.NextSeq] = -1;
-    a[o + N.S + S.NextSeq + 1] = -1;
-    a[o + N.S + S.LastSeq] = -1;
-    a[o + N.S + S.LastSeq + 1] = -1;
+    a.set(SLOTS_AT_START, o + N.S);
     return f;
   }
 
