@@ -239,22 +239,39 @@ function groupRows(
   sig: Uint32Array | null,
   flowCount: number,
   shared = false,
-): { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array } {
-  const { flow, tNs: t } = c;
+): Groups {
+  // Each pass is a function of its own: V8 compiles a long loop while it runs (OSR), and code
+  // after it in the same function, not run yet, threw that compiled loop away (see
+  // docs/decisions.md, "Code shaped so V8 compiles it once").
   const rowStart = column(Int32Array, flowCount + 1, shared);
-  for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
-  for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
+  countRows(c.flow, n, rowStart, flowCount);
   const m = rowStart[flowCount];
-  const rows = column(Int32Array, m, shared);
-  const g = {
+  const g: Groups = {
     rowStart,
-    rows,
+    rows: column(Int32Array, m, shared),
     groupT: column(Float64Array, m, shared),
     groupSig: column(Uint32Array, m, shared),
     groupIpId: column(Int32Array, m, shared),
     groupBits: column(Int32Array, m, shared),
   };
-  const fill = rowStart.slice(0, flowCount);
+  fillGroups(g, c, sig, n, flowCount);
+  sortGroups(g, c, sig, flowCount);
+  return g;
+}
+
+type Groups = { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array };
+
+/** rowStart[f] = the first grouped position of flow f (rowStart[flowCount] = rows with a flow). */
+function countRows(flow: Uint32Array, n: number, rowStart: Int32Array, flowCount: number): void {
+  for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
+  for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
+}
+
+/** Each row's fields at its flow's next grouped position (rows in file order). */
+function fillGroups(g: Groups, c: GroupSource & { flow: Uint32Array }, sig: Uint32Array | null, n: number, flowCount: number): void {
+  const { flow } = c;
+  const rows = g.rows;
+  const fill = g.rowStart.slice(0, flowCount);
   for (let i = 0; i < n; i++) {
     const f = flow[i];
     if (f === NO_FLOW) continue;
@@ -262,19 +279,23 @@ function groupRows(
     rows[p] = i;
     groupAt(g, p, c, sig, i);
   }
-  // Files are nearly in time order; the receive stage may be slightly out of order.
+}
+
+/** Files are nearly in time order; the receive stage may be slightly out of order: sorts those flows' rows. */
+function sortGroups(g: Groups, c: GroupSource, sig: Uint32Array | null, flowCount: number): void {
+  const { rowStart, rows, groupT } = g;
+  const t = c.tNs;
   for (let f = 0; f < flowCount; f++) {
     const s = rowStart[f];
     const e = rowStart[f + 1];
     for (let k = s + 1; k < e; k++) {
-      if (g.groupT[k] < g.groupT[k - 1]) {
+      if (groupT[k] < groupT[k - 1]) {
         rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
         for (let q = s; q < e; q++) groupAt(g, q, c, sig, rows[q]);
         break;
       }
     }
   }
-  return g;
 }
 
 type GroupSource = { tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array };

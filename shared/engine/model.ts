@@ -134,73 +134,31 @@ export function buildModel(
     };
   });
   // Flows merged across capture points by their key words (a hash table on the words, no
-  // strings): table id -> flow.
+  // strings): table id -> flow. Each loop is a function of its own: V8 compiles a long loop of a
+  // function that runs once on the stack (OSR), and code after it in the same function, not run
+  // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
   const table = new FlowTable();
   const byId: Flow[] = [];
   let flows: Flow[] = [];
-  let startNs = Infinity;
-  let endNs = -Infinity;
+  const span = { startNs: Infinity, endNs: -Infinity };
   const deviceEndNs = new Map<string, number>();
   for (const p of points) {
     const ix = p.ix;
     if (ix.packets > 0) {
-      const lo = ix.firstNs;
-      const hi = ix.lastNs;
-      startNs = Math.min(startNs, lo + p.shiftNs);
-      endNs = Math.max(endNs, hi + p.shiftNs);
-      deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi + p.shiftNs));
+      const hi = ix.lastNs + p.shiftNs;
+      span.startNs = Math.min(span.startNs, ix.firstNs + p.shiftNs);
+      span.endNs = Math.max(span.endNs, hi);
+      deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi));
     }
-    for (let f = 0; f < ix.flows.length; f++) {
-      const words = ix.flowKeys.subarray(f * KEY_WORDS, (f + 1) * KEY_WORDS);
-      table.probe.set(words);
-      const id = table.lookupOrAdd();
-      const pf = ix.flows[f];
-      let flow = byId[id];
-      const first = pf.firstT + p.shiftNs;
-      const last = pf.lastT + p.shiftNs;
-      if (table.lastWasNew) {
-        const version = words[0] >>> 8;
-        flow = {
-          id: '',
-          words,
-          version,
-          proto: words[0] & 0xff,
-          clientSide: pf.clientSide,
-          client: '',
-          server: '',
-          // Set once the client is known (below).
-          clientAddr: '',
-          serverAddr: '',
-          at: [],
-          firstNs: first,
-          lastNs: last,
-          tunnelled: false,
-          nat: [],
-          reportsOn: null,
-          relatedFlow: null,
-        };
-        byId[id] = flow;
-        flows.push(flow);
-      }
-      flow.at.push({ point: p, local: f, pf, rows: undefined });
-      flow.firstNs = Math.min(flow.firstNs, first);
-      flow.lastNs = Math.max(flow.lastNs, last);
-      if (hasCookies(pf)) flow.tunnelled = true;
-      if (pf.reportsOn && flow.reportsOn === null) flow.reportsOn = pf.reportsOn;
-    }
+    mergePoint(p, table, byId, flows);
   }
   const nat = joinNat(flows);
   flows = nat.flows;
   flows.sort((a, b) => a.firstNs - b.firstNs || compareWords(a.words, b.words));
-  flows.forEach((f, i) => (f.id = `f${i + 1}`));
+  nameFlows(flows);
   // Endpoints (client, text) of the flows the caller looks at: all, or `only` those.
-  for (let i = 0; i < flows.length; i++) if (!only || only(i)) describeFlow(flows[i], nat.joins.get(flows[i]));
-  for (const f of flows) {
-    if (f.reportsOn === null) continue;
-    table.probe.set(f.reportsOn);
-    const id = table.lookupOrAdd();
-    f.relatedFlow = table.lastWasNew ? null : byId[id].id;
-  }
+  describeFlows(flows, nat.joins, only);
+  relateFlows(flows, table, byId);
   const devices = [...new Set(points.map((p) => p.device))];
   return {
     points,
@@ -208,11 +166,73 @@ export function buildModel(
     baseSec,
     settings,
     clockOffsets,
-    startNs: startNs === Infinity ? 0 : startNs,
-    endNs: endNs === -Infinity ? 0 : endNs,
+    startNs: span.startNs === Infinity ? 0 : span.startNs,
+    endNs: span.endNs === -Infinity ? 0 : span.endNs,
     deviceEndNs,
     devices,
   };
+}
+
+/** Adds one capture point's flows to the model's: a new flow per key not seen yet. */
+function mergePoint(p: CapturePoint, table: FlowTable, byId: Flow[], flows: Flow[]): void {
+  const ix = p.ix;
+  for (let f = 0; f < ix.flows.length; f++) {
+    const words = ix.flowKeys.subarray(f * KEY_WORDS, (f + 1) * KEY_WORDS);
+    table.probe.set(words);
+    const id = table.lookupOrAdd();
+    const pf = ix.flows[f];
+    let flow = byId[id];
+    const first = pf.firstT + p.shiftNs;
+    const last = pf.lastT + p.shiftNs;
+    if (table.lastWasNew) {
+      const version = words[0] >>> 8;
+      flow = {
+        id: '',
+        words,
+        version,
+        proto: words[0] & 0xff,
+        clientSide: pf.clientSide,
+        client: '',
+        server: '',
+        // Set once the client is known (describeFlow).
+        clientAddr: '',
+        serverAddr: '',
+        at: [],
+        firstNs: first,
+        lastNs: last,
+        tunnelled: false,
+        nat: [],
+        reportsOn: null,
+        relatedFlow: null,
+      };
+      byId[id] = flow;
+      flows.push(flow);
+    }
+    flow.at.push({ point: p, local: f, pf, rows: undefined });
+    flow.firstNs = Math.min(flow.firstNs, first);
+    flow.lastNs = Math.max(flow.lastNs, last);
+    if (hasCookies(pf)) flow.tunnelled = true;
+    if (pf.reportsOn && flow.reportsOn === null) flow.reportsOn = pf.reportsOn;
+  }
+}
+
+/** Ids in time order: f1, f2, ... */
+function nameFlows(flows: Flow[]): void {
+  for (let i = 0; i < flows.length; i++) flows[i].id = `f${i + 1}`;
+}
+
+function describeFlows(flows: Flow[], joins: Map<Flow, NatJoin[]>, only?: (index: number) => boolean): void {
+  for (let i = 0; i < flows.length; i++) if (!only || only(i)) describeFlow(flows[i], joins.get(flows[i]));
+}
+
+/** ICMP errors: the id of the flow each reports on, when the captures have it. */
+function relateFlows(flows: Flow[], table: FlowTable, byId: Flow[]): void {
+  for (const f of flows) {
+    if (f.reportsOn === null) continue;
+    table.probe.set(f.reportsOn);
+    const id = table.lookupOrAdd();
+    f.relatedFlow = table.lastWasNew ? null : byId[id].id;
+  }
 }
 
 /** The flow's client and server, and the endpoints its translations (NAT) show. */

@@ -64,6 +64,34 @@ export interface NatJoin {
   a: FlowAtPoint;
 }
 
+function hasReceive(flow: Flow, dev: string): boolean {
+  return flow.at.some((a) => a.point.device === dev && a.point.stage === 'receive');
+}
+
+/**
+ * Devices with a later-stage view of a flow whose receive stage never saw that 5-tuple. Its own
+ * function (with receiveDevices): joinNat's code after these loops, not run yet when V8 compiled
+ * them, threw the compiled loops away.
+ */
+function devicesWithOrphans(flows: Flow[]): Set<string> {
+  const orphanDevices = new Set<string>();
+  const deviceHasReceive = receiveDevices(flows);
+  for (const flow of flows) {
+    for (const a of flow.at) {
+      const st = a.point.stage;
+      if (st === 'receive' || st === 'unknown' || !deviceHasReceive.has(a.point.device)) continue;
+      if (!hasReceive(flow, a.point.device)) orphanDevices.add(a.point.device);
+    }
+  }
+  return orphanDevices;
+}
+
+function receiveDevices(flows: Flow[]): Set<string> {
+  const out = new Set<string>();
+  for (const flow of flows) for (const a of flow.at) if (a.point.stage === 'receive') out.add(a.point.device);
+  return out;
+}
+
 /**
  * Moves later-stage points of translated flows into their receive-stage flow. Returns the flows
  * that remain (joined ones are gone) and, per kept flow, the translations found.
@@ -73,17 +101,7 @@ export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoi
   // Orphans: a later-stage view of a flow at a device whose receive stage never saw that 5-tuple.
   // Most captures have none, and then this costs one pass over the flows.
   const stagesAt = (flow: Flow, dev: string) => flow.at.filter((a) => a.point.device === dev).map((a) => a.point.stage);
-  const orphanDevices = new Set<string>();
-  const hasReceive = (flow: Flow, dev: string) => flow.at.some((a) => a.point.device === dev && a.point.stage === 'receive');
-  const deviceHasReceive = new Set<string>();
-  for (const flow of flows) for (const a of flow.at) if (a.point.stage === 'receive') deviceHasReceive.add(a.point.device);
-  for (const flow of flows) {
-    for (const a of flow.at) {
-      const st = a.point.stage;
-      if (st === 'receive' || st === 'unknown' || !deviceHasReceive.has(a.point.device)) continue;
-      if (!hasReceive(flow, a.point.device)) orphanDevices.add(a.point.device);
-    }
-  }
+  const orphanDevices = devicesWithOrphans(flows);
   if (orphanDevices.size === 0) return { flows, joins };
   // Candidates: flows seen at such a device's receive stage and at none of its later stages.
   // Their first packets are indexed by signature (a translated flow's first packets at the later

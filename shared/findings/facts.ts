@@ -181,7 +181,10 @@ export function kth(a: Float64Array, n: number, k: number): number {
   return a[k];
 }
 
-const STAGE_RANK: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
+/** Order of the stages at equal times (a comparison chain: a keyed lookup deoptimised buildTimeline). */
+function stageRank(s: Stage): number {
+  return s === 'receive' ? 0 : s === 'firewall' ? 1 : s === 'transmit' ? 2 : s === 'drop' ? 3 : 4;
+}
 
 /**
  * Merges the flow's rows of every capture point (each already in time order) into one timeline:
@@ -190,9 +193,12 @@ const STAGE_RANK: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2
  */
 function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
   const k = flow.at.length;
-  const rank = flow.at.map((a) => STAGE_RANK[a.point.stage]);
+  const rank = flowArena.int32(k);
   let n = 0;
-  for (const p of points) n += p.t.length;
+  for (let i = 0; i < k; i++) {
+    rank[i] = stageRank(flow.at[i].point.stage);
+    n += points[i].t.length;
+  }
   const t = flowArena.float64(n);
   const at = flowArena.int32(n);
   const row = flowArena.int32(n);
@@ -201,14 +207,20 @@ function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
   for (let o = 0; o < n; o++) {
     let best = -1;
     let bt = 0;
+    let br = 0;
     for (let i = 0; i < k; i++) {
       const h = head[i];
       const pt = points[i].t;
       if (h >= pt.length) continue;
       const ti = pt[h];
-      if (best < 0 || ti < bt || (ti === bt && rank[i] < rank[best])) {
+      // Loaded and compared on every pass: code only reached on ties (rare) had no type feedback
+      // when V8 compiled this loop, and the first tie threw the compiled code away.
+      const ri = rank[i];
+      const ranksFirst = ri < br;
+      if (best < 0 || ti < bt || (ti === bt && ranksFirst)) {
         best = i;
         bt = ti;
+        br = ri;
       }
     }
     const h = head[best]++;

@@ -46,9 +46,13 @@ export class JsonBytes {
   }
 
   piece(p: Uint8Array): this {
-    this.room(p.length);
-    this.buf.set(p, this.n);
-    this.n += p.length;
+    const len = p.length;
+    this.room(len);
+    // Pieces are a few bytes: a loop beats TypedArray.prototype.set's call for them.
+    const b = this.buf;
+    let o = this.n;
+    for (let i = 0; i < len; i++) b[o++] = p[i];
+    this.n = o;
     return this;
   }
 
