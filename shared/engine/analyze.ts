@@ -300,7 +300,6 @@ const J = {
   points: jsonPiece(',"points":['),
   device: jsonPiece('{"device":'),
   stage: jsonPiece(',"stage":'),
-  packets: jsonPiece(',"packets":'),
   bytes: jsonPiece(',"bytes":'),
   first: jsonPiece(',"first":'),
   last: jsonPiece(',"last":'),
@@ -314,7 +313,6 @@ const J = {
   agesOutAt: jsonPiece(',"agesOutAt":'),
   cookies: jsonPiece(',"cookies":['),
   devices: jsonPiece('],"devices":['),
-  received: jsonPiece(',"received":'),
   transmitted: jsonPiece(',"transmitted":'),
   dropped: jsonPiece(',"dropped":'),
   unaccounted: jsonPiece(',"unaccounted":'),
@@ -326,6 +324,23 @@ const J = {
   relatedFlow: jsonPiece('],"relatedFlow":'),
   nat: jsonPiece(',"nat":['),
 };
+
+/**
+ * Per model, the JSON that opens each capture point's entry (`{"device":…,"stage":…,"packets":`,
+ * by point index) and each device's (`{"device":…,"received":`, by name): the same for every flow,
+ * so encoded once.
+ */
+const HEADS = new WeakMap<Model, { points: Uint8Array[]; devices: Map<string, Uint8Array> }>();
+
+function headsOf(model: Model): { points: Uint8Array[]; devices: Map<string, Uint8Array> } {
+  let h = HEADS.get(model);
+  if (!h) {
+    const points = model.points.map((p) => jsonPiece(`{"device":${JSON.stringify(p.device)},"stage":${JSON.stringify(p.stage)},"packets":`));
+    const devices = new Map(model.devices.map((d) => [d, jsonPiece(`{"device":${JSON.stringify(d)},"received":`)]));
+    HEADS.set(model, (h = { points, devices }));
+  }
+  return h;
+}
 
 /** A time on the model's common clock, as isoAt writes it. */
 function isoBytes(w: JsonBytes, m: Model, ns: number): void {
@@ -349,13 +364,13 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
     devs.push(v);
     reasons.push(endReason(model, f, v));
   }
+  const heads = headsOf(model);
   for (let i = 0; i < flow.at.length; i++) {
     const a = flow.at[i];
     const pf = a.pf;
     const p = a.point;
     if (i) w.byte(0x2c);
-    w.piece(J.device).str(p.device).piece(J.stage).str(p.stage);
-    w.piece(J.packets).num(pf.s[S.Packets + 0] + pf.s[S.Packets + 1]);
+    w.piece(heads.points[p.index]).num(pf.s[S.Packets + 0] + pf.s[S.Packets + 1]);
     w.piece(J.bytes).num(pf.s[S.Bytes + 0] + pf.s[S.Bytes + 1]);
     w.piece(J.first);
     isoBytes(w, model, pf.firstT + p.shiftNs);
@@ -386,7 +401,7 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
   for (let i = 0; i < devs.length; i++) {
     const v = devs[i];
     if (i) w.byte(0x2c);
-    w.piece(J.device).str(v.device).piece(J.received).num(v.received).piece(J.transmitted).num(v.transmitted);
+    w.piece(heads.devices.get(v.device) ?? jsonPiece(`{"device":${JSON.stringify(v.device)},"received":`)).num(v.received).piece(J.transmitted).num(v.transmitted);
     w.piece(J.dropped).num(v.dropped).piece(J.unaccounted).num(v.unaccounted).piece(J.latencyUs).num(v.latencyUs ?? NaN);
     const r = reasons[i];
     if (r) w.piece(J.endReason).str(r.reason);

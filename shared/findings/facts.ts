@@ -135,8 +135,10 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   let seg: Segment | null = null;
   // Capture points (by index in flow.at, the first 31) whose device is in the segment already.
   let seen = 0;
+  const tt = timeline.t;
+  const idleNs = idleTimeoutS * 1e9;
   for (let e = 0; e < timeline.n; e++) {
-    if (seg === null || timeline.t[e] - timeline.t[e - 1] >= idleTimeoutS * 1e9) {
+    if (seg === null || tt[e] - tt[e - 1] >= idleNs) {
       seg = { start: e, end: e + 1, devices: new Set() };
       segments.push(seg);
       seen = 0;
@@ -204,20 +206,22 @@ function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
   const row = flowArena.int32(n);
   const bits = flowArena.int32(n);
   const head = flowArena.int32(k, 0);
+  // The time of each point's next row (Infinity once all are taken): the scan below reads two
+  // small typed arrays, not the points' rows.
+  const next = flowArena.float64(k);
+  for (let i = 0; i < k; i++) next[i] = points[i].t.length ? points[i].t[0] : Infinity;
   for (let o = 0; o < n; o++) {
-    let best = -1;
-    let bt = 0;
-    let br = 0;
-    for (let i = 0; i < k; i++) {
-      const h = head[i];
-      const pt = points[i].t;
-      if (h >= pt.length) continue;
-      const ti = pt[h];
+    // The least (time, stage rank, point): ties keep the earlier point.
+    let best = 0;
+    let bt = next[0];
+    let br = rank[0];
+    for (let i = 1; i < k; i++) {
+      const ti = next[i];
       // Loaded and compared on every pass: code only reached on ties (rare) had no type feedback
       // when V8 compiled this loop, and the first tie threw the compiled code away.
       const ri = rank[i];
       const ranksFirst = ri < br;
-      if (best < 0 || ti < bt || (ti === bt && ranksFirst)) {
+      if (ti < bt || (ti === bt && ranksFirst)) {
         best = i;
         bt = ti;
         br = ri;
@@ -229,6 +233,7 @@ function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
     at[o] = best;
     row[o] = p.rows[h];
     bits[o] = p.bits[h];
+    next[best] = h + 1 < p.t.length ? p.t[h + 1] : Infinity;
   }
   return { n, t, at, row, bits };
 }
