@@ -35,7 +35,8 @@ if (!heapFlag && !inWorkers && !process.env.STAGEDIFF_NO_REEXEC) {
 } else {
   // `analyze` in worker threads: they start booting now, while this thread loads the CLI bundle.
   const spawner = join(root, 'dist', 'worker-spawn.mjs');
-  const early = inWorkers && existsSync(spawner) ? (await import(pathToFileURL(spawner).href)).startWorkers(threads) : [];
+  // This thread reads files too: one worker less than threads (see cli.ts).
+  const early = inWorkers && existsSync(spawner) ? (await import(pathToFileURL(spawner).href)).startWorkers(threads - 1) : [];
   const { main } = await import(pathToFileURL(cli).href);
   process.exitCode = await main(process.argv.slice(2), early);
 }

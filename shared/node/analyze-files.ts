@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import { bootError, spawnWorker, workerPath } from './worker-spawn.ts';
 import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
-import { unpackIndex } from '../engine/packed-flows.ts';
+import { packIndex, unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
@@ -156,11 +156,18 @@ export async function indexAll(
   keepPacked = false,
   /** Lean indexes (only what the analysis reads: IndexedCapture.lean). */
   lean = false,
+  /**
+   * This thread reads files too, as one more lane beside the pool's workers (the CLI: its main
+   * thread has nothing else to do, is ready before a worker has booted, and spares the process a
+   * thread). Not for a thread that must stay responsive (the app's).
+   */
+  mainLane = false,
 ): Promise<IndexedCapture[]> {
   const out: IndexedCapture[] = new Array(specs.length);
   const own = pool === undefined && specs.length > 1 ? WorkerPool.open(Math.min(specs.length, availableParallelism())) : null;
   const workers = (pool ?? own)?.workers ?? [];
-  const lanes = Math.max(1, Math.min(specs.length, workers.length || 1));
+  const here = mainLane && workers.length > 0 ? 1 : 0;
+  const lanes = Math.max(1, Math.min(specs.length, workers.length + here || 1));
   // Largest files first, so the lanes finish together.
   const order = specs.map((_, i) => i);
   const sizes = specs.map((s) => {
@@ -178,7 +185,9 @@ export async function indexAll(
         while (next < order.length) {
           const i = order[next++];
           const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
-          out[i] = workers.length ? await workers[lane].index(specs[i].path, cb, lean) : await indexFile(specs[i].path, cb, undefined, { lean });
+          if (lane < workers.length) out[i] = await workers[lane].index(specs[i].path, cb, lean);
+          else if (here) out[i] = packIndex(await indexFile(specs[i].path, cb, undefined, { shared: true, sync: true, lean, yieldBytes: 4 << 20 }), true);
+          else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
         }
       }),
     );

@@ -23,8 +23,8 @@ import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '.
 import { FileReadError, readChunks } from './file-source.ts';
 import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
 
-/** Input per worker thread (see poolSize). */
-const BYTES_PER_WORKER = 256e6;
+/** Input per reading thread (see laneCount). */
+const BYTES_PER_LANE = 256e6;
 
 class UsageError extends Error {}
 
@@ -164,11 +164,14 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const tty = process.stderr.isTTY === true;
-  // STAGEDIFF_THREADS=N: exactly N worker threads (1: none, all in this thread); by default as
-  // many as the input is worth, at most one per core.
+  // Threads that read the files: STAGEDIFF_THREADS=N exactly N (1: all in this thread); by
+  // default as many as the input is worth, at most one per core. This thread is one of them (it
+  // is ready before a worker has booted), the others are workers, which then analyse.
   const asked = Math.floor(Number(process.env.STAGEDIFF_THREADS));
   const threads = asked || availableParallelism();
-  const pool = threads > 1 ? WorkerPool.open(asked || poolSize(specs, threads), early) : null;
+  const lanes = asked || laneCount(specs, threads);
+  const mainLane = lanes > 1;
+  const pool = threads > 1 ? WorkerPool.open(mainLane ? lanes - 1 : 1, early) : null;
   if (!pool) for (const w of early) void w.terminate();
   const out = new Output();
   let result: AnalysisResult;
@@ -177,7 +180,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
   const timing = process.env.STAGEDIFF_TIMING ? [phaseMark()] : null;
   try {
-    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true);
+    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane);
     timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     const opts = { clockOffsets: offsets, settings };
@@ -197,7 +200,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
         await out.drain();
       },
       pool,
-      // STAGEDIFF_THREADS=N: every thread analyses too; by default as many as the flows are worth.
+      // STAGEDIFF_THREADS=N: every worker analyses; by default as many as the flows are worth.
       asked ? Infinity : analysisWorkers(ixs),
     );
   } finally {
@@ -243,12 +246,13 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
 }
 
 /**
- * Worker threads for a capture set: one per BYTES_PER_WORKER of input, at least one, at most
- * `threads`. Each worker warms up its own JIT and builds its own model, which only pays off on
- * enough packets (docs/performance.md); even one worker keeps the analysis's heap limit off the
- * main thread (bin/stagediff.mjs then need not restart node with a bigger one).
+ * Threads to read a capture set: one per BYTES_PER_LANE of input, at least one, at most
+ * `threads`. Each warms up its own JIT, which only pays off on enough packets
+ * (docs/performance.md). With one, a single worker reads and analyses all: even one worker keeps
+ * the analysis's heap limit off the main thread (bin/stagediff.mjs then need not restart node
+ * with a bigger one).
  */
-function poolSize(specs: CaptureSpec[], threads: number): number {
+function laneCount(specs: CaptureSpec[], threads: number): number {
   let bytes = 0;
   for (const s of specs) {
     try {
@@ -257,7 +261,7 @@ function poolSize(specs: CaptureSpec[], threads: number): number {
       // Reported by the indexer.
     }
   }
-  return Math.max(1, Math.min(threads, Math.ceil(bytes / BYTES_PER_WORKER)));
+  return Math.max(1, Math.min(threads, Math.ceil(bytes / BYTES_PER_LANE)));
 }
 
 /**

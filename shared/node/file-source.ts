@@ -152,17 +152,33 @@ export async function indexFile(
   path: string,
   onProgress?: (p: Progress) => void,
   signal?: AbortSignal,
-  { shared = false, sync = false, lean = false }: { shared?: boolean; sync?: boolean; lean?: boolean } = {},
+  {
+    shared = false,
+    sync = false,
+    lean = false,
+    yieldBytes = 0,
+  }: {
+    shared?: boolean;
+    sync?: boolean;
+    lean?: boolean;
+    /** Blocking reads on a thread with other work (the CLI's main thread): let its event loop run after each this many bytes. */
+    yieldBytes?: number;
+  } = {},
 ): Promise<IndexedCapture> {
   const ix = new CaptureIndexer(shared, true, lean);
   let total = 0;
   let lastReport = 0;
+  let lastYield = 0;
   try {
     for await (const chunk of readChunks(path, signal, (s) => ix.expectBytes((total = s)), sync)) {
       if (!ix.push(chunk)) break;
       if (onProgress && ix.bytesRead - lastReport >= 16 * CHUNK) {
         lastReport = ix.bytesRead;
         onProgress({ bytes: ix.bytesRead, packets: ix.packets, total });
+      }
+      if (yieldBytes && ix.bytesRead - lastYield >= yieldBytes) {
+        lastYield = ix.bytesRead;
+        await new Promise((r) => setImmediate(r));
       }
     }
   } catch (e) {
