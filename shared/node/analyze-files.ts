@@ -102,6 +102,12 @@ export class WorkerPool {
     return new WorkerPool(Array.from({ length: size }, (_, i) => new PoolWorker(early[i] ?? spawnWorker(wp))));
   }
 
+  /** Starts workers until there are `size` (the CLI's analysis may want more than read). */
+  grow(size: number): void {
+    const wp = workerPath();
+    while (wp && this.workers.length < size) this.workers.push(new PoolWorker(spawnWorker(wp)));
+  }
+
   close(): void {
     for (const w of this.workers) w.close();
   }

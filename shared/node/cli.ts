@@ -183,6 +183,9 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane);
     timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
+    // The analysis may want more workers than read the files (this thread read files too).
+    const analysers = asked ? Infinity : analysisWorkers(ixs);
+    if (pool && !asked) pool.grow(Math.min(analysers, threads));
     const opts = { clockOffsets: offsets, settings };
     if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
@@ -201,7 +204,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       },
       pool,
       // STAGEDIFF_THREADS=N: every worker analyses; by default as many as the flows are worth.
-      asked ? Infinity : analysisWorkers(ixs),
+      analysers,
     );
   } finally {
     pool?.close();

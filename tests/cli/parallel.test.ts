@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateScenario } from '../gen/scenarios.ts';
 import { analyzeBytes, indexBytes } from '../support/analyze-bytes.ts';
@@ -102,6 +102,24 @@ describe('analysis over worker threads', () => {
       expect(got.flows).toEqual(want.flows);
     }
   }, 60_000);
+
+  it('flows enough for two analysing workers: the pool grows past the threads that read, same document', () => {
+    // One small file: one worker reads it; 110,000 flows want two analysing (FLOWS_PER_ANALYSIS_WORKER).
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-grow-'));
+    const path = join(dir, 'fw_receive.pcap');
+    generate('many-udp', 110_000, path);
+    const r = spawnSync(process.execPath, [bin, 'analyze', '--json', path], {
+      encoding: 'utf8',
+      maxBuffer: 512 << 20,
+      env: { ...process.env, STAGEDIFF_THREADS: '', STAGEDIFF_TIMING: '1' },
+    });
+    expect(r.status).toBe(0);
+    const parts = r.stderr.split('\n').filter((l) => /timing: part \d/.test(l));
+    expect(parts).toHaveLength(Math.min(2, availableParallelism()));
+    const got = JSON.parse(r.stdout);
+    expect(got.flows).toHaveLength(110_000);
+    expect(got).toEqual(cli([path], 1));
+  }, 120_000);
 
   it('HA scenario with a clock offset: same estimates and findings over threads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-ha-'));
