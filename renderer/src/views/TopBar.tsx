@@ -31,6 +31,8 @@ export function TopBar({ run }: { run: Commands['run'] }) {
   const packets = s.captures.reduce((n, c) => n + c.packets, 0);
   const bytes = s.captures.reduce((n, c) => n + c.source.size, 0);
   const has = s.captures.length > 0;
+  const ready = s.loadMs !== null && !reading.length && !s.analyzing && s.analysis ? `${(s.loadMs / 1000).toFixed(2)} s` : null;
+  const autosaved = kase.autosavedAt && has ? new Date(kase.autosavedAt).toLocaleTimeString() : null;
   let status = '';
   if (reading.length) status = `Reading ${reading.length} of ${s.captures.length} files…`;
   else if (s.analyzing) status = 'Analysing…';
@@ -83,13 +85,14 @@ export function TopBar({ run }: { run: Commands['run'] }) {
           </button>
         )}
       </nav>
-      <div className="status" data-testid="status" title={s.loadMs !== null ? `drop to findings: ${(s.loadMs / 1000).toFixed(2)} s` : undefined}>
+      {/* Cut at the end when the bar is narrow (the least needed part last); the tooltip has it all. */}
+      <div className="status" data-testid="status" title={[status, ready && `drop to findings ${ready}`, autosaved && `autosaved ${autosaved}`].filter(Boolean).join(' · ') || undefined}>
         {status}
-        {s.loadMs !== null && !reading.length && !s.analyzing && s.analysis && <span className="muted"> · ready in {(s.loadMs / 1000).toFixed(2)} s</span>}
-        {kase.autosavedAt && has && (
+        {ready && <span className="muted"> · ready in {ready}</span>}
+        {autosaved && (
           <span className="muted" data-testid="autosaved" title={kase.casePath ? `Also saved to ${kase.casePath}` : 'Kept so that closing or a crash loses nothing; restored on the next start'}>
             {' '}
-            · autosaved {new Date(kase.autosavedAt).toLocaleTimeString()}
+            · autosaved {autosaved}
           </span>
         )}
       </div>
