@@ -206,10 +206,11 @@ export async function indexAll(
 
 /**
  * Flows (counted at each capture point) worth one analysis worker: every worker builds the whole
- * model and warms its own JIT (~0.15 s of CPU at a million packets), which fewer flows than this
- * do not pay back (docs/performance.md).
+ * model and warms its own JIT, and on two cores a second one mostly costs memory (the 10 GB set,
+ * ~440,000 point flows: ~80 MB more at the peak for 0.1-0.5 s of ~7 s; docs/performance.md, sixth
+ * session). STAGEDIFF_ANALYSIS_WORKERS=N (CLI) sets the number.
  */
-export const FLOWS_PER_ANALYSIS_WORKER = 100_000;
+export const FLOWS_PER_ANALYSIS_WORKER = 500_000;
 
 /** Analysis workers for these indexes by default: one per FLOWS_PER_ANALYSIS_WORKER point flows. */
 export function analysisWorkers(ixs: IndexedCapture[]): number {

@@ -183,9 +183,12 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane);
     timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
-    // The analysis may want more workers than read the files (this thread read files too).
-    const analysers = asked ? Infinity : analysisWorkers(ixs);
-    if (pool && !asked) pool.grow(Math.min(analysers, threads));
+    // Workers that analyse: STAGEDIFF_ANALYSIS_WORKERS=N (at most one per core), else every
+    // worker with STAGEDIFF_THREADS, else as many as the flows are worth; the pool grows to them
+    // (this thread read files too, so fewer may have read them).
+    const askedAnalysers = Math.floor(Number(process.env.STAGEDIFF_ANALYSIS_WORKERS));
+    const analysers = askedAnalysers > 0 ? Math.min(askedAnalysers, availableParallelism()) : asked ? Infinity : analysisWorkers(ixs);
+    if (pool && analysers !== Infinity) pool.grow(analysers);
     const opts = { clockOffsets: offsets, settings };
     if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
@@ -203,7 +206,6 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
         await out.drain();
       },
       pool,
-      // STAGEDIFF_THREADS=N: every worker analyses; by default as many as the flows are worth.
       analysers,
     );
   } finally {

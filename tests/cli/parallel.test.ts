@@ -103,21 +103,21 @@ describe('analysis over worker threads', () => {
     }
   }, 60_000);
 
-  it('flows enough for two analysing workers: the pool grows past the threads that read, same document', () => {
-    // One small file: one worker reads it; 110,000 flows want two analysing (FLOWS_PER_ANALYSIS_WORKER).
+  it('STAGEDIFF_ANALYSIS_WORKERS=2: the pool grows past the threads that read, same document', () => {
+    // One small file: one worker reads it, two analyse.
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-grow-'));
     const path = join(dir, 'fw_receive.pcap');
-    generate('many-udp', 110_000, path);
+    generate('many-udp', 20_000, path);
     const r = spawnSync(process.execPath, [bin, 'analyze', '--json', path], {
       encoding: 'utf8',
       maxBuffer: 512 << 20,
-      env: { ...process.env, STAGEDIFF_THREADS: '', STAGEDIFF_TIMING: '1' },
+      env: { ...process.env, STAGEDIFF_THREADS: '', STAGEDIFF_ANALYSIS_WORKERS: '2', STAGEDIFF_TIMING: '1' },
     });
     expect(r.status).toBe(0);
     const parts = r.stderr.split('\n').filter((l) => /timing: part \d/.test(l));
     expect(parts).toHaveLength(Math.min(2, availableParallelism()));
     const got = JSON.parse(r.stdout);
-    expect(got.flows).toHaveLength(110_000);
+    expect(got.flows).toHaveLength(20_000);
     expect(got).toEqual(cli([path], 1));
   }, 120_000);
 
