@@ -1,7 +1,8 @@
 /**
  * Node side of `analyze`: indexes every capture in worker threads (a pool the caller sizes, at
- * most one per core), then splits the analysis over the same threads. A file that cannot be read
- * still appears, with its error; it never stops the others.
+ * most one per core; the CLI's own thread reads files too), then splits the analysis over the
+ * pool's threads. A file that cannot be read still appears, with its error; it never stops the
+ * others.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
