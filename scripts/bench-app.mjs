@@ -106,7 +106,7 @@ window.__recordFrames = (secs, step) => new Promise((resolve) => {
             // and layout part of it; scripts = the attributed script entries.
             renderMs: e.renderStart ? end - e.renderStart : null,
             styleLayoutMs: e.styleAndLayoutStart ? end - e.styleAndLayoutStart : null,
-            scripts: (e.scripts ?? []).map((s) => ({ invoker: s.invoker, fn: s.sourceFunctionName, url: (s.sourceURL || '').split('/').pop(), ms: s.duration, forcedLayoutMs: s.forcedStyleAndLayoutDuration })),
+            scripts: (e.scripts ?? []).map((s) => ({ invoker: s.invoker, fn: s.sourceFunctionName, url: (s.sourceURL || '').split('/').pop() + (s.sourceCharPosition >= 0 ? '@' + s.sourceCharPosition : ''), ms: s.duration, forcedLayoutMs: s.forcedStyleAndLayoutDuration })),
           });
         }
       });
