@@ -101,42 +101,53 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   // one flow to another, and the optimized rules reading `points` were thrown away for it.
   const points: PointRows[] = [];
   for (let i = 0; i < flow.at.length; i++) points.push(gatherRows(flow.at[i]));
-  const rowsOf = (a: FlowAtPoint) => pointRows(flow, points, a);
-  for (const v of deviceList) {
-    const rx = v.stage.receive;
-    const tx = v.stage.transmit;
-    const dp = v.stage.drop;
-    v.received = rx ? flowRows(rx).length : 0;
-    v.transmitted = tx ? flowRows(tx).length : 0;
-    v.dropped = dp ? flowRows(dp).length : 0;
-    const rxRows = rx ? rowsOf(rx) : null;
-    if (rxRows && tx) v.rxToTx = matchGathered(rxRows, rowsOf(tx));
-    if (rxRows && dp) v.rxToDrop = matchGathered(rxRows, rowsOf(dp));
-    if (rxRows && v.captured.has('transmit')) {
-      let un = 0;
-      const n = rxRows.t.length;
-      for (let k = 0; k < n; k++) {
-        if ((v.rxToTx === null || v.rxToTx.matched[k] === -1) && (v.rxToDrop === null || v.rxToDrop.matched[k] === -1)) un++;
-      }
-      v.unaccounted = un;
-      if (v.rxToTx && tx) {
-        const txT = rowsOf(tx).t;
-        const rev = v.rxToTx.reverse;
-        const lat = flowArena.float64(rev.length);
-        let nl = 0;
-        for (let j = 0; j < rev.length; j++) if (rev[j] !== -1) lat[nl++] = (txT[j] - rxRows.t[rev[j]]) / 1e3;
-        if (nl) v.latencyUs = kth(lat, nl, nl >> 1);
-      }
-    }
-  }
+  for (const v of deviceList) accountDevice(flow, points, v);
   const timeline = buildTimeline(flow, points);
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
+  const segments = splitSegments(flow, timeline, idleTimeoutS * 1e9);
+  return { flow, points, devices, deviceList, timeline, segments, idleTimeoutS };
+}
+
+/**
+ * A device's stages matched packet by packet (receive to transmit, receive to drop), its counts
+ * and receive-to-transmit latency. flowFacts' loops are functions of their own, each compiled
+ * once while it runs (docs/decisions.md, "Code shaped so V8 compiles it once").
+ */
+function accountDevice(flow: Flow, points: PointRows[], v: DeviceView): void {
+  const rx = v.stage.receive;
+  const tx = v.stage.transmit;
+  const dp = v.stage.drop;
+  v.received = rx ? flowRows(rx).length : 0;
+  v.transmitted = tx ? flowRows(tx).length : 0;
+  v.dropped = dp ? flowRows(dp).length : 0;
+  const rxRows = rx ? pointRows(flow, points, rx) : null;
+  if (rxRows && tx) v.rxToTx = matchGathered(rxRows, pointRows(flow, points, tx));
+  if (rxRows && dp) v.rxToDrop = matchGathered(rxRows, pointRows(flow, points, dp));
+  if (rxRows && v.captured.has('transmit')) {
+    let un = 0;
+    const n = rxRows.t.length;
+    for (let k = 0; k < n; k++) {
+      if ((v.rxToTx === null || v.rxToTx.matched[k] === -1) && (v.rxToDrop === null || v.rxToDrop.matched[k] === -1)) un++;
+    }
+    v.unaccounted = un;
+    if (v.rxToTx && tx) {
+      const txT = pointRows(flow, points, tx).t;
+      const rev = v.rxToTx.reverse;
+      const lat = flowArena.float64(rev.length);
+      let nl = 0;
+      for (let j = 0; j < rev.length; j++) if (rev[j] !== -1) lat[nl++] = (txT[j] - rxRows.t[rev[j]]) / 1e3;
+      if (nl) v.latencyUs = kth(lat, nl, nl >> 1);
+    }
+  }
+}
+
+/** The flow's activity split at gaps of at least `idleNs`, with the devices of each part. */
+function splitSegments(flow: Flow, timeline: Timeline, idleNs: number): Segment[] {
   const segments: Segment[] = [];
   let seg: Segment | null = null;
   // Capture points (by index in flow.at, the first 31) whose device is in the segment already.
   let seen = 0;
   const tt = timeline.t;
-  const idleNs = idleTimeoutS * 1e9;
   for (let e = 0; e < timeline.n; e++) {
     if (seg === null || tt[e] - tt[e - 1] >= idleNs) {
       seg = { start: e, end: e + 1, devices: new Set() };
@@ -151,7 +162,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
       seen |= bit;
     }
   }
-  return { flow, points, devices, deviceList, timeline, segments, idleTimeoutS };
+  return segments;
 }
 
 /**
