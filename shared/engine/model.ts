@@ -176,15 +176,19 @@ export function buildModel(
 /** Adds one capture point's flows to the model's: a new flow per key not seen yet. */
 function mergePoint(p: CapturePoint, table: FlowTable, byId: Flow[], flows: Flow[]): void {
   const ix = p.ix;
+  const keys = ix.flowKeys;
+  const probe = table.probe;
   for (let f = 0; f < ix.flows.length; f++) {
-    const words = ix.flowKeys.subarray(f * KEY_WORDS, (f + 1) * KEY_WORDS);
-    table.probe.set(words);
+    // The key copied word by word: a view of it is made only for a new flow.
+    const k0 = f * KEY_WORDS;
+    for (let w = 0; w < KEY_WORDS; w++) probe[w] = keys[k0 + w];
     const id = table.lookupOrAdd();
     const pf = ix.flows[f];
     let flow = byId[id];
     const first = pf.firstT + p.shiftNs;
     const last = pf.lastT + p.shiftNs;
     if (table.lastWasNew) {
+      const words = keys.subarray(k0, k0 + KEY_WORDS);
       const version = words[0] >>> 8;
       flow = {
         id: '',
