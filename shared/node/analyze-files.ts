@@ -193,7 +193,14 @@ export async function indexAll(
           const i = order[next++];
           const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
           if (lane < workers.length) out[i] = await workers[lane].index(specs[i].path, cb, lean);
-          else if (here) out[i] = packIndex(await indexFile(specs[i].path, cb, undefined, { shared: true, sync: true, lean, yieldBytes: 4 << 20 }), true);
+          else if (here) {
+            // As a worker's lane: a failure inside the reader leaves this file with its message,
+            // never the others without theirs.
+            out[i] = await indexFile(specs[i].path, cb, undefined, { shared: true, sync: true, lean, yieldBytes: 4 << 20 }).then(
+              (ix) => packIndex(ix, true),
+              (e: Error) => emptyIndex(`internal error: ${e.message}`),
+            );
+          }
           else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
         }
       }),
