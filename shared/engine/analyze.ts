@@ -7,7 +7,7 @@ import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
 import { PackedPointFlow } from './packed-flows.ts';
 import { buildModel, flowRows, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
-import type { DeviceView, FlowFacts } from '../findings/facts.ts';
+import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
 import { endReason, type EndReason } from '../findings/end-reason.ts';
@@ -358,12 +358,9 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
   w.piece(J.id).str(flow.id).piece(J.proto).str(protoName(flow.proto)).piece(J.client).str(flow.client).piece(J.server).str(flow.server);
   w.piece(J.points);
   // Each device's end reason, found by device name for its capture points (a handful).
-  const devs: DeviceView[] = [];
+  const devs = f.deviceList;
   const reasons: EndReason[] = [];
-  for (const v of f.deviceList) {
-    devs.push(v);
-    reasons.push(endReason(model, f, v));
-  }
+  for (const v of devs) reasons.push(endReason(model, f, v));
   const heads = headsOf(model);
   for (let i = 0; i < flow.at.length; i++) {
     const a = flow.at[i];
@@ -401,7 +398,8 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
   for (let i = 0; i < devs.length; i++) {
     const v = devs[i];
     if (i) w.byte(0x2c);
-    w.piece(heads.devices.get(v.device) ?? jsonPiece(`{"device":${JSON.stringify(v.device)},"received":`)).num(v.received).piece(J.transmitted).num(v.transmitted);
+    // Every device of a flow is one of the model's (its capture points').
+    w.piece(heads.devices.get(v.device)!).num(v.received).piece(J.transmitted).num(v.transmitted);
     w.piece(J.dropped).num(v.dropped).piece(J.unaccounted).num(v.unaccounted).piece(J.latencyUs).num(v.latencyUs ?? NaN);
     const r = reasons[i];
     if (r) w.piece(J.endReason).str(r.reason);

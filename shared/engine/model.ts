@@ -140,14 +140,15 @@ export function buildModel(
   const table = new FlowTable();
   const byId: Flow[] = [];
   let flows: Flow[] = [];
-  const span = { startNs: Infinity, endNs: -Infinity };
+  let startNs = Infinity;
+  let endNs = -Infinity;
   const deviceEndNs = new Map<string, number>();
   for (const p of points) {
     const ix = p.ix;
     if (ix.packets > 0) {
       const hi = ix.lastNs + p.shiftNs;
-      span.startNs = Math.min(span.startNs, ix.firstNs + p.shiftNs);
-      span.endNs = Math.max(span.endNs, hi);
+      startNs = Math.min(startNs, ix.firstNs + p.shiftNs);
+      endNs = Math.max(endNs, hi);
       deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi));
     }
     mergePoint(p, table, byId, flows);
@@ -166,8 +167,8 @@ export function buildModel(
     baseSec,
     settings,
     clockOffsets,
-    startNs: span.startNs === Infinity ? 0 : span.startNs,
-    endNs: span.endNs === -Infinity ? 0 : span.endNs,
+    startNs: startNs === Infinity ? 0 : startNs,
+    endNs: endNs === -Infinity ? 0 : endNs,
     deviceEndNs,
     devices,
   };
@@ -216,7 +217,8 @@ function mergePoint(p: CapturePoint, table: FlowTable, byId: Flow[], flows: Flow
     flow.firstNs = Math.min(flow.firstNs, first);
     flow.lastNs = Math.max(flow.lastNs, last);
     if (hasCookies(pf)) flow.tunnelled = true;
-    if (pf.reportsOn && flow.reportsOn === null) flow.reportsOn = pf.reportsOn;
+    // The first point's report wins (a packed view's reportsOn makes a copy each time it is read).
+    if (flow.reportsOn === null) flow.reportsOn = pf.reportsOn;
   }
 }
 
