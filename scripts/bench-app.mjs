@@ -84,6 +84,7 @@ function frameStats(r) {
       };
     })(),
     loafSupported: r.loafSupported,
+    rowsDrawn: r.rowsDrawn,
   };
 }
 
@@ -115,6 +116,13 @@ window.__recordFrames = (secs, step) => new Promise((resolve) => {
       if (type === 'long-animation-frame') loafSupported = PerformanceObserver.supportedEntryTypes.includes(type);
     } catch {}
   }
+  // Rows the packets grid adds to the page (each one drawn: built, styled, laid out), if it is shown.
+  let rowsDrawn = 0;
+  const grid = document.querySelector('[data-testid="packets-grid"]');
+  const mo = new MutationObserver((ms) => {
+    for (const m of ms) for (const n of m.addedNodes) if (n instanceof HTMLElement && n.classList.contains('ag-row')) rowsDrawn++;
+  });
+  if (grid) mo.observe(grid, { childList: true, subtree: true });
   const deltas = [];
   const start = performance.now();
   let last = start;
@@ -127,7 +135,7 @@ window.__recordFrames = (secs, step) => new Promise((resolve) => {
       requestAnimationFrame(f);
     } else {
       // Let the observers deliver the last entries.
-      setTimeout(() => { for (const o of observers) o.disconnect(); resolve({ deltas, loaf, loafSupported, elapsedMs: now - start }); }, 50);
+      setTimeout(() => { for (const o of observers) o.disconnect(); mo.disconnect(); resolve({ deltas, loaf, loafSupported, rowsDrawn, elapsedMs: now - start }); }, 50);
     }
   };
   requestAnimationFrame(f);
@@ -371,8 +379,8 @@ for (const r of results.runs) {
   out.push(`  ${r.label} (${f(r.packets)} packets): drop to findings ${f(r.load.dropToFindingsMs)} ms (app ${f(r.load.appLoadMs)} ms; index ${r.load.indexMs.join('/')} ms; analysis ${f(r.load.analysisMs)} ms)`);
   out.push(`      progress: ${r.load.progress.samplesWhileIndexing} samples while indexing, ${r.load.progress.distinctTexts} distinct, longest gap ${f(r.load.progress.maxGapBetweenUpdatesMs)} ms, longest sampler gap ${f(r.load.progress.maxSamplerGapMs)} ms; JS heap ${f(r.load.peakHeapMb)} MB`);
   if (r.grid) {
-    out.push(`      packets grid, ${f(r.grid.rows)} rows:       fps    p50 ms  p95 ms  max ms  >50ms  LoAF>50  longtasks`);
-    for (const [k, p] of Object.entries(r.grid.phases)) out.push(`        ${k.padEnd(28)} ${f(p.fps, 1).padStart(6)}  ${f(p.p50Ms, 1).padStart(6)}  ${f(p.p95Ms, 1).padStart(6)}  ${f(p.maxMs, 0).padStart(6)}  ${f(p.framesOver50Ms).padStart(5)}  ${f(p.longAnimationFramesOver50Ms).padStart(7)}  ${f(p.longTasks).padStart(9)}`);
+    out.push(`      packets grid, ${f(r.grid.rows)} rows:       fps    p50 ms  p95 ms  max ms  >50ms  LoAF>50  longtasks  rows drawn`);
+    for (const [k, p] of Object.entries(r.grid.phases)) out.push(`        ${k.padEnd(28)} ${f(p.fps, 1).padStart(6)}  ${f(p.p50Ms, 1).padStart(6)}  ${f(p.p95Ms, 1).padStart(6)}  ${f(p.maxMs, 0).padStart(6)}  ${f(p.framesOver50Ms).padStart(5)}  ${f(p.longAnimationFramesOver50Ms).padStart(7)}  ${f(p.longTasks).padStart(9)}  ${f(p.rowsDrawn).padStart(10)}`);
   }
   if (r.grid) {
     for (const [k, p] of Object.entries(r.grid.phases)) {

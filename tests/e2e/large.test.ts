@@ -70,6 +70,52 @@ describe('200 MB of captures', () => {
     expect(foreignRequests(h)).toEqual([]);
   });
 
+  it('loads the blocks next to the rows on screen before they scroll into view', async () => {
+    // Settle at 20 %, then scroll down and up 100 px a frame: each row the grid adds must already
+    // have its data (AG Grid gives a loaded row its id); a row drawn before its block loads is
+    // drawn a second time when the block arrives.
+    const vp = '[data-testid="packets-grid"] .ag-body-viewport, [data-testid="packets-grid"] .ag-grid-viewport';
+    await h.page.evaluate((vp) => {
+      const v = document.querySelector(vp) as HTMLElement;
+      v.scrollTop = Math.floor(0.2 * (v.scrollHeight - v.clientHeight));
+    }, vp);
+    // (The previous test left the grid at its end: wait for the rows at 20 %, all loaded.)
+    await h.page.waitForFunction(() => {
+      const grid = document.querySelector('[data-testid="packets-grid"]')!;
+      const rows = [...grid.querySelectorAll('.ag-row')];
+      return rows.length > 5 && rows.every((e) => e.hasAttribute('row-id') && Number(e.getAttribute('row-index')) < 0.3 * Number(grid.getAttribute('data-rows')));
+    });
+    // A first step down, as a user starts scrolling: the blocks ahead are asked for from here.
+    await h.page.evaluate((vp) => void ((document.querySelector(vp) as HTMLElement).scrollTop += 100), vp);
+    await h.page.waitForTimeout(500);
+    const added = (await h.page.evaluate(
+      (vp) =>
+        new Promise((resolve) => {
+          const v = document.querySelector(vp) as HTMLElement;
+          const seen: { index: number; loaded: boolean }[] = [];
+          const mo = new MutationObserver((ms) => {
+            for (const m of ms)
+              for (const n of m.addedNodes)
+                if (n instanceof HTMLElement && n.classList.contains('ag-row')) seen.push({ index: Number(n.getAttribute('row-index')), loaded: n.hasAttribute('row-id') });
+          });
+          mo.observe(v, { childList: true, subtree: true });
+          let i = 0;
+          const step = () => {
+            v.scrollTop += i < 60 ? 100 : -100;
+            if (++i < 120) requestAnimationFrame(step);
+            else {
+              mo.disconnect();
+              resolve(seen);
+            }
+          };
+          requestAnimationFrame(step);
+        }),
+      vp,
+    )) as { index: number; loaded: boolean }[];
+    expect(added.length).toBeGreaterThan(100);
+    expect(added.filter((r) => !r.loaded).map((r) => r.index)).toEqual([]);
+  });
+
   it('draws rows before their block loads as they are once loaded, sorted too, and selects them on a click', async () => {
     type Row = { index: number; loaded: boolean; text: string; selected: boolean };
     type Probe = { rows(): Row[]; jump(frac: number, then: () => unknown): Promise<unknown> };

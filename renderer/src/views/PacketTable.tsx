@@ -19,7 +19,7 @@
  */
 import { useEffect, useMemo, useRef } from 'react';
 import { createGrid } from 'ag-grid-community';
-import type { ColDef, Column, GetRowIdParams, GridApi, GridOptions, ICellRendererComp, ICellRendererParams, IDatasource, IGetRowsParams, IRowNode, RowClassParams, RowClickedEvent, SortModelItem } from 'ag-grid-community';
+import type { ColDef, Column, GetRowIdParams, GridApi, GridOptions, ICellRendererComp, ICellRendererParams, IDatasource, IGetRowsParams, IRowNode, RowClassParams, RowClickedEvent, SortModelItem, ViewportChangedEvent } from 'ag-grid-community';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { AnalysisView, PacketRef } from '../state/session.ts';
 import { endpoints, timeNs, verdictCode, verdictOf, type PacketSet } from '../util/packets.ts';
@@ -338,6 +338,9 @@ class PacketRowRenderer implements ICellRendererComp<GridRow> {
 
 const isSelected = (r: GridRow | undefined, sel: PacketRef | null): boolean => !!r && !!sel && r.pos === sel.pos && r.row === sel.row;
 
+/** Rows per block the grid asks getRows for; also how far past the rows drawn a block is asked for ahead. */
+const BLOCK_ROWS = 100;
+
 const DEFAULT_COL_DEF: ColDef<GridRow> = { resizable: true, sortable: true, suppressHeaderMenuButton: true };
 const getRowId = (p: GetRowIdParams<GridRow>) => p.data.key;
 
@@ -407,13 +410,14 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
       layout.update(e.api.getAllDisplayedColumns());
       e.api.redrawRows();
     };
+    let lastFirstRow = -1;
     const options: GridOptions<GridRow> = {
       theme: gridTheme,
       columnDefs: latest.current.cols,
       defaultColDef: DEFAULT_COL_DEF,
       rowModelType: 'infinite',
       datasource: latest.current.datasource,
-      cacheBlockSize: 100,
+      cacheBlockSize: BLOCK_ROWS,
       maxBlocksInCache: 100,
       // Rows are drawn before their block loads (rowOf), so a block can wait until scrolling
       // settles; loading it draws its rows on screen again.
@@ -444,6 +448,21 @@ function PacketGrid({ a, set, withNote }: { a: AnalysisView; set: PacketSet; wit
         const target = e.event?.target;
         if (target instanceof Element && target.closest('[col-id="usernotes"]')) {
           kase.openNote({ kind: 'packet', path: aRef.current.entries[r.pos].source.path, frame: r.frame });
+        }
+      },
+      // Scrolling steadily (a few rows at a time), asks for the next two blocks in the scroll's
+      // direction, so that a block has loaded before its rows come into view. A row drawn
+      // before its block has loaded is drawn twice: AG Grid replaces it (a new row node) when the
+      // block arrives, which was ~40 % of the rows drawn while scrolling steadily. Jumps and fast
+      // scrolling ask for nothing more (the blocks would be passed before they load).
+      onViewportChanged: (e: ViewportChangedEvent<GridRow>) => {
+        const moved = e.firstRow - lastFirstRow;
+        lastFirstRow = e.firstRow;
+        if (moved === 0 || Math.abs(moved) > BLOCK_ROWS / 4) return;
+        const n = e.api.getDisplayedRowCount();
+        for (let k = 1; k <= 2; k++) {
+          const i = moved > 0 ? e.lastRow + k * BLOCK_ROWS : e.firstRow - k * BLOCK_ROWS;
+          if (i >= 0 && i < n) e.api.getDisplayedRowAtIndex(i);
         }
       },
       onDisplayedColumnsChanged: relayout,
