@@ -7,9 +7,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { indexFile } from './file-source.ts';
+import { indexPacked } from './file-source.ts';
 import { transferables } from '../engine/capture-index.ts';
-import { packIndex, viewIndex } from '../engine/packed-flows.ts';
+import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
 type WorkerRequest =
@@ -30,7 +30,7 @@ let wake: (() => void) | null = null;
 const port = parentPort!;
 port.on('message', async (msg: WorkerRequest) => {
   if (msg.type === 'index') {
-    const ix = packIndex(await indexFile(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), undefined, { shared: true, sync: true, lean: msg.lean === true }), true);
+    const ix = await indexPacked(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), msg.lean === true);
     port.postMessage({ type: 'done', id: msg.id, ix }, transferables(ix));
   } else if (msg.type === 'ack') {
     ahead--;

@@ -10,8 +10,8 @@ import { statSync } from 'node:fs';
 import { bootError, spawnWorker, workerPath } from './worker-spawn.ts';
 import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
-import { packIndex, unpackIndex } from '../engine/packed-flows.ts';
-import { indexFile, type Progress } from './file-source.ts';
+import { unpackIndex } from '../engine/packed-flows.ts';
+import { indexFile, indexPacked, type Progress } from './file-source.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
@@ -196,10 +196,7 @@ export async function indexAll(
           else if (here) {
             // As a worker's lane: a failure inside the reader leaves this file with its message,
             // never the others without theirs.
-            out[i] = await indexFile(specs[i].path, cb, undefined, { shared: true, sync: true, lean, yieldBytes: 4 << 20 }).then(
-              (ix) => packIndex(ix, true),
-              (e: Error) => emptyIndex(`internal error: ${e.message}`),
-            );
+            out[i] = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error) => emptyIndex(`internal error: ${e.message}`));
           }
           else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
         }

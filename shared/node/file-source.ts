@@ -6,6 +6,7 @@
 import { open, stat } from 'node:fs/promises';
 import { constants, readSync } from 'node:fs';
 import { CaptureIndexer, type IndexedCapture } from '../engine/capture-index.ts';
+import { packIndex } from '../engine/packed-flows.ts';
 
 export const CHUNK = 1 << 20;
 /** Blocking reads: small enough that a chunk is still in the core's cache when it is parsed. */
@@ -190,4 +191,12 @@ export async function indexFile(
   }
   onProgress?.({ bytes: ix.bytesRead, packets: ix.packets, total });
   return ix.finish();
+}
+
+/**
+ * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
+ * reads, the index in shared memory and packed, ready to go to the analysis threads.
+ */
+export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<IndexedCapture> {
+  return packIndex(await indexFile(path, onProgress, undefined, { shared: true, sync: true, lean, yieldBytes }), true);
 }
