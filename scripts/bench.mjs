@@ -208,6 +208,8 @@ async function runAnalyze(files, expectPackets) {
     indexCpuRatio: phases ? Number(phases[2]) : null,
     analysisMs: phases ? Number(phases[3]) : null,
     analysisCpuRatio: phases ? Number(phases[4]) : null,
+    // Which thread read which file when (ms since start): how far apart the lanes finish.
+    lanes: /timing: lanes: (.*)/.exec(r.stderr)?.[1] ?? null,
     peakMb: r.peakMb,
     outBytes: r.outBytes,
     packetsRead,

@@ -169,6 +169,8 @@ export async function indexAll(
    * thread). Not for a thread that must stay responsive (the app's).
    */
   mainLane = false,
+  /** Filled with each file's lane and start/end times (performance.now()), for STAGEDIFF_TIMING. */
+  laneLog?: { file: number; lane: string; startMs: number; endMs: number }[],
 ): Promise<IndexedCapture[]> {
   const out: IndexedCapture[] = new Array(specs.length);
   const own = pool === undefined && specs.length > 1 ? WorkerPool.open(Math.min(specs.length, availableParallelism())) : null;
@@ -192,6 +194,7 @@ export async function indexAll(
         while (next < order.length) {
           const i = order[next++];
           const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
+          const startMs = performance.now();
           if (lane < workers.length) out[i] = await workers[lane].index(specs[i].path, cb, lean);
           else if (here) {
             // As a worker's lane: a failure inside the reader leaves this file with its message,
@@ -199,6 +202,7 @@ export async function indexAll(
             out[i] = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error) => emptyIndex(`internal error: ${e.message}`));
           }
           else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
+          laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now() });
         }
       }),
     );

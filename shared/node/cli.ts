@@ -179,8 +179,9 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
   const json = values.json === true;
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
   const timing = process.env.STAGEDIFF_TIMING ? [phaseMark()] : null;
+  const laneLog: Parameters<typeof indexAll>[6] = timing ? [] : undefined;
   try {
-    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane);
+    const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane, laneLog);
     timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     // Workers that analyse: STAGEDIFF_ANALYSIS_WORKERS=N (at most one per core), else every
@@ -237,6 +238,10 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     timing.push(phaseMark());
     const [start, indexed, done] = timing;
     process.stderr.write(`stagediff: timing: start ${Math.round(start.ms)} ms, index ${phaseText(start, indexed)}, analysis+output ${phaseText(indexed, done)}; page faults ${start.faults} + ${indexed.faults - start.faults} + ${done.faults - indexed.faults}\n`);
+    // Which thread read which file when (ms since the process started): the lanes' finish gap.
+    const lanes = new Map<string, string[]>();
+    for (const l of laneLog ?? []) lanes.set(l.lane, [...(lanes.get(l.lane) ?? []), `file ${l.file + 1} ${Math.round(l.startMs)}-${Math.round(l.endMs)}`]);
+    process.stderr.write(`stagediff: timing: lanes: ${[...lanes].map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}\n`);
   }
   if (tty) process.stderr.write('\r\x1b[K');
   for (const c of result.captures) {

@@ -121,6 +121,23 @@ describe('analysis over worker threads', () => {
     expect(got).toEqual(cli([path], 1));
   }, 120_000);
 
+  it('STAGEDIFF_TIMING names the thread that read each file and when', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-lanes-'));
+    const g = generateScenario('ha-active-active', 'pcapng-le-us');
+    for (const f of g.files) writeFileSync(join(dir, f.fileName), f.bytes);
+    const r = spawnSync(process.execPath, [bin, 'analyze', ...g.files.map((f) => join(dir, f.fileName))], {
+      encoding: 'utf8',
+      env: { ...process.env, STAGEDIFF_THREADS: '2', STAGEDIFF_TIMING: '1' },
+    });
+    expect(r.status).toBe(0);
+    const line = /timing: lanes: (.*)/.exec(r.stderr)?.[1] ?? '';
+    // Every file once, on this thread or the worker, with a start no later than its end.
+    const files = [...line.matchAll(/file (\d+) (\d+)-(\d+)/g)];
+    expect(files.map((m) => Number(m[1])).sort((a, b) => a - b)).toEqual(g.files.map((_, i) => i + 1));
+    for (const m of files) expect(Number(m[2])).toBeLessThanOrEqual(Number(m[3]));
+    expect(line).toMatch(/^main: .*; worker 1: |^worker 1: .*; main: /);
+  }, 60_000);
+
   it('HA scenario with a clock offset: same estimates and findings over threads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-ha-'));
     const g = generateScenario('ha-active-active', 'pcapng-le-us');
