@@ -19,6 +19,16 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
+// The index's WebAssembly core (wasm/index-core.ts, AssemblyScript), beside the bundles that load it.
+{
+  const asc = (await import('assemblyscript/asc')).default;
+  const r = await asc.main(['wasm/index-core.ts', '-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '1', '-o', 'dist/index-core.wasm'], { cwd: root });
+  if (r.error) {
+    process.stderr.write(r.stderr.toString());
+    throw new Error(`wasm/index-core.ts: ${r.error.message}`);
+  }
+}
+
 if (!cliOnly) {
   if (existsSync(join(root, 'main', 'main.ts'))) {
     await build({

@@ -42,6 +42,8 @@ export function bundledPackages() {
       dirs.add(`${rel.slice(0, i)}node_modules/${name}`);
     }
   }
+  // dist/index-core.wasm: compiled by AssemblyScript, whose runtime and builtins it carries.
+  if (existsSync(join(root, 'dist', 'index-core.wasm'))) dirs.add('node_modules/assemblyscript');
   return [...dirs];
 }
 

@@ -23,6 +23,7 @@ export const ALLOWED = [
   /^\/(package\.json|LICENSE|THIRD_PARTY_NOTICES\.md|SOURCES\.md)$/,
   /^\/dist\/main\/(main|preload)\.cjs$/,
   /^\/dist\/(cli|analysis-worker)\.mjs$/,
+  /^\/dist\/index-core\.wasm$/,
   /^\/dist\/renderer\/index\.html$/,
   /^\/dist\/renderer\/assets\/[\w.-]+\.(js|css|svg|png|woff2?|wasm|json)$/,
   /^\/dist\/renderer\/sample\/(manifest\.json|README\.md|[\w.-]+\.(pcap|pcapng))$/,
@@ -38,6 +39,7 @@ export const REQUIRED = [
   '/dist/main/preload.cjs',
   '/dist/cli.mjs',
   '/dist/analysis-worker.mjs',
+  '/dist/index-core.wasm',
   '/dist/renderer/index.html',
   '/dist/renderer/sample/manifest.json',
 ];

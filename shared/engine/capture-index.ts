@@ -786,16 +786,8 @@ export class CaptureIndexer implements RecordSink {
       drop();
       return out;
     };
-    const tNs = trim(() => this.tNs, () => (this.tNs = new Float64Array(0)));
-    let firstNs = Infinity;
-    let lastNs = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const t = tNs[i];
-      if (t < firstNs) firstNs = t;
-      if (t > lastNs) lastNs = t;
-    }
     const c = {
-      tNs,
+      tNs: trim(() => this.tNs, () => (this.tNs = new Float64Array(0))),
       flow: trim(() => this.flow, () => (this.flow = new Uint32Array(0))),
       flags: trim(() => this.flags, () => (this.flags = new Uint8Array(0))),
       tcpFlags: trim(() => this.tcpFlags, () => (this.tcpFlags = new Uint16Array(0))),
@@ -809,41 +801,105 @@ export class CaptureIndexer implements RecordSink {
       fileOffset: this.lean ? new Float64Array(0) : trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
     };
     const sig = this.lean ? trim(() => this.sig, () => (this.sig = new Uint32Array(0))) : null;
-    const groups = groupRows(n, c, sig, this.flows.count, this.shared);
-    if (this.lean) {
-      // Everything the analysis reads of these is in the grouped columns now (times in groupT,
-      // flags in groupBits).
-      if (this.block) release(this.block);
-      this.block = null;
-      c.tNs = new Float64Array(0);
-      c.flow = new Uint32Array(0);
-      c.flags = new Uint8Array(0);
-      c.tcpFlags = new Uint16Array(0);
-      c.ipId = new Int32Array(0);
-    }
+    const block = this.block;
+    this.block = null;
     this.cap = 0;
-    const packedFlows = this.flows.pack();
-    return {
+    return assembleIndex({
       format: this.reader.format,
       linkTypes: this.reader.linkTypes.slice(),
-      packets: n,
+      n,
       bytesRead: this.bytesRead,
       malformed: this.malformed,
-      undecodedLinkTypes: this.undecoded,
+      undecoded: this.undecoded,
       errors: this.errors,
-      baseSec: this.baseSec === this.baseSec ? this.baseSec : 0,
-      ...c,
-      // A lean index goes to the analysis, which views the packed table itself.
-      flows: this.lean ? [] : viewFlows(packedFlows),
-      packedFlows,
-      flowKeys: this.keyColumn(),
-      ...groups,
-      firstNs: n ? firstNs : 0,
-      lastNs: n ? lastNs : 0,
+      baseSec: this.baseSec,
       wireBytes: this.wireBytes,
-      ...(this.lean ? { lean: true } : {}),
-    };
+      c,
+      sig,
+      flows: this.flows,
+      keys: this.keyColumn(),
+      shared: this.shared,
+      lean: this.lean,
+      drop: () => {
+        if (block) release(block);
+      },
+    });
   }
+}
+
+/** What an index is made of once its records are read (CaptureIndexer.finish, the WebAssembly core). */
+export interface IndexParts {
+  format: CaptureFormat | null;
+  linkTypes: number[];
+  n: number;
+  bytesRead: number;
+  malformed: number;
+  undecoded: Record<string, number>;
+  errors: CaptureIssue[];
+  /** NaN when no record was read. */
+  baseSec: number;
+  wireBytes: number;
+  /** The columns, n rows each (lean: only tNs, flow, flags, tcpFlags and ipId have rows). */
+  c: GroupSource & { flow: Uint32Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; cookie: Uint32Array; wireLen: Uint32Array; fileOffset: Float64Array };
+  /** packetSignature of each row (lean indexes). */
+  sig: Uint32Array | null;
+  flows: FlowStore;
+  /** KEY_WORDS words per flow, a column of its own. */
+  keys: Uint32Array;
+  shared: boolean;
+  lean: boolean;
+  /** Lean: gives back the memory of the columns only the grouping reads, once it is done. */
+  drop: () => void;
+}
+
+/** The index of parts: times' range, rows grouped by flow, flows packed. */
+export function assembleIndex(p: IndexParts): IndexedCapture {
+  const { n, c } = p;
+  const [firstNs, lastNs] = timeRange(c.tNs, n);
+  const groups = groupRows(n, c, p.sig, p.flows.count, p.shared);
+  if (p.lean) {
+    // Everything the analysis reads of these is in the grouped columns now (times in groupT,
+    // flags in groupBits).
+    p.drop();
+    c.tNs = new Float64Array(0);
+    c.flow = new Uint32Array(0);
+    c.flags = new Uint8Array(0);
+    c.tcpFlags = new Uint16Array(0);
+    c.ipId = new Int32Array(0);
+  }
+  const packedFlows = p.flows.pack();
+  return {
+    format: p.format,
+    linkTypes: p.linkTypes,
+    packets: n,
+    bytesRead: p.bytesRead,
+    malformed: p.malformed,
+    undecodedLinkTypes: p.undecoded,
+    errors: p.errors,
+    baseSec: p.baseSec === p.baseSec ? p.baseSec : 0,
+    ...c,
+    // A lean index goes to the analysis, which views the packed table itself.
+    flows: p.lean ? [] : viewFlows(packedFlows),
+    packedFlows,
+    flowKeys: p.keys,
+    ...groups,
+    firstNs: n ? firstNs : 0,
+    lastNs: n ? lastNs : 0,
+    wireBytes: p.wireBytes,
+    ...(p.lean ? { lean: true } : {}),
+  };
+}
+
+/** The least and greatest of t[0..n) (Infinity, -Infinity for none). */
+function timeRange(t: Float64Array, n: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = t[i];
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
 }
 
 /**

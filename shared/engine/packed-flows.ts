@@ -56,9 +56,38 @@ export class FlowStore {
    * that it is mapped on its own (untouched pages cost nothing) instead of coming from a malloc
    * heap that keeps what the doubling frees (see CaptureIndexer.transient).
    */
-  constructor(private readonly shared = false) {
-    this.growNums(shared ? Math.ceil((33 << 20) / (N.Count * 8)) : 1024);
-    this.grow(1024);
+  constructor(
+    private readonly shared = false,
+    /** Flows to make room for; 0: none (fromRows fills the store). */
+    start = 1024,
+  ) {
+    if (start === 0) return;
+    this.growNums(shared ? Math.ceil((33 << 20) / (N.Count * 8)) : start);
+    this.grow(start);
+  }
+
+  /**
+   * A store of `count` flows with these rows (copied): what the WebAssembly core
+   * (wasm/index-core.ts) made of a file, handed over as a store so that `pack` treats it alike.
+   * A flow's history past its inline letters and a second cookie never come from there.
+   */
+  static fromRows(
+    count: number,
+    rows: { nums: Float64Array; histLen: Uint8Array; histBytes: Uint8Array; cookieFirst: Uint32Array; cookieCount: Int32Array; cookieFirstRow: Int32Array },
+    shared: boolean,
+  ): FlowStore {
+    const st = new FlowStore(shared, 0);
+    st.nums = column(Float64Array, count * N.Count, shared);
+    st.nums.set(rows.nums.subarray(0, count * N.Count));
+    st.numsCap = count;
+    st.histLen = rows.histLen.slice(0, count);
+    st.histBytes = rows.histBytes.slice(0, count * HIST_INLINE);
+    st.cookieFirst = rows.cookieFirst.slice(0, count);
+    st.cookieCount = rows.cookieCount.slice(0, count);
+    st.cookieFirstRow = rows.cookieFirstRow.slice(0, count);
+    st.cap = count;
+    st.count = count;
+    return st;
   }
 
   private growNums(cap: number): void {

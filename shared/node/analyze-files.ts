@@ -11,7 +11,8 @@ import { bootError, spawnWorker, workerPath } from './worker-spawn.ts';
 import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
-import { indexFile, indexPacked, type Progress } from './file-source.ts';
+import { indexFile, type Progress } from './file-source.ts';
+import { indexPacked } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 

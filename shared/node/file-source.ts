@@ -3,10 +3,9 @@
  * files are read by position; pipes (a FIFO, `<(zcat x.pcap.gz)`) in sequence, opened without
  * blocking so a pipe nobody writes to cannot hang the analysis.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants, readSync } from 'node:fs';
 import { CaptureIndexer, type IndexedCapture } from '../engine/capture-index.ts';
-import { packIndex } from '../engine/packed-flows.ts';
 
 export const CHUNK = 1 << 20;
 /** Blocking reads: small enough that a chunk is still in the core's cache when it is parsed. */
@@ -45,20 +44,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The file's bytes in chunks (the same buffer each time: consume before asking for the next).
  * Throws FileReadError with the byte offset. `onSize` learns the size of a regular file.
  */
-export async function* readChunks(path: string, signal?: AbortSignal, onSize?: (size: number) => void, sync = false): AsyncGenerator<Uint8Array> {
+export async function* readChunks(
+  path: string,
+  signal?: AbortSignal,
+  onSize?: (size: number) => void,
+  sync = false,
+  /** The file already open (a regular file): read through it, and close it at the end. */
+  opened?: FileHandle,
+): AsyncGenerator<Uint8Array> {
   let st;
   try {
-    st = await stat(path);
+    st = opened ? await opened.stat() : await stat(path);
   } catch (e) {
+    await opened?.close();
     throw new FileReadError(0, openMessage(e));
   }
   if (st.isDirectory()) throw new FileReadError(0, 'is a directory, not a capture file');
   const regular = st.isFile();
   if (!regular && !st.isFIFO() && !st.isCharacterDevice() && !st.isSocket()) throw new FileReadError(0, 'not a regular file');
   onSize?.(regular ? st.size : 0);
-  let fh;
+  let fh = opened;
   try {
-    fh = await open(path, regular ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK);
+    fh ??= await open(path, regular ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new FileReadError(0, openMessage(e));
   }
@@ -158,12 +165,15 @@ export async function indexFile(
     sync = false,
     lean = false,
     yieldBytes = 0,
+    opened,
   }: {
     shared?: boolean;
     sync?: boolean;
     lean?: boolean;
     /** Blocking reads on a thread with other work (the CLI's main thread): let its event loop run after each this many bytes. */
     yieldBytes?: number;
+    /** The file already open (readChunks' `opened`). */
+    opened?: FileHandle;
   } = {},
 ): Promise<IndexedCapture> {
   const ix = new CaptureIndexer(shared, true, lean);
@@ -171,7 +181,7 @@ export async function indexFile(
   let lastReport = 0;
   let lastYield = 0;
   try {
-    for await (const chunk of readChunks(path, signal, (s) => ix.expectBytes((total = s)), sync)) {
+    for await (const chunk of readChunks(path, signal, (s) => ix.expectBytes((total = s)), sync, opened)) {
       if (!ix.push(chunk)) break;
       if (onProgress && ix.bytesRead - lastReport >= 16 * CHUNK) {
         lastReport = ix.bytesRead;
@@ -191,12 +201,4 @@ export async function indexFile(
   }
   onProgress?.({ bytes: ix.bytesRead, packets: ix.packets, total });
   return ix.finish();
-}
-
-/**
- * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
- * reads, the index in shared memory and packed, ready to go to the analysis threads.
- */
-export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<IndexedCapture> {
-  return packIndex(await indexFile(path, onProgress, undefined, { shared: true, sync: true, lean, yieldBytes }), true);
 }

@@ -1,0 +1,193 @@
+/**
+ * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap file of Ethernet
+ * records read straight into the module's memory and indexed there, lean and in shared memory,
+ * as CaptureIndexer would index it (same columns, flows, history letters). The module is compiled
+ * and instantiated once per thread (~1 ms), and reused for each file.
+ *
+ * It answers null for any file it does not take whole: not a pcap 2.x of Ethernet, a record of
+ * another shape (see the core) or anything the reader would report (a truncated record, an
+ * oversized caplen). The caller then indexes the file in JavaScript, which stays the reference.
+ */
+import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { assembleIndex, column, type IndexedCapture } from '../engine/capture-index.ts';
+import { KEY_WORDS } from '../engine/flow-table.ts';
+import { maxCapLenForLinkType } from '../readers/linktypes.ts';
+import { indexFile, type Progress } from './file-source.ts';
+import { FlowStore, packIndex } from '../engine/packed-flows.ts';
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(le: number, nano: number, maxCap: number, records: number): number;
+  run(avail: number): number;
+  input(): number;
+  inputCapacity(): number;
+  getStatus(): number;
+  packets(): number;
+  firstSecond(): number;
+  wire(): number;
+  flows(): number;
+  columns(which: number): number;
+}
+
+const PCAP_US = 0xa1b2c3d4;
+const PCAP_NS = 0xa1b23c4d;
+const LINKTYPE_ETHERNET = 1;
+/** The smallest record the core takes: a 16-byte record header and 34 bytes of packet. */
+const MIN_RECORD = 16 + 34;
+/** Bytes read at a time (the core's input holds this plus the start of a cut record). */
+const READ = 4 << 20;
+/** Files the core is not used for: STAGEDIFF_WASM=0 (to compare, or to rule it out). */
+const disabled = process.env.STAGEDIFF_WASM === '0';
+
+let instance: CoreExports | null | undefined;
+
+/**
+ * This thread's instance of the core, or null when there is none (sources not built). One for
+ * every file the thread reads: init() starts it afresh, and its memory, already touched, is
+ * reused (fresh pages cost a fault each, several microseconds in a VM).
+ */
+function core(): CoreExports | null {
+  if (instance !== undefined) return instance;
+  // Beside the bundle (dist/), or dist/ from the sources (tests).
+  const here = [new URL('./index-core.wasm', import.meta.url), new URL('../../dist/index-core.wasm', import.meta.url)];
+  const file = here.map((u) => fileURLToPath(u)).find((f) => existsSync(f));
+  instance = file ? (new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { abort: () => {} } }).exports as unknown as CoreExports) : null;
+  return instance;
+}
+
+/**
+ * The index of a pcap file (open as `fd`, `size` bytes) made by the core, or null when the file
+ * is not one it takes whole. The file stays open either way.
+ */
+export async function indexWithCore(
+  fd: number,
+  size: number,
+  onProgress?: (p: Progress) => void,
+  /** On a thread with other work (the CLI's main thread): let its event loop run after each this many bytes. */
+  yieldBytes = 0,
+): Promise<IndexedCapture | null> {
+  if (disabled || size < 24) return null;
+  const x = core();
+  if (!x) return null;
+  const head = new Uint8Array(24);
+  if (readSync(fd, head, 0, 24, 0) !== 24) return null;
+  const dv = new DataView(head.buffer);
+  const be = dv.getUint32(0, false);
+  const lm = dv.getUint32(0, true);
+  const le = lm === PCAP_US || lm === PCAP_NS;
+  if (!le && be !== PCAP_US && be !== PCAP_NS) return null;
+  const nano = (le ? lm : be) === PCAP_NS;
+  const major = dv.getUint16(4, le);
+  const minor = dv.getUint16(6, le);
+  const link = dv.getUint32(20, le);
+  // What the reader would warn about or refuse (another version, reserved bits) is its to say.
+  if (major !== 2 || minor > 4 || link !== LINKTYPE_ETHERNET) return null;
+  const records = Math.floor((size - 24) / MIN_RECORD) + 1;
+  if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), records)) return null;
+  const IN = x.input();
+  const room = x.inputCapacity();
+  let pos = 24;
+  let carry = 0;
+  let lastReport = 0;
+  let lastYield = 0;
+  for (;;) {
+    const got = readSync(fd, new Uint8Array(x.memory.buffer, IN + carry, Math.min(READ, room - carry)), 0, Math.min(READ, room - carry), pos);
+    if (got === 0) break;
+    pos += got;
+    const avail = carry + got;
+    const used = x.run(avail);
+    if (x.getStatus() !== 0) return null;
+    carry = avail - used;
+    // The memory may have grown (a new buffer): view it afresh.
+    if (carry) new Uint8Array(x.memory.buffer).copyWithin(IN, IN + used, IN + avail);
+    if (onProgress && pos - lastReport >= 16 << 20) {
+      lastReport = pos;
+      onProgress({ bytes: pos, packets: x.packets(), total: size });
+    }
+    if (yieldBytes && pos - lastYield >= yieldBytes) {
+      lastYield = pos;
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  // A record cut by the end of the file: the reader reports it.
+  if (carry) return null;
+  const n = x.packets();
+  const flows = x.flows();
+  onProgress?.({ bytes: pos, packets: n, total: size });
+  const mem = x.memory.buffer;
+  const at = (k: number) => x.columns(k);
+  const keys = column(Uint32Array, flows * KEY_WORDS, true);
+  keys.set(new Uint32Array(mem, at(6), flows * KEY_WORDS));
+  const store = FlowStore.fromRows(
+    flows,
+    {
+      nums: new Float64Array(mem, at(7), flows * 41),
+      histLen: new Uint8Array(mem, at(8), flows),
+      histBytes: new Uint8Array(mem, at(9), flows * 16),
+      cookieFirst: new Uint32Array(mem, at(10), flows),
+      cookieCount: new Int32Array(mem, at(11), flows),
+      cookieFirstRow: new Int32Array(mem, at(12), flows),
+    },
+    true,
+  );
+  return assembleIndex({
+    format: 'pcap',
+    linkTypes: [LINKTYPE_ETHERNET],
+    n,
+    bytesRead: size,
+    malformed: 0,
+    undecoded: {},
+    errors: [],
+    baseSec: x.firstSecond(),
+    wireBytes: x.wire(),
+    c: {
+      tNs: new Float64Array(mem, at(0), n),
+      flow: new Uint32Array(mem, at(1), n),
+      ipId: new Int32Array(mem, at(2), n),
+      tcpFlags: new Uint16Array(mem, at(4), n),
+      flags: new Uint8Array(mem, at(5), n),
+      seq: new Uint32Array(0),
+      ack: new Uint32Array(0),
+      len: new Uint32Array(0),
+      hash: new Uint32Array(0),
+      cookie: new Uint32Array(0),
+      wireLen: new Uint32Array(0),
+      fileOffset: new Float64Array(0),
+    },
+    sig: new Uint32Array(mem, at(3), n),
+    flows: store,
+    keys,
+    shared: true,
+    lean: true,
+    // The instance's memory is the next file's.
+    drop: () => {},
+  });
+}
+
+/**
+ * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
+ * reads, the index in shared memory and packed, ready to go to the analysis threads.
+ */
+export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<IndexedCapture> {
+  // A lean index of a regular file whose packets all have the common shapes: the WebAssembly core.
+  // Else the JavaScript indexer, through the same open file (if it was replaced or cut meanwhile,
+  // the reader reports what it finds in the file the core began with). Anything else (a pipe,
+  // a file that cannot be opened): the JavaScript indexer, which says what is wrong.
+  let opened: FileHandle | undefined;
+  try {
+    if (lean && statSync(path).isFile()) opened = await open(path, 'r');
+  } catch {
+    opened = undefined;
+  }
+  if (opened) {
+    // A read error on the way: the JavaScript indexer reads the file again and reports it.
+    const ix = await indexWithCore(opened.fd, (await opened.stat()).size, onProgress, yieldBytes).catch(() => null);
+    if (ix) {
+      await opened.close();
+      return packIndex(ix, true);
+    }
+  }
+  return packIndex(await indexFile(path, onProgress, undefined, { shared: true, sync: true, lean, yieldBytes, opened }), true);
+}

@@ -1,0 +1,155 @@
+/**
+ * The index's WebAssembly core (wasm/index-core.ts via shared/node/index-core.ts) makes exactly
+ * the lean index the JavaScript indexer makes, field by field, on every file it takes: the
+ * generated incidents and bulk GWLB traffic in every classic pcap variant (both byte orders,
+ * micro- and nanoseconds). Every file it does not take whole it declines (null), and the
+ * JavaScript indexer reads it: pcapng, other link types, IPv6, a truncated record, a flow whose
+ * GENEVE cookie changes, and every public capture.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { indexWithCore } from '../../shared/node/index-core.ts';
+import { indexFile } from '../../shared/node/file-source.ts';
+import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
+import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
+import { PcapWriter } from '../../shared/writers/pcap.ts';
+
+const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
+const PCAP_VARIANTS: Variant[] = ['pcap-le-us', 'pcap-le-ns', 'pcap-be-us', 'pcap-be-ns'];
+let dir = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'stagediff-core-'));
+});
+
+/** An index as plain data: typed arrays as arrays (shared or not), everything else as is. */
+function plain(ix: IndexedCapture): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const conv = (v: unknown): unknown => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v);
+  for (const [k, v] of Object.entries(ix)) {
+    if (k === 'packedFlows' && v) out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, conv(pv)]));
+    else out[k] = conv(v);
+  }
+  return out;
+}
+
+/** The core's index of the file, or null (declined, or no such file). */
+async function indexWithCoreAt(path: string): Promise<IndexedCapture | null> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    return await indexWithCore(fh.fd, (await fh.stat()).size);
+  } finally {
+    await fh.close();
+  }
+}
+
+const js = (path: string) => indexFile(path, undefined, undefined, { shared: true, sync: true, lean: true });
+
+/** Indexes the file both ways: whether the core took it, after checking it made the same index. */
+async function same(path: string): Promise<boolean> {
+  const core = await indexWithCoreAt(path);
+  if (!core) return false;
+  expect(plain(core)).toEqual(plain(await js(path)));
+  return true;
+}
+
+function write(name: string, bytes: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+describe('the index core in WebAssembly', () => {
+  it('makes the JavaScript indexer lean index of every generated scenario it takes, in every pcap variant', async () => {
+    const taken: string[] = [];
+    for (const variant of PCAP_VARIANTS) {
+      for (const name of SCENARIOS) {
+        for (const f of generateScenario(name, variant).files) {
+          if (await same(write(`${variant}-${name}-${f.fileName}`, f.bytes))) taken.push(`${variant} ${name} ${f.fileName}`);
+        }
+      }
+    }
+    // The IPv4 GENEVE incident is the core's to read; the captures with IPv6 flows are not.
+    expect(taken.some((t) => t.includes('pcap-be-ns gwlb-incident PA-VM-1'))).toBe(true);
+    expect(taken.filter((t) => t.includes('v6-skew')).length).toBeLessThan(generateScenario('gwlb-incident-v6-skew').files.length * PCAP_VARIANTS.length);
+    expect(taken.length).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('makes the same index of bulk GWLB traffic (thousands of flows, the table grown many times)', async () => {
+    for (const variant of ['pcap-le-us', 'pcap-be-ns'] as Variant[]) {
+      const parts: Uint8Array[][] = [[], [], [], []];
+      await writeBulk(6e6, variant, { write: (file, chunk) => void parts[file].push(chunk.slice()) });
+      for (let i = 0; i < 4; i++) {
+        const bytes = Buffer.concat(parts[i]);
+        const path = write(`bulk-${variant}-${i}.pcap`, bytes);
+        expect(await same(path)).toBe(true);
+        const ix = await indexWithCoreAt(path);
+        expect(ix!.packedFlows!.count).toBeGreaterThan(500);
+      }
+    }
+  }, 120_000);
+
+  it('declines what it does not take whole, and the JavaScript indexer reads it', async () => {
+    const g = generateScenario('gwlb-incident', 'pcap-le-us');
+    const f = g.files[0];
+    // pcapng.
+    const ng = generateScenario('gwlb-incident', 'pcapng-le-us').files[0];
+    expect(await indexWithCoreAt(write('ng.pcapng', ng.bytes))).toBeNull();
+    // A record cut short by the end of the file: the reader's error, from JavaScript.
+    const cut = write('cut.pcap', f.bytes.subarray(0, f.bytes.length - 10));
+    expect(await indexWithCoreAt(cut)).toBeNull();
+    expect((await js(cut)).errors[0].message).toMatch(/truncated record/);
+    // Another link type (raw IP): the same packets without their Ethernet header.
+    const raw = new PcapWriter({ linkType: 101 });
+    expect(await indexWithCoreAt(write('raw.pcap', Buffer.concat([raw.header(), raw.record(1, 0, new Uint8Array(60))])))).toBeNull();
+    // A caplen over the link type's maximum.
+    const big = Buffer.from(f.bytes);
+    big.writeUInt32LE(0x7fffffff, 24 + 8);
+    expect(await indexWithCoreAt(write('big.pcap', big))).toBeNull();
+    // Not a capture at all.
+    expect(await indexWithCoreAt(write('text.pcap', Buffer.from('hello, this is not a capture file')))).toBeNull();
+    expect(await indexWithCoreAt(join(dir, 'no-such-file.pcap'))).toBeNull();
+  });
+
+  it('declines a flow whose GENEVE cookie changes, which the JavaScript indexer keeps both of', async () => {
+    // The incident's first record with a flow cookie (AWS option class 0x0108, type 3), twice:
+    // the second with another cookie.
+    const f = generateScenario('gwlb-incident', 'pcap-le-us').files[0];
+    const b = Buffer.from(f.bytes);
+    let rec = b.subarray(0, 0);
+    let at = -1;
+    for (let pos = 24; pos < b.length && at < 0; ) {
+      const len = b.readUInt32LE(pos + 8);
+      const pkt = b.subarray(pos + 16, pos + 16 + len);
+      for (let i = 0; i + 8 <= pkt.length; i++) if (pkt[i] === 0x01 && pkt[i + 1] === 0x08 && pkt[i + 2] === 3) at = i + 4;
+      rec = b.subarray(pos, pos + 16 + len);
+      pos += 16 + len;
+    }
+    expect(at).toBeGreaterThan(0);
+    const second = Buffer.from(rec);
+    second.writeUInt32BE((second.readUInt32BE(16 + at) ^ 0xffff) >>> 0, 16 + at);
+    const path = write('cookie.pcap', Buffer.concat([b.subarray(0, 24), rec, second]));
+    expect(await indexWithCoreAt(path)).toBeNull();
+    const ix = await js(path);
+    expect(ix.packedFlows!.cookies.length).toBe(2);
+  });
+
+  it('declines every public capture it cannot take whole, and agrees on those it takes', async () => {
+    let taken = 0;
+    let declined = 0;
+    for (const n of readdirSync(pub).filter((x) => /\.(pcap|pcapng|cap)$/.test(x))) {
+      if (await same(join(pub, n))) taken++;
+      else declined++;
+    }
+    expect(declined).toBeGreaterThan(50);
+    expect(taken + declined).toBeGreaterThan(100);
+  }, 120_000);
+});

@@ -1,0 +1,807 @@
+// The capture index's per-record core in WebAssembly (AssemblyScript, built by scripts/build.mjs
+// into dist/index-core.wasm). It indexes a classic pcap file of Ethernet records whose packets
+// all have the index's fast shapes (shared/decode/fast-index.ts: IPv4 without options or
+// fragments; TCP, UDP, GENEVE with the AWS options around an Ethernet or IPv4 inner packet),
+// doing what CaptureIndexer.record does for them (shared/engine/capture-index.ts: the lean
+// columns, the flow table, the per-flow numbers, the TCP state and history letters). Anything
+// else (another packet shape, a second GENEVE cookie on a flow, a history longer than its
+// inline letters, a record the pcap reader would complain about) stops it with ABORT, and the
+// file is indexed by the JavaScript indexer instead, which stays the reference:
+// tests/engine/index-core.test.ts indexes captures both ways and compares every field.
+//
+// Memory: static data (the probe key); [IN, IN + INCAP) the input (a chunk of the file plus the
+// start of a record cut by the chunk's end); the columns for `cap` records; then a heap for the
+// flow table, which grows by doubling (a new block at the top, the old one copied).
+
+/** Past the module's static data (the probe key below); nothing is allocated at run time. */
+const IN: usize = (__heap_base + 4095) & ~4095;
+const INCAP: usize = (4 << 20) + (512 << 10);
+
+/** Slots of a flow's numbers (capture-index.ts N and F). */
+const N_ID = 0;
+const N_VERSION = 1;
+const N_PROTO = 2;
+const N_CLIENT_SIDE = 3;
+const N_CLIENT_KNOWN = 4;
+const N_FIRST_SIDE = 5;
+const N_FIRST_ROW = 6;
+const N_LAST_ROW = 7;
+const N_FIRST_T = 8;
+const N_LAST_T = 9;
+const N_S = 10;
+const N_EP = 34;
+const N_PREV = 36;
+const N_KEEPALIVES = 38;
+const N_RETRANSMISSIONS = 39;
+const N_COUNT = 41;
+const F_PACKETS = N_S + 0;
+const F_BYTES = N_S + 2;
+const F_PAYLOAD = N_S + 4;
+const F_NEXT_SEQ = N_S + 6;
+const F_START_SEQ = N_S + 8;
+const F_LAST_SEQ = N_S + 10;
+const F_LAST_SYN = N_S + 12;
+const F_LAST_FIN = N_S + 14;
+const F_LAST_RST = N_S + 16;
+const F_SEEN = N_S + 18;
+const F_RETRANS = N_S + 20;
+const F_ZERO_WINDOW = N_S + 22;
+
+/** Per-packet flags (capture-index.ts P_*). */
+const P_KEEPALIVE: u32 = 2;
+const P_RETRANS: u32 = 4;
+const P_COOKIE: u32 = 8;
+const P_SIDE_B: u32 = 32;
+const P_PAYLOAD_HASH: u32 = 64;
+
+/** Zeek endpoint states (tcp-state.ts Ep). */
+const EP_INACTIVE: f64 = 0;
+const EP_SYN_SENT: f64 = 1;
+const EP_SYN_ACK_SENT: f64 = 2;
+const EP_PARTIAL: f64 = 3;
+const EP_ESTABLISHED: f64 = 4;
+const EP_CLOSED: f64 = 5;
+const EP_RESET: f64 = 6;
+
+/** History letters (upper-case codes) and their bits in F_SEEN ('SHADFRTWQI'). */
+const L_S: u32 = 0x53;
+const L_H: u32 = 0x48;
+const L_A: u32 = 0x41;
+const L_D: u32 = 0x44;
+const L_F: u32 = 0x46;
+const L_R: u32 = 0x52;
+const L_T: u32 = 0x54;
+const L_W: u32 = 0x57;
+const L_Q: u32 = 0x51;
+const L_I: u32 = 0x49;
+const HIST_INLINE: u32 = 16;
+
+const KEY_WORDS: u32 = 10;
+const TCP_FIN: u32 = 0x01;
+const TCP_SYN: u32 = 0x02;
+const TCP_RST: u32 = 0x04;
+const TCP_ACK: u32 = 0x10;
+
+export const OK: i32 = 0;
+export const ABORT: i32 = 1;
+
+// File.
+let le = true;
+let nano = false;
+let maxCapLen: u32 = 262144;
+let cap: u32 = 0;
+let status: i32 = OK;
+let n: u32 = 0;
+let baseSec: f64 = NaN;
+let wireBytes: f64 = 0;
+// Columns.
+let colT: usize = 0;
+let colFlow: usize = 0;
+let colIpId: usize = 0;
+let colSig: usize = 0;
+let colTcpFlags: usize = 0;
+let colFlags: usize = 0;
+// Flow table and rows (grown by doubling).
+let heapTop: usize = 0;
+let flowCap: u32 = 0;
+let flowCount: u32 = 0;
+let keys: usize = 0;
+let slots: usize = 0;
+let slotCount: u32 = 0;
+let nums: usize = 0;
+let histLen: usize = 0;
+let histBytes: usize = 0;
+let cookieFirst: usize = 0;
+let cookieCount: usize = 0;
+let cookieFirstRow: usize = 0;
+/** The key of the packet at hand (FlowTable.probe), KEY_WORDS words. */
+const probe: usize = memory.data(40, 16);
+
+// Decoded fields of the packet at hand (the fast decoder's Decoded).
+let reportedEnd: usize = 0;
+let ipProto: i32 = -1;
+let ipId: i32 = -1;
+let ipLen: u32 = 0;
+let srcAddrOff: usize = 0;
+let dstAddrOff: usize = 0;
+let srcPort: u32 = 0;
+let dstPort: u32 = 0;
+let tcpOk = false;
+let tcpFlags: u32 = 0;
+let tcpSeq: u32 = 0;
+let tcpAck: u32 = 0;
+let tcpWindow: u32 = 0;
+let tcpLen: u32 = 0;
+let payloadOff: usize = 0;
+let payloadCapLen: u32 = 0;
+let flowCookie: i64 = -1;
+let outerSeen = false;
+
+@inline function u16be(p: usize): u32 {
+  return (<u32>load<u8>(p) << 8) | load<u8>(p + 1);
+}
+@inline function u32be(p: usize): u32 {
+  return bswap<u32>(load<u32>(p));
+}
+@inline function rd32(p: usize): u32 {
+  return le ? load<u32>(p) : bswap<u32>(load<u32>(p));
+}
+/** A number slot of the flow table's rows. */
+@inline function A(slot: u32): f64 {
+  return load<f64>(nums + (<usize>slot << 3));
+}
+@inline function setA(slot: u32, v: f64): void {
+  store<f64>(nums + (<usize>slot << 3), v);
+}
+/** ToUint32 of a slot's value (JavaScript's `>>> 0` on it). */
+@inline function u32of(v: f64): u32 {
+  return <u32>(<i64>v);
+}
+@inline function seqLt(a: u32, b: u32): bool {
+  return <i32>(a - b) < 0;
+}
+
+/** Where the columns and the heap go, for files of at most `records` records; 0 on failure. */
+export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, records: u32): i32 {
+  le = littleEndian;
+  nano = nanoseconds;
+  maxCapLen = maxCap;
+  cap = records;
+  status = OK;
+  why = 0;
+  n = 0;
+  baseSec = NaN;
+  wireBytes = 0;
+  let p: usize = IN + INCAP;
+  colT = p;
+  p += <usize>records * 8;
+  colFlow = p;
+  p += <usize>records * 4;
+  colIpId = p;
+  p += <usize>records * 4;
+  colSig = p;
+  p += <usize>records * 4;
+  colTcpFlags = p;
+  p += <usize>records * 2;
+  colFlags = p;
+  p += <usize>records;
+  heapTop = (p + 15) & ~15;
+  flowCount = 0;
+  flowCap = 0;
+  slotCount = 0;
+  if (!growFlows(1024)) return 0;
+  slots = alloc(<usize>4096 * 4);
+  if (slots === 0) return 0;
+  slotCount = 4096;
+  memory.fill(slots, 0, <usize>slotCount * 4);
+  return 1;
+}
+
+/** `bytes` more at the heap's top (the memory grown as needed); 0 when it cannot grow. */
+function alloc(bytes: usize): usize {
+  const at = heapTop;
+  const end = (at + bytes + 15) & ~15;
+  const have = <usize>memory.size() << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >>> 16);
+    if (memory.grow(pages) < 0) return 0;
+  }
+  heapTop = end;
+  return at;
+}
+
+function move(old: usize, oldBytes: usize, bytes: usize): usize {
+  const p = alloc(bytes);
+  if (p === 0) return 0;
+  if (oldBytes) memory.copy(p, old, oldBytes);
+  memory.fill(p + oldBytes, 0, bytes - oldBytes);
+  return p;
+}
+
+/** Room for `want` flows in the per-flow arrays (FlowStore's doubling). */
+function growFlows(want: u32): bool {
+  const was = <usize>flowCap;
+  const c = <usize>want;
+  keys = move(keys, was * 40, c * 40);
+  nums = move(nums, was * N_COUNT * 8, c * N_COUNT * 8);
+  histLen = move(histLen, was, c);
+  histBytes = move(histBytes, was * HIST_INLINE, c * HIST_INLINE);
+  cookieFirst = move(cookieFirst, was * 4, c * 4);
+  cookieCount = move(cookieCount, was * 4, c * 4);
+  cookieFirstRow = move(cookieFirstRow, was * 4, c * 4);
+  if (keys === 0 || nums === 0 || histLen === 0 || histBytes === 0 || cookieFirst === 0 || cookieCount === 0 || cookieFirstRow === 0) return false;
+  flowCap = want;
+  return true;
+}
+
+// ---- the fast decoder (fast-index.ts) ----
+
+function decode(off: usize, capLen: u32, origLen: u32): bool {
+  if (capLen < 34) return false;
+  reportedEnd = off + <usize>(origLen > capLen ? origLen : capLen);
+  ipProto = -1;
+  ipId = -1;
+  ipLen = 0;
+  srcPort = 0;
+  dstPort = 0;
+  tcpOk = false;
+  tcpFlags = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpWindow = 0;
+  tcpLen = 0;
+  payloadOff = 0;
+  payloadCapLen = 0;
+  flowCookie = -1;
+  outerSeen = false;
+  if (u16be(off + 12) !== 0x0800) return false;
+  return ipv4(off + 14, off + capLen, true);
+}
+
+function ipv4(off: usize, end: usize, outer: bool): bool {
+  if (end - off < 20 || load<u8>(off) !== 0x45) return false;
+  const total = u16be(off + 2);
+  const ipRep = off + <usize>total;
+  if (total < 20 || ipRep > reportedEnd) return false;
+  if ((u16be(off + 6) & 0x3fff) !== 0) return false;
+  const ipEnd = ipRep < end ? ipRep : end;
+  const proto = <i32>load<u8>(off + 9);
+  // beginIp: this IP packet's fields, the transport's cleared.
+  srcAddrOff = off + 12;
+  dstAddrOff = off + 16;
+  ipProto = proto;
+  srcPort = 0;
+  dstPort = 0;
+  tcpOk = false;
+  tcpFlags = 0;
+  tcpLen = 0;
+  payloadCapLen = 0;
+  ipLen = total;
+  ipId = <i32>u16be(off + 4);
+  reportedEnd = ipRep;
+  if (proto === 6) return tcp(off + 20, ipEnd);
+  if (proto === 17) return udp(off + 20, ipEnd, outer);
+  return false;
+}
+
+function tcp(off: usize, end: usize): bool {
+  if (end - off < 20) return false;
+  const hl = <usize>(load<u8>(off + 12) >> 4) * 4;
+  const reportedLen = <isize>reportedEnd - <isize>off;
+  if (hl < 20 || reportedLen < <isize>hl || end - off < hl) return false;
+  srcPort = u16be(off);
+  dstPort = u16be(off + 2);
+  tcpSeq = u32be(off + 4);
+  tcpAck = u32be(off + 8);
+  tcpFlags = u16be(off + 12) & 0x0fff;
+  tcpWindow = u16be(off + 14);
+  tcpLen = <u32>(reportedLen - <isize>hl);
+  tcpOk = true;
+  payloadOff = off + hl;
+  const capPayload = <isize>end - <isize>off - <isize>hl;
+  payloadCapLen = capPayload <= 0 ? 0 : <u32>capPayload < tcpLen ? <u32>capPayload : tcpLen;
+  return true;
+}
+
+function udp(off: usize, end: usize, outer: bool): bool {
+  if (end - off < 8) return false;
+  const sport = u16be(off);
+  const dport = u16be(off + 2);
+  const len = u16be(off + 4);
+  if (len < 8 || off + <usize>len > reportedEnd) return false;
+  srcPort = sport;
+  dstPort = dport;
+  const udpRep = off + <usize>len;
+  const lo = sport < dport ? sport : dport;
+  const hi = sport < dport ? dport : sport;
+  const port = lo === 6081 || lo === 4789 ? lo : hi;
+  if (port === 4789) return false;
+  if (port !== 6081) return true;
+  if (!outer) return false;
+  reportedEnd = udpRep;
+  return geneve(off + 8, udpRep < end ? udpRep : end);
+}
+
+function geneve(off: usize, end: usize): bool {
+  if (end - off < 8) return false;
+  const hdrEnd = off + 8 + <usize>(load<u8>(off) & 0x3f) * 4;
+  if (hdrEnd > end) return false;
+  let p = off + 8;
+  while (p < hdrEnd) {
+    if (hdrEnd - p < 4) return false;
+    const len = <usize>(load<u8>(p + 3) & 0x1f) * 4;
+    const val = p + 4;
+    if (val + len > hdrEnd) return false;
+    if (u16be(p) === 0x0108 && load<u8>(p + 2) === 3 && len >= 4) flowCookie = <i64>u32be(val);
+    p = val + len;
+  }
+  const type = u16be(off + 2);
+  if (type === 0x6558) {
+    if (end - hdrEnd < 14 || u16be(hdrEnd + 12) !== 0x0800) return false;
+    return ipv4(hdrEnd + 14, end, false);
+  }
+  if (type === 0x0800) return ipv4(hdrEnd, end, false);
+  return false;
+}
+
+// ---- the flow table (flow-table.ts) ----
+
+function keyHash(k: usize, fromProbe: bool): u32 {
+  let h: u32 = 0x811c9dc5;
+  const w0 = fromProbe ? load<u32>(probe) : load<u32>(k);
+  const v4 = w0 >>> 8 === 4;
+  for (let i: u32 = 0; i < KEY_WORDS; i++) {
+    if (v4 && i !== 0 && i !== 1 && i !== 5 && i !== 9) continue;
+    const w = fromProbe ? load<u32>(probe + (<usize>i << 2)) : load<u32>(k + (<usize>i << 2));
+    h = (h ^ w) * 0x01000193;
+    h ^= h >>> 15;
+  }
+  return h;
+}
+
+let lastWasNew = false;
+
+function lookupOrAdd(): i32 {
+  const h = keyHash(0, true);
+  const mask = slotCount - 1;
+  let s = h & mask;
+  while (true) {
+    const v = load<i32>(slots + (<usize>s << 2));
+    if (v === 0) break;
+    const base = keys + <usize>(v - 1) * 40;
+    let eq = load<u32>(base) === load<u32>(probe) && load<u32>(base + 4) === load<u32>(probe + 4) && load<u32>(base + 20) === load<u32>(probe + 20) && load<u32>(base + 36) === load<u32>(probe + 36);
+    if (eq && load<u32>(probe) >>> 8 !== 4) {
+      for (let i: u32 = 2; i < KEY_WORDS - 1; i++) {
+        if (i !== 5 && load<u32>(base + (<usize>i << 2)) !== load<u32>(probe + (<usize>i << 2))) {
+          eq = false;
+          break;
+        }
+      }
+    }
+    if (eq) {
+      lastWasNew = false;
+      return v - 1;
+    }
+    s = (s + 1) & mask;
+  }
+  const id = flowCount;
+  if (id >= flowCap && !growFlows(flowCap * 2)) return -1;
+  flowCount++;
+  const kb = keys + <usize>id * 40;
+  for (let i: u32 = 0; i < KEY_WORDS; i++) store<u32>(kb + (<usize>i << 2), load<u32>(probe + (<usize>i << 2)));
+  store<i32>(slots + (<usize>s << 2), <i32>id + 1);
+  lastWasNew = true;
+  if (flowCount * 2 > slotCount && !rehash()) return -1;
+  return <i32>id;
+}
+
+function rehash(): bool {
+  const count = slotCount * 2;
+  const next = alloc(<usize>count * 4);
+  if (next === 0) return false;
+  memory.fill(next, 0, <usize>count * 4);
+  const mask = count - 1;
+  for (let id: u32 = 0; id < flowCount; id++) {
+    let s = keyHash(keys + <usize>id * 40, false) & mask;
+    while (load<i32>(next + (<usize>s << 2)) !== 0) s = (s + 1) & mask;
+    store<i32>(next + (<usize>s << 2), <i32>id + 1);
+  }
+  slots = next;
+  slotCount = count;
+  return true;
+}
+
+// ---- the per-flow state (CaptureIndexer.record, tcp, letter; FlowStore; tcp-state.ts) ----
+
+/** capture-index.ts servicePort. */
+function servicePort(p: u32): bool {
+  if (p < 1024) return true;
+  switch (p) {
+    case 1433: case 1521: case 1812: case 3128: case 3306: case 3389: case 5060: case 5432:
+    case 5900: case 6379: case 8000: case 8080: case 8443: case 9200:
+      return true;
+  }
+  return false;
+}
+
+function histBit(upper: u32): u32 {
+  switch (upper) {
+    case L_S: return 1;
+    case L_H: return 2;
+    case L_A: return 4;
+    case L_D: return 8;
+    case L_F: return 16;
+    case L_R: return 32;
+    case L_T: return 64;
+    case L_W: return 128;
+    case L_Q: return 256;
+    case L_I: return 512;
+  }
+  return 0;
+}
+
+/** FlowStore.letter: a letter in place; past HIST_INLINE letters, ABORT (the store keeps those in a map). */
+function storeLetter(f: u32, side: u32, upper: u32): void {
+  const code = side === 0 ? upper : upper | 0x20;
+  const k = load<u8>(histLen + f);
+  if (<u32>k >= HIST_INLINE) {
+    status = ABORT;
+    return;
+  }
+  store<u8>(histBytes + <usize>f * HIST_INLINE + k, <u8>code);
+  store<u8>(histLen + f, k + 1);
+}
+
+function letter(o: u32, id: u32, side: u32, upper: u32, again: bool): void {
+  const bit = histBit(upper);
+  const seen = <u32>(<i32>A(o + F_SEEN + side));
+  if (!(seen & bit)) setA(o + F_SEEN + side, <f64>(<i32>(seen | bit)));
+  else if (!again) return;
+  storeLetter(id, side, upper);
+}
+
+function scaled(id: u32, side: u32, upper: u32, count: f64): void {
+  let t: f64 = 1;
+  while (t < count) t *= 10;
+  if (t === count) storeLetter(id, side, upper);
+}
+
+function setEp(ep: u32, prev: u32, side: u32, s: f64): void {
+  if (A(ep + side) === s) return;
+  setA(prev + side, A(ep + side));
+  setA(ep + side, s);
+}
+
+function updateEndpoints(ep: u32, prev: u32, x: u32, isOrig: bool, syn: bool, ack: bool, fin: bool, rst: bool, len: u32): void {
+  const y = 1 - x;
+  const st = A(ep + x);
+  if (st === EP_INACTIVE) {
+    if (syn) {
+      if (isOrig) setEp(ep, prev, x, ack ? EP_SYN_ACK_SENT : EP_SYN_SENT);
+      else {
+        if (!ack && A(ep + y) === EP_SYN_ACK_SENT) setEp(ep, prev, y, EP_ESTABLISHED);
+        if (A(ep + y) === EP_SYN_SENT) setEp(ep, prev, y, EP_ESTABLISHED);
+        setEp(ep, prev, x, EP_ESTABLISHED);
+      }
+    }
+    if (fin) setEp(ep, prev, x, EP_CLOSED);
+    if (rst) setEp(ep, prev, x, EP_RESET);
+    if (A(ep + x) === EP_INACTIVE) {
+      if (!isOrig && len === 0 && A(ep + y) === EP_SYN_SENT) {
+        // stays inactive
+      } else if (ack && A(ep + y) === EP_ESTABLISHED) setEp(ep, prev, x, EP_ESTABLISHED);
+      else setEp(ep, prev, x, EP_PARTIAL);
+    }
+  } else if (st === EP_SYN_SENT || st === EP_SYN_ACK_SENT) {
+    if (fin) setEp(ep, prev, x, EP_CLOSED);
+    if (rst) setEp(ep, prev, x, EP_RESET);
+  } else if (st === EP_ESTABLISHED || st === EP_PARTIAL) {
+    if (syn && A(ep + x) === EP_PARTIAL && A(ep + y) === EP_INACTIVE && !ack) setEp(ep, prev, x, EP_SYN_SENT);
+    if (fin && !rst) {
+      setEp(ep, prev, x, EP_CLOSED);
+      if (A(ep + y) === EP_RESET && A(prev + y) === EP_CLOSED) setEp(ep, prev, y, EP_CLOSED);
+    }
+    if (rst) setEp(ep, prev, x, EP_RESET);
+  } else if (st === EP_CLOSED) {
+    if (rst && A(ep + y) !== EP_CLOSED) setEp(ep, prev, x, EP_RESET);
+  }
+}
+
+/** CaptureIndexer.tcp: the TCP state of flow `id` (row slot `o`) for a segment from side x. */
+function tcpState(o: u32, id: u32, x: u32): u32 {
+  const y = 1 - x;
+  const fl8 = tcpFlags;
+  const syn = (fl8 & TCP_SYN) !== 0;
+  const ack = (fl8 & TCP_ACK) !== 0;
+  const fin = (fl8 & TCP_FIN) !== 0;
+  const rst = (fl8 & TCP_RST) !== 0;
+  const len = tcpLen;
+  const seq = tcpSeq;
+  let mark: u32 = 0;
+
+  if (syn && A(o + N_CLIENT_KNOWN) === 0 && (ack || A(o + F_PACKETS) + A(o + F_PACKETS + 1) === 1)) {
+    setA(o + N_CLIENT_SIDE, <f64>(ack ? y : x));
+    setA(o + N_CLIENT_KNOWN, 1);
+  }
+  const isOrig = <f64>x === A(o + N_CLIENT_SIDE);
+  const ep = o + N_EP;
+
+  const segLen: u32 = (rst ? 0 : len) + (syn ? 1 : 0) + (fin ? 1 : 0);
+  const end: u32 = seq + segLen;
+  const st = A(ep + x);
+  if (st === EP_INACTIVE) {
+    setA(o + F_START_SEQ + x, <f64>(syn ? seq : seq - 1));
+    setA(o + F_LAST_SEQ + x, <f64>(syn ? end : seq));
+  } else if (syn && (st === EP_SYN_SENT || st === EP_SYN_ACK_SENT ? <f64>seq !== A(o + F_START_SEQ + x) : st === EP_ESTABLISHED || st === EP_PARTIAL || (st === EP_RESET && A(o + N_PREV + x) === EP_INACTIVE))) {
+    setA(o + F_START_SEQ + x, <f64>seq);
+    setA(o + F_LAST_SEQ + x, <f64>end);
+  }
+
+  const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
+  if (bits > 1) letter(o, id, x, fin && rst ? L_I : L_Q, false);
+  else if (bits === 1) {
+    if (syn) {
+      letter(o, id, x, ack ? L_H : L_S, <f64>seq !== A(o + F_LAST_SYN + x));
+      setA(o + F_LAST_SYN + x, <f64>seq);
+    } else if (fin) {
+      const e: u32 = seq + len;
+      letter(o, id, x, L_F, <f64>e !== A(o + F_LAST_FIN + x));
+      setA(o + F_LAST_FIN + x, <f64>e);
+    } else {
+      letter(o, id, x, L_R, <f64>seq !== A(o + F_LAST_RST + x));
+      setA(o + F_LAST_RST + x, <f64>seq);
+    }
+  } else if (len > 0) letter(o, id, x, L_D, false);
+  else if (ack) letter(o, id, x, L_A, false);
+
+  if (tcpWindow === 0 && !rst && A(ep + y) !== EP_CLOSED && A(ep + x) !== EP_RESET) {
+    const z = A(o + F_ZERO_WINDOW + x) + 1;
+    setA(o + F_ZERO_WINDOW + x, z);
+    scaled(id, x, L_W, z);
+  }
+  setA(o + F_PAYLOAD + x, A(o + F_PAYLOAD + x) + <f64>len);
+
+  const last = u32of(A(o + F_LAST_SEQ + x));
+  const delta = <i32>(end - last);
+  if ((syn || rst) && (delta > 1048576 || delta < -1048576)) {
+    // untrusted jump
+  } else if (fin && last === u32of(A(o + F_START_SEQ + x) + 1)) setA(o + F_LAST_SEQ + x, <f64>end);
+  else if (A(ep + x) === EP_RESET) {
+    // no sequence numbers trusted after a RST
+  } else if (delta > 0) setA(o + F_LAST_SEQ + x, <f64>end);
+  else if (len > 0) {
+    const r = A(o + F_RETRANS + x) + 1;
+    setA(o + F_RETRANS + x, r);
+    scaled(id, x, L_T, r);
+  }
+
+  const wsLen: u32 = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+  const next = A(o + F_NEXT_SEQ + x);
+  if (next >= 0 && !rst) {
+    const expected = u32of(next);
+    if (len <= 1 && !syn && !fin && seq + 1 === expected) {
+      mark |= P_KEEPALIVE;
+      setA(o + N_KEEPALIVES, A(o + N_KEEPALIVES) + 1);
+    } else if (wsLen > 0 && seqLt(seq, expected)) {
+      mark |= P_RETRANS;
+      setA(o + N_RETRANSMISSIONS, A(o + N_RETRANSMISSIONS) + 1);
+    }
+  }
+  if (!rst && (wsLen > 0 || next < 0)) {
+    const e: u32 = seq + wsLen;
+    if (next < 0 || seqLt(u32of(next), e)) setA(o + F_NEXT_SEQ + x, <f64>e);
+  }
+
+  updateEndpoints(ep, o + N_PREV, x, isOrig, syn, ack, fin, rst, len);
+  if (syn && !ack && A(o + N_CLIENT_KNOWN) === 0) {
+    setA(o + N_CLIENT_SIDE, <f64>x);
+    setA(o + N_CLIENT_KNOWN, 1);
+  }
+  return mark;
+}
+
+/** packetSignature (capture-index.ts). */
+function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
+  let h: u32 = (0x9e3779b1 ^ seq) * 0x85ebca6b;
+  h = (h ^ ack) * 0xc2b2ae35;
+  h = (h ^ flags) * 0x27d4eb2f;
+  h = (h ^ len) * 0x165667b1;
+  h = (h ^ hash) * 0x85ebca6b;
+  return h ^ (h >>> 16);
+}
+
+/** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
+/**
+ * Why the core stopped (ABORT): 1 a packet of another shape, 2 no memory for more flows, 3 a
+ * second GENEVE cookie on a flow, 4 a history longer than its inline letters, 5 a caplen over
+ * the link type's maximum.
+ */
+let why: i32 = 0;
+export function reason(): i32 {
+  return why;
+}
+function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {
+  if (!decode(off, capLen, origLen)) {
+    why = 1;
+    return false;
+  }
+  const i = n;
+  if (i >= cap) return false;
+  n = i + 1;
+  if (baseSec !== baseSec) baseSec = sec;
+  const t = (sec - baseSec) * 1e9 + nsec;
+  store<f64>(colT + (<usize>i << 3), t);
+  wireBytes += <f64>origLen;
+  let f: u32 = 0;
+  if (flowCookie !== -1) f |= P_COOKIE;
+  store<i32>(colIpId + (<usize>i << 2), ipId);
+  const tflags: u32 = ipProto === 6 ? tcpFlags : 0;
+  const len: u32 = ipProto === 6 ? tcpLen : ipLen;
+  store<u16>(colTcpFlags + (<usize>i << 1), <u16>tflags);
+  let h: u32 = 0;
+  if (payloadCapLen > 0) {
+    h = 0x811c9dc5;
+    const p0 = payloadOff;
+    const e = p0 + <usize>(payloadCapLen < 16 ? payloadCapLen : <u32>16);
+    const pend = p0 + <usize>payloadCapLen;
+    for (let p = p0; p < e; p++) h = (h ^ load<u8>(p)) * 0x01000193;
+    for (let p = pend - 4 > e ? pend - 4 : e; p < pend; p++) h = (h ^ load<u8>(p)) * 0x01000193;
+    f |= P_PAYLOAD_HASH;
+  }
+  store<u32>(colSig + (<usize>i << 2), signature(tcpSeq, tcpAck, tflags, len, h));
+
+  // keyFor: IPv4, one address word.
+  const s = u32be(srcAddrOff);
+  const d = u32be(dstAddrOff);
+  let cmp: i32 = s < d ? -1 : s > d ? 1 : 0;
+  if (cmp === 0) cmp = srcPort < dstPort ? -1 : srcPort > dstPort ? 1 : 0;
+  const side: u32 = cmp <= 0 ? 0 : 1;
+  store<u32>(probe + 0, (4 << 8) | (<u32>ipProto & 0xff));
+  store<u32>(probe + 4, cmp <= 0 ? s : d);
+  store<u32>(probe + 8, 0);
+  store<u32>(probe + 12, 0);
+  store<u32>(probe + 16, 0);
+  store<u32>(probe + 20, cmp <= 0 ? d : s);
+  store<u32>(probe + 24, 0);
+  store<u32>(probe + 28, 0);
+  store<u32>(probe + 32, 0);
+  const pa = cmp <= 0 ? srcPort : dstPort;
+  const pb = cmp <= 0 ? dstPort : srcPort;
+  store<u32>(probe + 36, (pa << 16) | pb);
+  const lid = lookupOrAdd();
+  if (lid < 0) {
+    why = 2;
+    return false;
+  }
+  const id = <u32>lid;
+  const o = id * N_COUNT;
+  if (lastWasNew) {
+    // FlowStore.add: the row's numbers and the slots of a new flow (SLOTS_AT_START).
+    setA(o + N_ID, <f64>id);
+    setA(o + N_VERSION, 4);
+    setA(o + N_PROTO, <f64>ipProto);
+    setA(o + F_NEXT_SEQ, -1);
+    setA(o + F_NEXT_SEQ + 1, -1);
+    setA(o + F_LAST_SEQ, -1);
+    setA(o + F_LAST_SEQ + 1, -1);
+    setA(o + N_FIRST_ROW, <f64>i);
+    setA(o + N_FIRST_T, t);
+    setA(o + N_FIRST_SIDE, <f64>side);
+    const sp = servicePort(srcPort);
+    const dp = servicePort(dstPort);
+    const senderIsServer = sp && (!dp || srcPort < dstPort);
+    setA(o + N_CLIENT_SIDE, <f64>(senderIsServer ? 1 - side : side));
+  }
+  if (side === 1) f |= P_SIDE_B;
+  store<u32>(colFlow + (<usize>i << 2), id);
+  setA(o + N_LAST_ROW, <f64>i);
+  if (t > A(o + N_LAST_T)) setA(o + N_LAST_T, t);
+  if (t < A(o + N_FIRST_T)) setA(o + N_FIRST_T, t);
+  setA(o + F_PACKETS + side, A(o + F_PACKETS + side) + 1);
+  setA(o + F_BYTES + side, A(o + F_BYTES + side) + <f64>ipLen);
+  if (flowCookie !== -1) {
+    // FlowStore.cookie: the first one kept; another one: ABORT (the store keeps those in a map).
+    const c = <u32>flowCookie;
+    const cc = cookieCount + (<usize>id << 2);
+    const k = load<i32>(cc);
+    if (k === 0) {
+      store<u32>(cookieFirst + (<usize>id << 2), c);
+      store<i32>(cookieFirstRow + (<usize>id << 2), <i32>i);
+      store<i32>(cc, 1);
+    } else if (load<u32>(cookieFirst + (<usize>id << 2)) !== c) {
+      why = 3;
+      return false;
+    }
+  }
+  if (tcpOk) f |= tcpState(o, id, side);
+  else if (ipProto !== 6) {
+    setA(o + F_PAYLOAD + side, A(o + F_PAYLOAD + side) + <f64>ipLen);
+    if (ipProto === 17) letter(o, id, side, L_D, false);
+  }
+  store<u8>(colFlags + i, <u8>f);
+  if (status !== OK) why = 4;
+  return status === OK;
+}
+
+/**
+ * The records in IN[0 .. avail): returns the bytes of the whole records done (the rest starts a
+ * record that continues in the next chunk). status() is ABORT when a record needs the
+ * JavaScript indexer.
+ */
+export function run(avail: u32): u32 {
+  let pos: usize = IN;
+  const end: usize = IN + <usize>avail;
+  while (status === OK && end - pos >= 16) {
+    const capLen = rd32(pos + 8);
+    if (capLen > maxCapLen) {
+      status = ABORT;
+      why = 5;
+      break;
+    }
+    if (end - pos < 16 + <usize>capLen) break;
+    let sec = <f64>rd32(pos);
+    let frac = <f64>rd32(pos + 4);
+    let nsec: f64;
+    if (nano) {
+      if (frac >= 1e9) {
+        const carry = Math.floor(frac / 1e9);
+        sec += carry;
+        frac -= carry * 1e9;
+      }
+      nsec = frac;
+    } else {
+      if (frac >= 1e6) {
+        const carry = Math.floor(frac / 1e6);
+        sec += carry;
+        frac -= carry * 1e6;
+      }
+      nsec = frac * 1000;
+    }
+    if (!record(pos + 16, capLen, rd32(pos + 12), sec, nsec)) {
+      status = ABORT;
+      break;
+    }
+    pos += 16 + <usize>capLen;
+  }
+  return <u32>(pos - IN);
+}
+
+export function input(): usize {
+  return IN;
+}
+export function inputCapacity(): usize {
+  return INCAP;
+}
+export function getStatus(): i32 {
+  return status;
+}
+export function packets(): u32 {
+  return n;
+}
+export function firstSecond(): f64 {
+  return baseSec;
+}
+export function wire(): f64 {
+  return wireBytes;
+}
+export function flows(): u32 {
+  return flowCount;
+}
+export function columns(which: i32): usize {
+  switch (which) {
+    case 0: return colT;
+    case 1: return colFlow;
+    case 2: return colIpId;
+    case 3: return colSig;
+    case 4: return colTcpFlags;
+    case 5: return colFlags;
+    case 6: return keys;
+    case 7: return nums;
+    case 8: return histLen;
+    case 9: return histBytes;
+    case 10: return cookieFirst;
+    case 11: return cookieCount;
+    case 12: return cookieFirstRow;
+  }
+  return 0;
+}
