@@ -10,12 +10,16 @@
 // tests/engine/index-core.test.ts indexes captures both ways and compares every field.
 //
 // Memory: static data (the probe key); [IN, IN + INCAP) the input (a chunk of the file plus the
-// start of a record cut by the chunk's end); the columns for `cap` records; then a heap for the
-// flow table, which grows by doubling (a new block at the top, the old one copied).
+// start of a record cut by the chunk's end); the columns of the last RING records (the caller
+// copies them out whenever the ring is full, and at the end); then a heap for the flow table,
+// which grows by doubling (a new block at the top, the old one copied). The memory stays small:
+// a lane's instance serves every file it reads.
 
 /** Past the module's static data (the probe key below); nothing is allocated at run time. */
 const IN: usize = (__heap_base + 4095) & ~4095;
 const INCAP: usize = (4 << 20) + (512 << 10);
+/** Records the columns hold before the caller copies them out. */
+const RING: u32 = 65536;
 
 /** Slots of a flow's numbers (capture-index.ts N and F). */
 const N_ID = 0;
@@ -89,7 +93,8 @@ export const ABORT: i32 = 1;
 let le = true;
 let nano = false;
 let maxCapLen: u32 = 262144;
-let cap: u32 = 0;
+/** Records copied out so far (the ring holds records ringBase .. n). */
+let ringBase: u32 = 0;
 let status: i32 = OK;
 let n: u32 = 0;
 let baseSec: f64 = NaN;
@@ -161,12 +166,12 @@ let outerSeen = false;
   return <i32>(a - b) < 0;
 }
 
-/** Where the columns and the heap go, for files of at most `records` records; 0 on failure. */
-export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, records: u32): i32 {
+/** A new file; 0 when there is no memory for the flow table. */
+export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32): i32 {
   le = littleEndian;
   nano = nanoseconds;
   maxCapLen = maxCap;
-  cap = records;
+  ringBase = 0;
   status = OK;
   why = 0;
   n = 0;
@@ -174,17 +179,17 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, records
   wireBytes = 0;
   let p: usize = IN + INCAP;
   colT = p;
-  p += <usize>records * 8;
+  p += <usize>RING * 8;
   colFlow = p;
-  p += <usize>records * 4;
+  p += <usize>RING * 4;
   colIpId = p;
-  p += <usize>records * 4;
+  p += <usize>RING * 4;
   colSig = p;
-  p += <usize>records * 4;
+  p += <usize>RING * 4;
   colTcpFlags = p;
-  p += <usize>records * 2;
+  p += <usize>RING * 2;
   colFlags = p;
-  p += <usize>records;
+  p += <usize>RING;
   heapTop = (p + 15) & ~15;
   flowCount = 0;
   flowCap = 0;
@@ -626,18 +631,19 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     return false;
   }
   const i = n;
-  if (i >= cap) return false;
   n = i + 1;
+  /** The record's place in the columns. */
+  const r = i - ringBase;
   if (baseSec !== baseSec) baseSec = sec;
   const t = (sec - baseSec) * 1e9 + nsec;
-  store<f64>(colT + (<usize>i << 3), t);
+  store<f64>(colT + (<usize>r << 3), t);
   wireBytes += <f64>origLen;
   let f: u32 = 0;
   if (flowCookie !== -1) f |= P_COOKIE;
-  store<i32>(colIpId + (<usize>i << 2), ipId);
+  store<i32>(colIpId + (<usize>r << 2), ipId);
   const tflags: u32 = ipProto === 6 ? tcpFlags : 0;
   const len: u32 = ipProto === 6 ? tcpLen : ipLen;
-  store<u16>(colTcpFlags + (<usize>i << 1), <u16>tflags);
+  store<u16>(colTcpFlags + (<usize>r << 1), <u16>tflags);
   let h: u32 = 0;
   if (payloadCapLen > 0) {
     h = 0x811c9dc5;
@@ -648,7 +654,7 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     for (let p = pend - 4 > e ? pend - 4 : e; p < pend; p++) h = (h ^ load<u8>(p)) * 0x01000193;
     f |= P_PAYLOAD_HASH;
   }
-  store<u32>(colSig + (<usize>i << 2), signature(tcpSeq, tcpAck, tflags, len, h));
+  store<u32>(colSig + (<usize>r << 2), signature(tcpSeq, tcpAck, tflags, len, h));
 
   // keyFor: IPv4, one address word.
   const s = u32be(srcAddrOff);
@@ -693,7 +699,7 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     setA(o + N_CLIENT_SIDE, <f64>(senderIsServer ? 1 - side : side));
   }
   if (side === 1) f |= P_SIDE_B;
-  store<u32>(colFlow + (<usize>i << 2), id);
+  store<u32>(colFlow + (<usize>r << 2), id);
   setA(o + N_LAST_ROW, <f64>i);
   if (t > A(o + N_LAST_T)) setA(o + N_LAST_T, t);
   if (t < A(o + N_FIRST_T)) setA(o + N_FIRST_T, t);
@@ -718,20 +724,20 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     setA(o + F_PAYLOAD + side, A(o + F_PAYLOAD + side) + <f64>ipLen);
     if (ipProto === 17) letter(o, id, side, L_D, false);
   }
-  store<u8>(colFlags + i, <u8>f);
+  store<u8>(colFlags + r, <u8>f);
   if (status !== OK) why = 4;
   return status === OK;
 }
 
 /**
- * The records in IN[0 .. avail): returns the bytes of the whole records done (the rest starts a
- * record that continues in the next chunk). status() is ABORT when a record needs the
- * JavaScript indexer.
+ * The records in IN[start .. avail): returns the bytes of the whole records done, up to a record
+ * cut by the input's end, or until the ring is full (ringFull(): copy the columns out, then
+ * flushed()). getStatus() is ABORT when a record needs the JavaScript indexer.
  */
-export function run(avail: u32): u32 {
-  let pos: usize = IN;
+export function run(start: u32, avail: u32): u32 {
+  let pos: usize = IN + <usize>start;
   const end: usize = IN + <usize>avail;
-  while (status === OK && end - pos >= 16) {
+  while (status === OK && end - pos >= 16 && n - ringBase < RING) {
     const capLen = rd32(pos + 8);
     if (capLen > maxCapLen) {
       status = ABORT;
@@ -763,7 +769,19 @@ export function run(avail: u32): u32 {
     }
     pos += 16 + <usize>capLen;
   }
-  return <u32>(pos - IN);
+  return <u32>(pos - IN - <usize>start);
+}
+
+/** True when the ring is full: the caller copies records ringStart() .. packets() out. */
+export function ringFull(): bool {
+  return n - ringBase >= RING;
+}
+export function ringStart(): u32 {
+  return ringBase;
+}
+/** The ring's records have been copied out. */
+export function flushed(): void {
+  ringBase = n;
 }
 
 export function input(): usize {

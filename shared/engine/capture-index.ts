@@ -318,6 +318,39 @@ const TRANSIENT_ROW_BYTES = 23;
 /** Above glibc's largest dynamic mmap threshold (32 MiB on 64-bit): see CaptureIndexer.transient. */
 const TRANSIENT_MIN_BYTES = 33 << 20;
 
+/** A lean index's transient columns: views of one block (see CaptureIndexer.transient). */
+export interface Transient {
+  block: ArrayBuffer;
+  /** Rows the block is laid out for. */
+  rows: number;
+  tNs: Float64Array<ArrayBuffer>;
+  flow: Uint32Array<ArrayBuffer>;
+  ipId: Int32Array<ArrayBuffer>;
+  sig: Uint32Array<ArrayBuffer>;
+  tcpFlags: Uint16Array<ArrayBuffer>;
+  flags: Uint8Array<ArrayBuffer>;
+}
+
+/** A block for at least `cap` rows of transient columns, never less than TRANSIENT_MIN_BYTES. */
+export function transientBlock(cap: number): ArrayBuffer {
+  return new ArrayBuffer(Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES)) * TRANSIENT_ROW_BYTES);
+}
+
+/** The transient columns in `block`, `cap` rows each (each column at a fixed place). */
+export function carveTransient(block: ArrayBuffer, cap: number): Transient {
+  const rows = block.byteLength / TRANSIENT_ROW_BYTES;
+  return {
+    block,
+    rows,
+    tNs: new Float64Array(block, 0, cap),
+    flow: new Uint32Array(block, 8 * rows, cap),
+    ipId: new Int32Array(block, 12 * rows, cap),
+    sig: new Uint32Array(block, 16 * rows, cap),
+    tcpFlags: new Uint16Array(block, 20 * rows, cap),
+    flags: new Uint8Array(block, 22 * rows, cap),
+  };
+}
+
 /** Bits of the history letters in S.Seen, by upper-case character code. */
 const HIST_BIT = new Int32Array(128);
 for (let k = 0; k < 10; k++) HIST_BIT['SHADFRTWQI'.charCodeAt(k)] = 1 << k;
@@ -483,14 +516,14 @@ export class CaptureIndexer implements RecordSink {
   private transient(cap: number): void {
     const old = this.block;
     if (old && cap <= this.blockRows) {
-      this.carve(old, this.blockRows, cap);
+      this.carve(old, cap);
       return;
     }
-    const rows = Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES));
-    const block = new ArrayBuffer(rows * TRANSIENT_ROW_BYTES);
+    const block = transientBlock(cap);
+    const rows = block.byteLength / TRANSIENT_ROW_BYTES;
     const n = this.n;
     const prev = [this.tNs, this.flow, this.ipId, this.sig, this.tcpFlags, this.flags];
-    this.carve(block, rows, cap);
+    this.carve(block, cap);
     const next = [this.tNs, this.flow, this.ipId, this.sig, this.tcpFlags, this.flags];
     for (let k = 0; k < next.length; k++) next[k].set(prev[k].subarray(0, n) as ArrayLike<number> & Uint32Array);
     this.block = block;
@@ -498,13 +531,14 @@ export class CaptureIndexer implements RecordSink {
     if (old) release(old);
   }
 
-  private carve(block: ArrayBuffer, rows: number, cap: number): void {
-    this.tNs = new Float64Array(block, 0, cap);
-    this.flow = new Uint32Array(block, 8 * rows, cap);
-    this.ipId = new Int32Array(block, 12 * rows, cap);
-    this.sig = new Uint32Array(block, 16 * rows, cap);
-    this.tcpFlags = new Uint16Array(block, 20 * rows, cap);
-    this.flags = new Uint8Array(block, 22 * rows, cap);
+  private carve(block: ArrayBuffer, cap: number): void {
+    const t = carveTransient(block, cap);
+    this.tNs = t.tNs;
+    this.flow = t.flow;
+    this.ipId = t.ipId;
+    this.sig = t.sig;
+    this.tcpFlags = t.tcpFlags;
+    this.flags = t.flags;
   }
 
   /** RecordSink: one packet record. */
@@ -907,7 +941,7 @@ function timeRange(t: Float64Array, n: number): [number, number] {
  * come only after the analysis has grown the heap): transferring detaches the buffer, and the
  * clone that owns the memory dies young. Shared memory cannot be detached and stays as it is.
  */
-function release(buf: ArrayBufferLike): void {
+export function release(buf: ArrayBufferLike): void {
   if (buf instanceof ArrayBuffer && buf.byteLength > 0) structuredClone(buf, { transfer: [buf] });
 }
 

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assembleIndex, column, type IndexedCapture } from '../engine/capture-index.ts';
+import { assembleIndex, carveTransient, column, release, transientBlock, type IndexedCapture } from '../engine/capture-index.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
 import { maxCapLenForLinkType } from '../readers/linktypes.ts';
 import { indexFile, type Progress } from './file-source.ts';
@@ -19,8 +19,11 @@ import { FlowStore, packIndex } from '../engine/packed-flows.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  init(le: number, nano: number, maxCap: number, records: number): number;
-  run(avail: number): number;
+  init(le: number, nano: number, maxCap: number): number;
+  run(start: number, avail: number): number;
+  ringFull(): number;
+  ringStart(): number;
+  flushed(): void;
   input(): number;
   inputCapacity(): number;
   getStatus(): number;
@@ -84,8 +87,23 @@ export async function indexWithCore(
   const link = dv.getUint32(20, le);
   // What the reader would warn about or refuse (another version, reserved bits) is its to say.
   if (major !== 2 || minor > 4 || link !== LINKTYPE_ETHERNET) return null;
+  if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET))) return null;
+  // The columns the core fills in its ring, copied out into a block for as many records as the
+  // file can hold (untouched rows take no memory), given back once the rows are grouped.
   const records = Math.floor((size - 24) / MIN_RECORD) + 1;
-  if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), records)) return null;
+  const t = carveTransient(transientBlock(records), records);
+  const copyOut = () => {
+    const from = x.ringStart();
+    const k = x.packets() - from;
+    const mem = x.memory.buffer;
+    t.tNs.set(new Float64Array(mem, x.columns(0), k), from);
+    t.flow.set(new Uint32Array(mem, x.columns(1), k), from);
+    t.ipId.set(new Int32Array(mem, x.columns(2), k), from);
+    t.sig.set(new Uint32Array(mem, x.columns(3), k), from);
+    t.tcpFlags.set(new Uint16Array(mem, x.columns(4), k), from);
+    t.flags.set(new Uint8Array(mem, x.columns(5), k), from);
+    x.flushed();
+  };
   const IN = x.input();
   const room = x.inputCapacity();
   let pos = 24;
@@ -93,15 +111,21 @@ export async function indexWithCore(
   let lastReport = 0;
   let lastYield = 0;
   for (;;) {
-    const got = readSync(fd, new Uint8Array(x.memory.buffer, IN + carry, Math.min(READ, room - carry)), 0, Math.min(READ, room - carry), pos);
+    const want = Math.min(READ, room - carry);
+    const got = readSync(fd, new Uint8Array(x.memory.buffer, IN + carry, want), 0, want, pos);
     if (got === 0) break;
     pos += got;
     const avail = carry + got;
-    const used = x.run(avail);
-    if (x.getStatus() !== 0) return null;
-    carry = avail - used;
+    let done = 0;
+    for (;;) {
+      done += x.run(done, avail);
+      if (x.getStatus() !== 0) return null;
+      if (!x.ringFull()) break;
+      copyOut();
+    }
+    carry = avail - done;
     // The memory may have grown (a new buffer): view it afresh.
-    if (carry) new Uint8Array(x.memory.buffer).copyWithin(IN, IN + used, IN + avail);
+    if (carry) new Uint8Array(x.memory.buffer).copyWithin(IN, IN + done, IN + avail);
     if (onProgress && pos - lastReport >= 16 << 20) {
       lastReport = pos;
       onProgress({ bytes: pos, packets: x.packets(), total: size });
@@ -113,6 +137,7 @@ export async function indexWithCore(
   }
   // A record cut by the end of the file: the reader reports it.
   if (carry) return null;
+  copyOut();
   const n = x.packets();
   const flows = x.flows();
   onProgress?.({ bytes: pos, packets: n, total: size });
@@ -143,11 +168,11 @@ export async function indexWithCore(
     baseSec: x.firstSecond(),
     wireBytes: x.wire(),
     c: {
-      tNs: new Float64Array(mem, at(0), n),
-      flow: new Uint32Array(mem, at(1), n),
-      ipId: new Int32Array(mem, at(2), n),
-      tcpFlags: new Uint16Array(mem, at(4), n),
-      flags: new Uint8Array(mem, at(5), n),
+      tNs: t.tNs.subarray(0, n),
+      flow: t.flow.subarray(0, n),
+      ipId: t.ipId.subarray(0, n),
+      tcpFlags: t.tcpFlags.subarray(0, n),
+      flags: t.flags.subarray(0, n),
       seq: new Uint32Array(0),
       ack: new Uint32Array(0),
       len: new Uint32Array(0),
@@ -156,13 +181,12 @@ export async function indexWithCore(
       wireLen: new Uint32Array(0),
       fileOffset: new Float64Array(0),
     },
-    sig: new Uint32Array(mem, at(3), n),
+    sig: t.sig.subarray(0, n),
     flows: store,
     keys,
     shared: true,
     lean: true,
-    // The instance's memory is the next file's.
-    drop: () => {},
+    drop: () => release(t.block),
   });
 }
 
