@@ -20,6 +20,8 @@ const IN: usize = (__heap_base + 4095) & ~4095;
 const INCAP: usize = (4 << 20) + (512 << 10);
 /** Records the columns hold before the caller copies them out. */
 const RING: u32 = 65536;
+/** Flows of one file the core takes (more: ABORT, the JavaScript indexer's). */
+const MAX_FLOWS: u32 = 1 << 21;
 
 /** Slots of a flow's numbers (capture-index.ts N and F). */
 const N_ID = 0;
@@ -107,8 +109,10 @@ let colSig: usize = 0;
 let colTcpFlags: usize = 0;
 let colFlags: usize = 0;
 // Flow table and rows (grown by doubling).
-let heapTop: usize = 0;
-let flowCap: u32 = 0;
+/** The two places for the hash slots: slotsAt and slotsAt + SLOTS_ROOM (growing, a table moves to the other). */
+let slotsAt: usize = 0;
+/** Bytes of the largest table (2 slots a flow at most, a power of two). */
+const SLOTS_ROOM: usize = <usize>MAX_FLOWS * 4 * 4;
 let flowCount: u32 = 0;
 let keys: usize = 0;
 let slots: usize = 0;
@@ -190,53 +194,37 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32): i32 {
   p += <usize>RING * 2;
   colFlags = p;
   p += <usize>RING;
-  heapTop = (p + 15) & ~15;
+  // The flow table's arrays at fixed places, each for MAX_FLOWS flows (the memory is reserved,
+  // not touched: a page costs only once a flow's row is written); then the hash slots.
+  p = (p + 15) & ~15;
+  keys = p;
+  p += <usize>MAX_FLOWS * 40;
+  nums = p;
+  p += <usize>MAX_FLOWS * N_COUNT * 8;
+  histLen = p;
+  p += <usize>MAX_FLOWS;
+  histBytes = p;
+  p += <usize>MAX_FLOWS * HIST_INLINE;
+  cookieFirst = p;
+  p += <usize>MAX_FLOWS * 4;
+  cookieCount = p;
+  p += <usize>MAX_FLOWS * 4;
+  cookieFirstRow = p;
+  p += <usize>MAX_FLOWS * 4;
+  slotsAt = p;
   flowCount = 0;
-  flowCap = 0;
-  slotCount = 0;
-  if (!growFlows(1024)) return 0;
-  slots = alloc(<usize>4096 * 4);
-  if (slots === 0) return 0;
   slotCount = 4096;
+  if (!reach(slotsAt + <usize>slotCount * 4)) return 0;
+  slots = slotsAt;
   memory.fill(slots, 0, <usize>slotCount * 4);
   return 1;
 }
 
-/** `bytes` more at the heap's top (the memory grown as needed); 0 when it cannot grow. */
-function alloc(bytes: usize): usize {
-  const at = heapTop;
-  const end = (at + bytes + 15) & ~15;
+/** The memory grown to `end` bytes at least; false when it cannot grow. */
+function reach(end: usize): bool {
   const have = <usize>memory.size() << 16;
-  if (end > have) {
-    const pages = <i32>((end - have + 0xffff) >>> 16);
-    if (memory.grow(pages) < 0) return 0;
-  }
-  heapTop = end;
-  return at;
-}
-
-function move(old: usize, oldBytes: usize, bytes: usize): usize {
-  const p = alloc(bytes);
-  if (p === 0) return 0;
-  if (oldBytes) memory.copy(p, old, oldBytes);
-  memory.fill(p + oldBytes, 0, bytes - oldBytes);
-  return p;
-}
-
-/** Room for `want` flows in the per-flow arrays (FlowStore's doubling). */
-function growFlows(want: u32): bool {
-  const was = <usize>flowCap;
-  const c = <usize>want;
-  keys = move(keys, was * 40, c * 40);
-  nums = move(nums, was * N_COUNT * 8, c * N_COUNT * 8);
-  histLen = move(histLen, was, c);
-  histBytes = move(histBytes, was * HIST_INLINE, c * HIST_INLINE);
-  cookieFirst = move(cookieFirst, was * 4, c * 4);
-  cookieCount = move(cookieCount, was * 4, c * 4);
-  cookieFirstRow = move(cookieFirstRow, was * 4, c * 4);
-  if (keys === 0 || nums === 0 || histLen === 0 || histBytes === 0 || cookieFirst === 0 || cookieCount === 0 || cookieFirstRow === 0) return false;
-  flowCap = want;
-  return true;
+  if (end <= have) return true;
+  return memory.grow(<i32>((end - have + 0xffff) >>> 16)) >= 0;
 }
 
 // ---- the fast decoder (fast-index.ts) ----
@@ -390,8 +378,12 @@ function lookupOrAdd(): i32 {
     s = (s + 1) & mask;
   }
   const id = flowCount;
-  if (id >= flowCap && !growFlows(flowCap * 2)) return -1;
+  if (id >= MAX_FLOWS || !reach(nums + (<usize>id + 1) * N_COUNT * 8)) return -1;
   flowCount++;
+  // The row may hold a flow of the file before: a new flow starts from zeros (FlowStore.add).
+  memory.fill(nums + <usize>id * N_COUNT * 8, 0, N_COUNT * 8);
+  store<u8>(histLen + id, 0);
+  store<i32>(cookieCount + (<usize>id << 2), 0);
   const kb = keys + <usize>id * 40;
   for (let i: u32 = 0; i < KEY_WORDS; i++) store<u32>(kb + (<usize>i << 2), load<u32>(probe + (<usize>i << 2)));
   store<i32>(slots + (<usize>s << 2), <i32>id + 1);
@@ -402,8 +394,9 @@ function lookupOrAdd(): i32 {
 
 function rehash(): bool {
   const count = slotCount * 2;
-  const next = alloc(<usize>count * 4);
-  if (next === 0) return false;
+  // The two places for a table take turns: the new one where the one before the old one was.
+  const next = slots === slotsAt ? slotsAt + SLOTS_ROOM : slotsAt;
+  if (!reach(next + <usize>count * 4)) return false;
   memory.fill(next, 0, <usize>count * 4);
   const mask = count - 1;
   for (let id: u32 = 0; id < flowCount; id++) {
