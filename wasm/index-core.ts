@@ -3,9 +3,10 @@
 // all have the index's fast shapes (shared/decode/fast-index.ts: IPv4 without options or
 // fragments; TCP, UDP, GENEVE with the AWS options around an Ethernet or IPv4 inner packet),
 // doing what CaptureIndexer.record does for them (shared/engine/capture-index.ts: the lean
-// columns, the flow table, the per-flow numbers, the TCP state and history letters). Anything
-// else (another packet shape, a second GENEVE cookie on a flow, a history longer than its
-// inline letters, a record the pcap reader would complain about) stops it with ABORT, and the
+// columns, the flow table, the per-flow numbers, the TCP state and history letters; the rare
+// extras the flow table keeps in maps, a history past its inline letters and a flow's further
+// GENEVE cookies, go to the caller). Anything else (another packet shape, a record the pcap
+// reader would complain about, more than MAX_FLOWS flows) stops it with ABORT, and the
 // file is indexed by the JavaScript indexer instead, which stays the reference:
 // tests/engine/index-core.test.ts indexes captures both ways and compares every field.
 //
@@ -123,6 +124,8 @@ let histBytes: usize = 0;
 let cookieFirst: usize = 0;
 let cookieCount: usize = 0;
 let cookieFirstRow: usize = 0;
+/** The last cookie kept per flow (the first, or the caller's last). */
+let cookieLast: usize = 0;
 /** The key of the packet at hand (FlowTable.probe), KEY_WORDS words. */
 const probe: usize = memory.data(40, 16);
 
@@ -210,6 +213,8 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32): i32 {
   cookieCount = p;
   p += <usize>MAX_FLOWS * 4;
   cookieFirstRow = p;
+  p += <usize>MAX_FLOWS * 4;
+  cookieLast = p;
   p += <usize>MAX_FLOWS * 4;
   slotsAt = p;
   flowCount = 0;
@@ -439,11 +444,18 @@ function histBit(upper: u32): u32 {
 }
 
 /** FlowStore.letter: a letter in place; past HIST_INLINE letters, ABORT (the store keeps those in a map). */
+/** The caller keeps what the flow table keeps in maps (FlowStore): rare, so a call each. */
+@external("env", "letterMore")
+declare function letterMore(f: u32, code: u32): void;
+@external("env", "cookieMore")
+declare function cookieMore(f: u32, cookie: u32, row: u32, first: u32, firstRow: i32): void;
+
+/** FlowStore.letter: a letter in place, past HIST_INLINE letters to the caller. */
 function storeLetter(f: u32, side: u32, upper: u32): void {
   const code = side === 0 ? upper : upper | 0x20;
   const k = load<u8>(histLen + f);
   if (<u32>k >= HIST_INLINE) {
-    status = ABORT;
+    letterMore(f, code);
     return;
   }
   store<u8>(histBytes + <usize>f * HIST_INLINE + k, <u8>code);
@@ -609,14 +621,15 @@ function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
 }
 
 /** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
-/**
- * Why the core stopped (ABORT): 1 a packet of another shape, 2 no memory for more flows, 3 a
- * second GENEVE cookie on a flow, 4 a history longer than its inline letters, 5 a caplen over
- * the link type's maximum.
- */
+/** Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 5 a caplen over the link type's maximum. */
 let why: i32 = 0;
 export function reason(): i32 {
   return why;
+}
+/** The record (from 0) the core stopped at. */
+let stoppedAt: u32 = 0;
+export function stoppedRecord(): u32 {
+  return stoppedAt;
 }
 function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {
   if (!decode(off, capLen, origLen)) {
@@ -699,17 +712,21 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
   setA(o + F_PACKETS + side, A(o + F_PACKETS + side) + 1);
   setA(o + F_BYTES + side, A(o + F_BYTES + side) + <f64>ipLen);
   if (flowCookie !== -1) {
-    // FlowStore.cookie: the first one kept; another one: ABORT (the store keeps those in a map).
+    // FlowStore.cookie: the first one in place; one that differs from the last one kept goes
+    // to the caller (with the first, which the store's map starts with).
     const c = <u32>flowCookie;
     const cc = cookieCount + (<usize>id << 2);
     const k = load<i32>(cc);
+    const last = cookieLast + (<usize>id << 2);
     if (k === 0) {
       store<u32>(cookieFirst + (<usize>id << 2), c);
       store<i32>(cookieFirstRow + (<usize>id << 2), <i32>i);
       store<i32>(cc, 1);
-    } else if (load<u32>(cookieFirst + (<usize>id << 2)) !== c) {
-      why = 3;
-      return false;
+      store<u32>(last, c);
+    } else if (load<u32>(last) !== c) {
+      cookieMore(id, c, i, load<u32>(cookieFirst + (<usize>id << 2)), load<i32>(cookieFirstRow + (<usize>id << 2)));
+      store<i32>(cc, k + 1);
+      store<u32>(last, c);
     }
   }
   if (tcpOk) f |= tcpState(o, id, side);
@@ -718,8 +735,7 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     if (ipProto === 17) letter(o, id, side, L_D, false);
   }
   store<u8>(colFlags + r, <u8>f);
-  if (status !== OK) why = 4;
-  return status === OK;
+  return true;
 }
 
 /**
@@ -735,6 +751,7 @@ export function run(start: u32, avail: u32): u32 {
     if (capLen > maxCapLen) {
       status = ABORT;
       why = 5;
+      stoppedAt = n;
       break;
     }
     if (end - pos < 16 + <usize>capLen) break;
@@ -756,8 +773,10 @@ export function run(start: u32, avail: u32): u32 {
       }
       nsec = frac * 1000;
     }
+    const index = n;
     if (!record(pos + 16, capLen, rd32(pos + 12), sec, nsec)) {
       status = ABORT;
+      stoppedAt = index;
       break;
     }
     pos += 16 + <usize>capLen;

@@ -67,13 +67,21 @@ export class FlowStore {
   }
 
   /**
-   * A store of `count` flows with these rows (copied): what the WebAssembly core
-   * (wasm/index-core.ts) made of a file, handed over as a store so that `pack` treats it alike.
-   * A flow's history past its inline letters and a second cookie never come from there.
+   * A store of `count` flows with these rows (copied) and extras (taken): what the WebAssembly
+   * core (wasm/index-core.ts) made of a file, handed over as a store so that `pack` treats it alike.
    */
   static fromRows(
     count: number,
-    rows: { nums: Float64Array; histLen: Uint8Array; histBytes: Uint8Array; cookieFirst: Uint32Array; cookieCount: Int32Array; cookieFirstRow: Int32Array },
+    rows: {
+      nums: Float64Array;
+      histLen: Uint8Array;
+      histBytes: Uint8Array;
+      histMore: Map<number, string>;
+      cookieFirst: Uint32Array;
+      cookieCount: Int32Array;
+      cookieFirstRow: Int32Array;
+      cookieMore: Map<number, number[]>;
+    },
     shared: boolean,
   ): FlowStore {
     const st = new FlowStore(shared, 0);
@@ -85,6 +93,8 @@ export class FlowStore {
     st.cookieFirst = rows.cookieFirst.slice(0, count);
     st.cookieCount = rows.cookieCount.slice(0, count);
     st.cookieFirstRow = rows.cookieFirstRow.slice(0, count);
+    for (const [f, h] of rows.histMore) st.histMore.set(f, h);
+    for (const [f, c] of rows.cookieMore) st.cookieMore.set(f, c);
     st.cap = count;
     st.count = count;
     return st;

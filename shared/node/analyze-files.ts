@@ -12,11 +12,11 @@ import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
-import { indexPacked } from './index-core.ts';
+import { indexPacked, lastReadBy } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
-type Reply = { type: string; id: number } & Progress & { ix: IndexedCapture; block: AnalysisBlock; totalFlows: number; message: string };
+type Reply = { type: string; id: number } & Progress & { ix: IndexedCapture; block: AnalysisBlock; totalFlows: number; message: string; readBy?: string };
 
 /** One worker thread of the pool: indexes files one at a time, then takes part in the analysis. */
 class PoolWorker {
@@ -48,12 +48,16 @@ class PoolWorker {
     return id;
   }
 
+  /** How the last file index() read was read (lastReadBy in the worker). */
+  readBy = '';
+
   index(path: string, onProgress?: (p: Progress) => void, lean = false): Promise<IndexedCapture> {
     return new Promise((resolve) => {
       this.request({ type: 'index', path, lean }, async (msg) => {
         if (msg.type === 'progress') onProgress?.(msg);
         else if (msg.type === 'done') {
           this.handlers.delete(msg.id);
+          this.readBy = msg.readBy ?? '';
           resolve(msg.ix);
         } else if (msg.type === 'error') {
           // A worker that fails: the file is read in-process so the message names the real problem.
@@ -171,7 +175,7 @@ export async function indexAll(
    */
   mainLane = false,
   /** Filled with each file's lane and start/end times (performance.now()), for STAGEDIFF_TIMING. */
-  laneLog?: { file: number; lane: string; startMs: number; endMs: number }[],
+  laneLog?: { file: number; lane: string; startMs: number; endMs: number; readBy: string }[],
 ): Promise<IndexedCapture[]> {
   const out: IndexedCapture[] = new Array(specs.length);
   const own = pool === undefined && specs.length > 1 ? WorkerPool.open(Math.min(specs.length, availableParallelism())) : null;
@@ -196,14 +200,17 @@ export async function indexAll(
           const i = order[next++];
           const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
           const startMs = performance.now();
-          if (lane < workers.length) out[i] = await workers[lane].index(specs[i].path, cb, lean);
-          else if (here) {
+          let readBy = 'js';
+          if (lane < workers.length) {
+            out[i] = await workers[lane].index(specs[i].path, cb, lean);
+            readBy = workers[lane].readBy;
+          } else if (here) {
             // As a worker's lane: a failure inside the reader leaves this file with its message,
             // never the others without theirs.
             out[i] = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error) => emptyIndex(`internal error: ${e.message}`));
-          }
-          else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
-          laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now() });
+            readBy = lastReadBy();
+          } else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
+          laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now(), readBy });
         }
       }),
     );

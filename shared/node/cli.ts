@@ -238,9 +238,10 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     timing.push(phaseMark());
     const [start, indexed, done] = timing;
     process.stderr.write(`stagediff: timing: start ${Math.round(start.ms)} ms, index ${phaseText(start, indexed)}, analysis+output ${phaseText(indexed, done)}; page faults ${start.faults} + ${indexed.faults - start.faults} + ${done.faults - indexed.faults}\n`);
-    // Which thread read which file when (ms since the process started): the lanes' finish gap.
+    // Which thread read which file when (ms since the process started: the lanes' finish gap),
+    // and whether the WebAssembly core or JavaScript read it (and why not the core).
     const lanes = new Map<string, string[]>();
-    for (const l of laneLog ?? []) lanes.set(l.lane, [...(lanes.get(l.lane) ?? []), `file ${l.file + 1} ${Math.round(l.startMs)}-${Math.round(l.endMs)}`]);
+    for (const l of laneLog ?? []) lanes.set(l.lane, [...(lanes.get(l.lane) ?? []), `file ${l.file + 1} ${Math.round(l.startMs)}-${Math.round(l.endMs)} ${l.readBy}`]);
     process.stderr.write(`stagediff: timing: lanes: ${[...lanes].map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}\n`);
   }
   if (tty) process.stderr.write('\r\x1b[K');

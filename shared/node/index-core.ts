@@ -27,6 +27,8 @@ interface CoreExports {
   input(): number;
   inputCapacity(): number;
   getStatus(): number;
+  reason(): number;
+  stoppedRecord(): number;
   packets(): number;
   firstSecond(): number;
   wire(): number;
@@ -46,6 +48,37 @@ const disabled = process.env.STAGEDIFF_WASM === '0';
 
 let instance: CoreExports | null | undefined;
 
+/** The core's reasons to stop (wasm/index-core.ts `why`). */
+const DECLINED: Record<number, string> = {
+  1: 'another packet shape',
+  2: 'too many flows',
+  5: 'a caplen over the maximum',
+};
+
+/** Why the core last declined a file on this thread (for STAGEDIFF_TIMING and the tests). */
+let lastDecline = '';
+export function coreDeclined(): string {
+  return lastDecline;
+}
+
+/**
+ * The current file's flows with a history longer than the core keeps in place, and with more than
+ * one GENEVE cookie (FlowStore's maps): the core calls these (rarely).
+ */
+let histMore = new Map<number, string>();
+let cookieMore = new Map<number, number[]>();
+const imports = {
+  env: {
+    abort: () => {},
+    letterMore: (f: number, code: number) => histMore.set(f, (histMore.get(f) ?? '') + String.fromCharCode(code)),
+    cookieMore: (f: number, c: number, row: number, first: number, firstRow: number) => {
+      let more = cookieMore.get(f);
+      if (!more) cookieMore.set(f, (more = [first >>> 0, firstRow]));
+      more.push(c >>> 0, row);
+    },
+  },
+};
+
 /**
  * This thread's instance of the core, or null when there is none (sources not built). One for
  * every file the thread reads: init() starts it afresh, and its memory, already touched, is
@@ -56,7 +89,7 @@ function core(): CoreExports | null {
   // Beside the bundle (dist/), or dist/ from the sources (tests).
   const here = [new URL('./index-core.wasm', import.meta.url), new URL('../../dist/index-core.wasm', import.meta.url)];
   const file = here.map((u) => fileURLToPath(u)).find((f) => existsSync(f));
-  instance = file ? (new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { abort: () => {} } }).exports as unknown as CoreExports) : null;
+  instance = file ? (new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), imports).exports as unknown as CoreExports) : null;
   return instance;
 }
 
@@ -71,23 +104,32 @@ export async function indexWithCore(
   /** On a thread with other work (the CLI's main thread): let its event loop run after each this many bytes. */
   yieldBytes = 0,
 ): Promise<IndexedCapture | null> {
-  if (disabled || size < 24) return null;
+  const no = (why: string) => {
+    lastDecline = why;
+    return null;
+  };
+  if (disabled) return no('STAGEDIFF_WASM=0');
+  if (size < 24) return no('not a pcap file');
+  lastDecline = '';
   const x = core();
-  if (!x) return null;
+  if (!x) return no('no dist/index-core.wasm (not built)');
   const head = new Uint8Array(24);
-  if (readSync(fd, head, 0, 24, 0) !== 24) return null;
+  if (readSync(fd, head, 0, 24, 0) !== 24) return no('not a pcap file');
   const dv = new DataView(head.buffer);
   const be = dv.getUint32(0, false);
   const lm = dv.getUint32(0, true);
   const le = lm === PCAP_US || lm === PCAP_NS;
-  if (!le && be !== PCAP_US && be !== PCAP_NS) return null;
+  if (!le && be !== PCAP_US && be !== PCAP_NS) return no('not a classic pcap file');
   const nano = (le ? lm : be) === PCAP_NS;
   const major = dv.getUint16(4, le);
   const minor = dv.getUint16(6, le);
   const link = dv.getUint32(20, le);
   // What the reader would warn about or refuse (another version, reserved bits) is its to say.
-  if (major !== 2 || minor > 4 || link !== LINKTYPE_ETHERNET) return null;
-  if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET))) return null;
+  if (major !== 2 || minor > 4) return no(`pcap version ${major}.${minor}`);
+  if (link !== LINKTYPE_ETHERNET) return no(`link type ${link}`);
+  if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET))) return no('no memory');
+  histMore = new Map();
+  cookieMore = new Map();
   // The columns the core fills in its ring, copied out into a block for as many records as the
   // file can hold (untouched rows take no memory), given back once the rows are grouped.
   const records = Math.floor((size - 24) / MIN_RECORD) + 1;
@@ -119,7 +161,7 @@ export async function indexWithCore(
     let done = 0;
     for (;;) {
       done += x.run(done, avail);
-      if (x.getStatus() !== 0) return null;
+      if (x.getStatus() !== 0) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
       if (!x.ringFull()) break;
       copyOut();
     }
@@ -136,7 +178,7 @@ export async function indexWithCore(
     }
   }
   // A record cut by the end of the file: the reader reports it.
-  if (carry) return null;
+  if (carry) return no('a record cut short at the end');
   copyOut();
   const n = x.packets();
   const flows = x.flows();
@@ -151,9 +193,11 @@ export async function indexWithCore(
       nums: new Float64Array(mem, at(7), flows * 41),
       histLen: new Uint8Array(mem, at(8), flows),
       histBytes: new Uint8Array(mem, at(9), flows * 16),
+      histMore,
       cookieFirst: new Uint32Array(mem, at(10), flows),
       cookieCount: new Int32Array(mem, at(11), flows),
       cookieFirstRow: new Int32Array(mem, at(12), flows),
+      cookieMore,
     },
     true,
   );
@@ -190,6 +234,12 @@ export async function indexWithCore(
   });
 }
 
+/** How indexPacked read the last file on this thread: "core", or "js" and why not the core. */
+let lastReader = '';
+export function lastReadBy(): string {
+  return lastReader;
+}
+
 /**
  * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
  * reads, the index in shared memory and packed, ready to go to the analysis threads.
@@ -200,14 +250,18 @@ export async function indexPacked(path: string, onProgress: ((p: Progress) => vo
   // the reader reports what it finds in the file the core began with). Anything else (a pipe,
   // a file that cannot be opened): the JavaScript indexer, which says what is wrong.
   let opened: FileHandle | undefined;
+  lastReader = 'js';
   try {
     if (lean && statSync(path).isFile()) opened = await open(path, 'r');
+    else if (lean) lastReader = 'js (not a regular file)';
   } catch {
     opened = undefined;
+    lastReader = 'js (cannot open)';
   }
   if (opened) {
     // A read error on the way: the JavaScript indexer reads the file again and reports it.
     const ix = await indexWithCore(opened.fd, (await opened.stat()).size, onProgress, yieldBytes).catch(() => null);
+    lastReader = ix ? 'core' : `js (${lastDecline})`;
     if (ix) {
       await opened.close();
       return packIndex(ix, true);

@@ -3,15 +3,15 @@
  * the lean index the JavaScript indexer makes, field by field, on every file it takes: the
  * generated incidents and bulk GWLB traffic in every classic pcap variant (both byte orders,
  * micro- and nanoseconds). Every file it does not take whole it declines (null), and the
- * JavaScript indexer reads it: pcapng, other link types, IPv6, a truncated record, a flow whose
- * GENEVE cookie changes, and every public capture.
+ * JavaScript indexer reads it: pcapng, other link types, IPv6, a truncated record, and the
+ * public captures of other shapes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexWithCore } from '../../shared/node/index-core.ts';
+import { coreDeclined, indexWithCore } from '../../shared/node/index-core.ts';
 import { indexFile } from '../../shared/node/file-source.ts';
 import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
@@ -103,25 +103,31 @@ describe('the index core in WebAssembly', () => {
     // pcapng.
     const ng = generateScenario('gwlb-incident', 'pcapng-le-us').files[0];
     expect(await indexWithCoreAt(write('ng.pcapng', ng.bytes))).toBeNull();
-    // A record cut short by the end of the file: the reader's error, from JavaScript.
-    const cut = write('cut.pcap', f.bytes.subarray(0, f.bytes.length - 10));
+    expect(coreDeclined()).toBe('not a classic pcap file');
+    // A record cut short (in a capture the core takes whole).
+    const whole = generateScenario('half-close', 'pcap-le-us').files[0].bytes;
+    expect(await indexWithCoreAt(write('whole.pcap', whole))).not.toBeNull();
+    const cut = write('cut.pcap', whole.subarray(0, whole.length - 10));
     expect(await indexWithCoreAt(cut)).toBeNull();
+    expect(coreDeclined()).toBe('a record cut short at the end');
     expect((await js(cut)).errors[0].message).toMatch(/truncated record/);
     // Another link type (raw IP): the same packets without their Ethernet header.
     const raw = new PcapWriter({ linkType: 101 });
     expect(await indexWithCoreAt(write('raw.pcap', Buffer.concat([raw.header(), raw.record(1, 0, new Uint8Array(60))])))).toBeNull();
+    expect(coreDeclined()).toBe('link type 101');
     // A caplen over the link type's maximum.
     const big = Buffer.from(f.bytes);
     big.writeUInt32LE(0x7fffffff, 24 + 8);
     expect(await indexWithCoreAt(write('big.pcap', big))).toBeNull();
+    expect(coreDeclined()).toBe('a caplen over the maximum (record 1)');
     // Not a capture at all.
     expect(await indexWithCoreAt(write('text.pcap', Buffer.from('hello, this is not a capture file')))).toBeNull();
     expect(await indexWithCoreAt(join(dir, 'no-such-file.pcap'))).toBeNull();
   });
 
-  it('declines a flow whose GENEVE cookie changes, which the JavaScript indexer keeps both of', async () => {
-    // The incident's first record with a flow cookie (AWS option class 0x0108, type 3), twice:
-    // the second with another cookie.
+  it('keeps every GENEVE cookie of a flow whose cookie changes, as the JavaScript indexer does', async () => {
+    // The incident's first record with a flow cookie (AWS option class 0x0108, type 3), and the
+    // same with another cookie.
     const f = generateScenario('gwlb-incident', 'pcap-le-us').files[0];
     const b = Buffer.from(f.bytes);
     let rec = b.subarray(0, 0);
@@ -136,10 +142,42 @@ describe('the index core in WebAssembly', () => {
     expect(at).toBeGreaterThan(0);
     const second = Buffer.from(rec);
     second.writeUInt32BE((second.readUInt32BE(16 + at) ^ 0xffff) >>> 0, 16 + at);
-    const path = write('cookie.pcap', Buffer.concat([b.subarray(0, 24), rec, second]));
-    expect(await indexWithCoreAt(path)).toBeNull();
-    const ix = await js(path);
-    expect(ix.packedFlows!.cookies.length).toBe(2);
+    // Back and forth: A, B, B, A (three kept: a cookie is kept when it differs from the last).
+    const path = write('cookie.pcap', Buffer.concat([b.subarray(0, 24), rec, second, second, rec]));
+    expect(await same(path)).toBe(true);
+    const ix = await indexWithCoreAt(path);
+    expect(ix!.packedFlows!.cookies.length).toBe(3);
+  });
+
+  it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
+    // One TCP flow: 24 SYNs, each with another sequence number (Zeek's S again each time), then
+    // data, FIN and RST from both sides: a history well past 16 letters.
+    const w = new PcapWriter();
+    const tcp = (fromA: boolean, seq: number, flags: number, len = 0) => {
+      const p = Buffer.alloc(14 + 20 + 20 + len);
+      p.writeUInt16BE(0x0800, 12);
+      p.writeUInt8(0x45, 14);
+      p.writeUInt16BE(40 + len, 16);
+      p.writeUInt8(64, 22);
+      p.writeUInt8(6, 23);
+      p.writeUInt32BE(fromA ? 0x0a000001 : 0x0a000002, 26);
+      p.writeUInt32BE(fromA ? 0x0a000002 : 0x0a000001, 30);
+      p.writeUInt16BE(fromA ? 40000 : 443, 34);
+      p.writeUInt16BE(fromA ? 443 : 40000, 36);
+      p.writeUInt32BE(seq >>> 0, 38);
+      p.writeUInt8(0x50, 46);
+      p.writeUInt8(flags, 47);
+      p.writeUInt16BE(1000, 48);
+      return p;
+    };
+    const pkts: Buffer[] = [];
+    for (let k = 0; k < 24; k++) pkts.push(tcp(true, 1000 * k, 0x02));
+    pkts.push(tcp(false, 5, 0x12), tcp(true, 1, 0x18, 10), tcp(false, 6, 0x18, 10), tcp(true, 11, 0x11), tcp(false, 16, 0x11), tcp(true, 12, 0x04));
+    const bytes = Buffer.concat([w.header(), ...pkts.map((p, k) => w.record(1_700_000_000 + k, 0, p))]);
+    const path = write('long-history.pcap', bytes);
+    expect(await same(path)).toBe(true);
+    const ix = await indexWithCoreAt(path);
+    expect(ix!.packedFlows!.hist.length).toBeGreaterThan(24);
   });
 
   it('declines every public capture it cannot take whole, and agrees on those it takes', async () => {
