@@ -1,6 +1,6 @@
 // Dev prototype (AssemblyScript, not part of the product): the index's per-record work for the
 // common GWLB shape in WebAssembly, to measure what a wasm core would give before porting the
-// real one (docs/decisions.md, "Next for the 1 GB targets: the index core in WebAssembly").
+// real one (docs/decisions.md, "The index's per-record core in WebAssembly").
 // Per pcap record: Ethernet, IPv4, UDP/GENEVE with the AWS options, inner IPv4, TCP; the payload
 // hash and signature word; the canonical flow key in an open-addressing table; per-flow counters
 // and a cut-down TCP sequence state; four columns. Not the real semantics (no history letters,
