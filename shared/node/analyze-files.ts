@@ -12,7 +12,7 @@ import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
-import { indexPacked, lastReadBy } from './index-core.ts';
+import { indexLean, indexPacked, lastReadBy } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
@@ -52,6 +52,7 @@ class PoolWorker {
   readBy = '';
 
   index(path: string, onProgress?: (p: Progress) => void, lean = false): Promise<IndexedCapture> {
+    this.readBy = 'js (the worker failed)';
     return new Promise((resolve) => {
       this.request({ type: 'index', path, lean }, async (msg) => {
         if (msg.type === 'progress') onProgress?.(msg);
@@ -208,6 +209,9 @@ export async function indexAll(
             // As a worker's lane: a failure inside the reader leaves this file with its message,
             // never the others without theirs.
             out[i] = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error) => emptyIndex(`internal error: ${e.message}`));
+            readBy = lastReadBy();
+          } else if (lean) {
+            out[i] = await indexLean(specs[i].path, cb, true, 0, false);
             readBy = lastReadBy();
           } else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
           laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now(), readBy });

@@ -241,14 +241,13 @@ export function lastReadBy(): string {
 }
 
 /**
- * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
- * reads, the index in shared memory and packed, ready to go to the analysis threads.
+ * A lean index of a regular file whose packets all have the common shapes by the WebAssembly
+ * core; else by the JavaScript indexer, through the same open file (if it was replaced or cut
+ * meanwhile, the reader reports what it finds in the file the core began with). Anything else
+ * (not lean, a pipe, a file that cannot be opened): the JavaScript indexer, which says what is
+ * wrong. `shared`: the JavaScript indexer's columns in shared memory (the core's always are).
  */
-export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<IndexedCapture> {
-  // A lean index of a regular file whose packets all have the common shapes: the WebAssembly core.
-  // Else the JavaScript indexer, through the same open file (if it was replaced or cut meanwhile,
-  // the reader reports what it finds in the file the core began with). Anything else (a pipe,
-  // a file that cannot be opened): the JavaScript indexer, which says what is wrong.
+export async function indexLean(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0, shared = true): Promise<IndexedCapture> {
   let opened: FileHandle | undefined;
   lastReader = 'js';
   try {
@@ -264,8 +263,16 @@ export async function indexPacked(path: string, onProgress: ((p: Progress) => vo
     lastReader = ix ? 'core' : `js (${lastDecline})`;
     if (ix) {
       await opened.close();
-      return packIndex(ix, true);
+      return ix;
     }
   }
-  return packIndex(await indexFile(path, onProgress, undefined, { shared: true, sync: true, lean, yieldBytes, opened }), true);
+  return indexFile(path, onProgress, undefined, { shared, sync: true, lean, yieldBytes, opened });
+}
+
+/**
+ * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
+ * reads, the index in shared memory and packed, ready to go to the analysis threads.
+ */
+export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<IndexedCapture> {
+  return packIndex(await indexLean(path, onProgress, lean, yieldBytes), true);
 }
