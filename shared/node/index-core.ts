@@ -89,7 +89,12 @@ function core(): CoreExports | null {
   // Beside the bundle (dist/), or dist/ from the sources (tests).
   const here = [new URL('./index-core.wasm', import.meta.url), new URL('../../dist/index-core.wasm', import.meta.url)];
   const file = here.map((u) => fileURLToPath(u)).find((f) => existsSync(f));
-  instance = file ? (new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), imports).exports as unknown as CoreExports) : null;
+  try {
+    instance = file ? (new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), imports).exports as unknown as CoreExports) : null;
+  } catch {
+    // No WebAssembly here (a runtime without it, too little address space for its memory).
+    instance = null;
+  }
   return instance;
 }
 
@@ -112,7 +117,7 @@ export async function indexWithCore(
   if (size < 24) return no('not a pcap file');
   lastDecline = '';
   const x = core();
-  if (!x) return no('no dist/index-core.wasm (not built)');
+  if (!x) return no('no WebAssembly core (dist/index-core.wasm not built, or not loadable)');
   const head = new Uint8Array(24);
   if (readSync(fd, head, 0, 24, 0) !== 24) return no('not a pcap file');
   const dv = new DataView(head.buffer);
