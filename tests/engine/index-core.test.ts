@@ -51,6 +51,25 @@ async function indexWithCoreAt(path: string): Promise<IndexedCapture | null> {
   }
 }
 
+/** An Ethernet/IPv4/TCP packet between 10.0.0.1:`port` (side A) and 10.0.0.2:443. */
+function tcpPacket(fromA: boolean, seq: number, flags: number, len = 0, port = 40000): Buffer {
+  const p = Buffer.alloc(14 + 20 + 20 + len);
+  p.writeUInt16BE(0x0800, 12);
+  p.writeUInt8(0x45, 14);
+  p.writeUInt16BE(40 + len, 16);
+  p.writeUInt8(64, 22);
+  p.writeUInt8(6, 23);
+  p.writeUInt32BE(fromA ? 0x0a000001 : 0x0a000002, 26);
+  p.writeUInt32BE(fromA ? 0x0a000002 : 0x0a000001, 30);
+  p.writeUInt16BE(fromA ? port : 443, 34);
+  p.writeUInt16BE(fromA ? 443 : port, 36);
+  p.writeUInt32BE(seq >>> 0, 38);
+  p.writeUInt8(0x50, 46);
+  p.writeUInt8(flags, 47);
+  p.writeUInt16BE(1000, 48);
+  return p;
+}
+
 const js = (path: string) => indexFile(path, undefined, undefined, { shared: true, sync: true, lean: true });
 
 /** Indexes the file both ways: whether the core took it, after checking it made the same index. */
@@ -83,16 +102,16 @@ describe('the index core in WebAssembly', () => {
     expect(taken.length).toBeGreaterThan(40);
   }, 120_000);
 
-  it('makes the same index of bulk GWLB traffic (thousands of flows: the hash table grows twice)', async () => {
-    for (const [variant, size] of [['pcap-le-us', 6e6], ['pcap-be-ns', 40e6]] as [Variant, number][]) {
+  it('makes the same index of bulk GWLB traffic (a thousand concurrent flows)', async () => {
+    for (const variant of ['pcap-le-us', 'pcap-be-ns'] as Variant[]) {
       const parts: Uint8Array[][] = [[], [], [], []];
-      await writeBulk(size, variant, { write: (file, chunk) => void parts[file].push(chunk.slice()) });
+      await writeBulk(6e6, variant, { write: (file, chunk) => void parts[file].push(chunk.slice()) });
       for (let i = 0; i < 4; i++) {
         const bytes = Buffer.concat(parts[i]);
         const path = write(`bulk-${variant}-${i}.pcap`, bytes);
         expect(await same(path)).toBe(true);
         const ix = await indexWithCoreAt(path);
-        expect(ix!.packedFlows!.count).toBeGreaterThan(size > 1e7 ? 4096 : 500);
+        expect(ix!.packedFlows!.count).toBeGreaterThan(500);
       }
     }
   }, 120_000);
@@ -149,27 +168,19 @@ describe('the index core in WebAssembly', () => {
     expect(ix!.packedFlows!.cookies.length).toBe(3);
   });
 
+  it('makes the same index of 20,000 flows (the hash table grows four times)', async () => {
+    const w = new PcapWriter({ nanosecond: true });
+    const recs = Array.from({ length: 20_000 }, (_, k) => w.record(1_700_000_000 + (k >> 10), (k & 1023) * 1000, tcpPacket(true, k * 7919, 0x02, 0, 1024 + k)));
+    const path = write('many-flows.pcap', Buffer.concat([w.header(), ...recs]));
+    expect(await same(path)).toBe(true);
+    expect((await indexWithCoreAt(path))!.packedFlows!.count).toBe(20_000);
+  });
+
   it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
     // One TCP flow: 24 SYNs, each with another sequence number (Zeek's S again each time), then
     // data, FIN and RST from both sides: a history well past 16 letters.
     const w = new PcapWriter();
-    const tcp = (fromA: boolean, seq: number, flags: number, len = 0) => {
-      const p = Buffer.alloc(14 + 20 + 20 + len);
-      p.writeUInt16BE(0x0800, 12);
-      p.writeUInt8(0x45, 14);
-      p.writeUInt16BE(40 + len, 16);
-      p.writeUInt8(64, 22);
-      p.writeUInt8(6, 23);
-      p.writeUInt32BE(fromA ? 0x0a000001 : 0x0a000002, 26);
-      p.writeUInt32BE(fromA ? 0x0a000002 : 0x0a000001, 30);
-      p.writeUInt16BE(fromA ? 40000 : 443, 34);
-      p.writeUInt16BE(fromA ? 443 : 40000, 36);
-      p.writeUInt32BE(seq >>> 0, 38);
-      p.writeUInt8(0x50, 46);
-      p.writeUInt8(flags, 47);
-      p.writeUInt16BE(1000, 48);
-      return p;
-    };
+    const tcp = (fromA: boolean, seq: number, flags: number, len = 0) => tcpPacket(fromA, seq, flags, len);
     const pkts: Buffer[] = [];
     for (let k = 0; k < 24; k++) pkts.push(tcp(true, 1000 * k, 0x02));
     pkts.push(tcp(false, 5, 0x12), tcp(true, 1, 0x18, 10), tcp(false, 6, 0x18, 10), tcp(true, 11, 0x11), tcp(false, 16, 0x11), tcp(true, 12, 0x04));
