@@ -12,9 +12,10 @@
 //
 // Memory: static data (the probe key); [IN, IN + INCAP) the input (a chunk of the file plus the
 // start of a record cut by the chunk's end); the columns of the last RING records (the caller
-// copies them out whenever the ring is full, and at the end); then a heap for the flow table,
-// which grows by doubling (a new block at the top, the old one copied). The memory stays small:
-// a lane's instance serves every file it reads.
+// copies them out whenever the ring is full, and at the end); the flow table's arrays at fixed
+// places, each for MAX_FLOWS flows (reserved: a page costs only once a row on it is written);
+// two places for its hash slots, which take turns as the table grows. A lane's instance serves
+// every file it reads, so it keeps no more than its largest file's flow table.
 
 /** Past the module's static data (the probe key below); nothing is allocated at run time. */
 const IN: usize = (__heap_base + 4095) & ~4095;
@@ -109,10 +110,10 @@ let colIpId: usize = 0;
 let colSig: usize = 0;
 let colTcpFlags: usize = 0;
 let colFlags: usize = 0;
-// Flow table and rows (grown by doubling).
+// Flow table: its arrays (at fixed places, see init) and hash slots.
 /** The two places for the hash slots: slotsAt and slotsAt + SLOTS_ROOM (growing, a table moves to the other). */
 let slotsAt: usize = 0;
-/** Bytes of the largest table (2 slots a flow at most, a power of two). */
+/** Bytes a table may take (two slots a flow at most, a power of two): twice what it needs. */
 const SLOTS_ROOM: usize = <usize>MAX_FLOWS * 4 * 4;
 let flowCount: u32 = 0;
 let keys: usize = 0;
@@ -147,7 +148,6 @@ let tcpLen: u32 = 0;
 let payloadOff: usize = 0;
 let payloadCapLen: u32 = 0;
 let flowCookie: i64 = -1;
-let outerSeen = false;
 
 @inline function u16be(p: usize): u32 {
   return (<u32>load<u8>(p) << 8) | load<u8>(p + 1);
@@ -251,7 +251,6 @@ function decode(off: usize, capLen: u32, origLen: u32): bool {
   payloadOff = 0;
   payloadCapLen = 0;
   flowCookie = -1;
-  outerSeen = false;
   if (u16be(off + 12) !== 0x0800) return false;
   return ipv4(off + 14, off + capLen, true);
 }
