@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assembleIndex, carveTransient, column, release, transientBlock, type IndexedCapture } from '../engine/capture-index.ts';
+import { assembleIndex, carveTransient, column, release, transientBlock, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
 import { maxCapLenForLinkType } from '../readers/linktypes.ts';
 import { indexFile, type Progress } from './file-source.ts';
@@ -39,8 +39,6 @@ interface CoreExports {
 const PCAP_US = 0xa1b2c3d4;
 const PCAP_NS = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
-/** The smallest record the core takes: a 16-byte record header and 34 bytes of packet. */
-const MIN_RECORD = 16 + 34;
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
 const READ = 4 << 20;
 /** Files the core is not used for: STAGEDIFF_WASM=0 (to compare, or to rule it out). */
@@ -135,25 +133,39 @@ export async function indexWithCore(
   if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET))) return no('no memory');
   histMore = new Map();
   cookieMore = new Map();
-  // The columns the core fills in its ring, copied out into a block for as many records as the
-  // file can hold (untouched rows take no memory), given back once the rows are grouped.
-  const records = Math.floor((size - 24) / MIN_RECORD) + 1;
-  const t = carveTransient(transientBlock(records), records);
+  // The columns the core fills in its ring, copied out into a block sized for the file from its
+  // records per byte so far (+10 %; doubled if that runs out), given back once the rows are
+  // grouped. (A block for as many records as the file could hold would be ~20 times too big:
+  // untouched, but V8 counts its size and collects garbage the more often.)
+  let t: Transient | null = null;
+  let cap = 0;
+  let pos = 24;
   const copyOut = () => {
     const from = x.ringStart();
-    const k = x.packets() - from;
+    const n = x.packets();
+    if (n > cap) {
+      const est = Math.ceil((n / Math.max(1, pos - 24)) * (size - 24) * 1.1) + 1024;
+      cap = Math.max(est, 2 * cap, n);
+      const next = carveTransient(transientBlock(cap), cap);
+      if (t) {
+        for (const k of ['tNs', 'flow', 'ipId', 'sig', 'tcpFlags', 'flags'] as const) (next[k] as Uint8Array).set((t[k] as Uint8Array).subarray(0, from));
+        release(t.block);
+      }
+      t = next;
+    }
+    const k = n - from;
+    if (!t || k === 0) return;
     const mem = x.memory.buffer;
-    t.tNs.set(new Float64Array(mem, x.columns(0), k), from);
-    t.flow.set(new Uint32Array(mem, x.columns(1), k), from);
-    t.ipId.set(new Int32Array(mem, x.columns(2), k), from);
-    t.sig.set(new Uint32Array(mem, x.columns(3), k), from);
-    t.tcpFlags.set(new Uint16Array(mem, x.columns(4), k), from);
-    t.flags.set(new Uint8Array(mem, x.columns(5), k), from);
+    t!.tNs.set(new Float64Array(mem, x.columns(0), k), from);
+    t!.flow.set(new Uint32Array(mem, x.columns(1), k), from);
+    t!.ipId.set(new Int32Array(mem, x.columns(2), k), from);
+    t!.sig.set(new Uint32Array(mem, x.columns(3), k), from);
+    t!.tcpFlags.set(new Uint16Array(mem, x.columns(4), k), from);
+    t!.flags.set(new Uint8Array(mem, x.columns(5), k), from);
     x.flushed();
   };
   const IN = x.input();
   const room = x.inputCapacity();
-  let pos = 24;
   let carry = 0;
   let lastReport = 0;
   let lastYield = 0;
@@ -186,6 +198,8 @@ export async function indexWithCore(
   if (carry) return no('a record cut short at the end');
   copyOut();
   const n = x.packets();
+  // No record at all: empty columns.
+  const tt = t ?? carveTransient(new ArrayBuffer(0), 0);
   const flows = x.flows();
   onProgress?.({ bytes: pos, packets: n, total: size });
   const mem = x.memory.buffer;
@@ -217,11 +231,11 @@ export async function indexWithCore(
     baseSec: x.firstSecond(),
     wireBytes: x.wire(),
     c: {
-      tNs: t.tNs.subarray(0, n),
-      flow: t.flow.subarray(0, n),
-      ipId: t.ipId.subarray(0, n),
-      tcpFlags: t.tcpFlags.subarray(0, n),
-      flags: t.flags.subarray(0, n),
+      tNs: tt.tNs.subarray(0, n),
+      flow: tt.flow.subarray(0, n),
+      ipId: tt.ipId.subarray(0, n),
+      tcpFlags: tt.tcpFlags.subarray(0, n),
+      flags: tt.flags.subarray(0, n),
       seq: new Uint32Array(0),
       ack: new Uint32Array(0),
       len: new Uint32Array(0),
@@ -230,12 +244,12 @@ export async function indexWithCore(
       wireLen: new Uint32Array(0),
       fileOffset: new Float64Array(0),
     },
-    sig: t.sig.subarray(0, n),
+    sig: tt.sig.subarray(0, n),
     flows: store,
     keys,
     shared: true,
     lean: true,
-    drop: () => release(t.block),
+    drop: () => release(tt.block),
   });
 }
 
