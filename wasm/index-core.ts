@@ -620,7 +620,7 @@ function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
 }
 
 /** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
-/** Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 5 a caplen over the link type's maximum. */
+/** Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 3 a caplen over the link type's maximum. */
 let why: i32 = 0;
 export function reason(): i32 {
   return why;
@@ -749,7 +749,7 @@ export function run(start: u32, avail: u32): u32 {
     const capLen = rd32(pos + 8);
     if (capLen > maxCapLen) {
       status = ABORT;
-      why = 5;
+      why = 3;
       stoppedAt = n;
       break;
     }

@@ -331,13 +331,8 @@ export interface Transient {
   flags: Uint8Array<ArrayBuffer>;
 }
 
-/** A block for at least `cap` rows of transient columns, never less than TRANSIENT_MIN_BYTES. */
-export function transientBlock(cap: number): ArrayBuffer {
-  return new ArrayBuffer(Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES)) * TRANSIENT_ROW_BYTES);
-}
-
 /** The transient columns in `block`, `cap` rows each (each column at a fixed place). */
-export function carveTransient(block: ArrayBuffer, cap: number): Transient {
+function carveTransient(block: ArrayBuffer, cap: number): Transient {
   const rows = block.byteLength / TRANSIENT_ROW_BYTES;
   return {
     block,
@@ -349,6 +344,21 @@ export function carveTransient(block: ArrayBuffer, cap: number): Transient {
     tcpFlags: new Uint16Array(block, 20 * rows, cap),
     flags: new Uint8Array(block, 22 * rows, cap),
   };
+}
+
+/**
+ * Transient columns of `cap` rows: in `old`'s block while it has room (nothing moves), else in a
+ * new block (at least TRANSIENT_MIN_BYTES, see CaptureIndexer.transient) with `old`'s first `keep`
+ * rows, `old`'s block given back at once.
+ */
+export function transientColumns(old: Transient | null, keep: number, cap: number): Transient {
+  if (old && cap <= old.rows) return carveTransient(old.block, cap);
+  const t = carveTransient(new ArrayBuffer(Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES)) * TRANSIENT_ROW_BYTES), cap);
+  if (old) {
+    for (const k of ['tNs', 'flow', 'ipId', 'sig', 'tcpFlags', 'flags'] as const) (t[k] as Uint8Array).set((old[k] as Uint8Array).subarray(0, keep));
+    release(old.block);
+  }
+  return t;
 }
 
 /** Bits of the history letters in S.Seen, by upper-case character code. */
@@ -416,8 +426,7 @@ export class CaptureIndexer implements RecordSink {
   private expected = NaN;
   private sized = false;
   /** Lean indexes: the memory of the columns dropped once grouped (see transient()). */
-  private block: ArrayBuffer | null = null;
-  private blockRows = 0;
+  private tr: Transient | null = null;
 
   /**
    * `shared`: columns in SharedArrayBuffers, so that several worker threads can read the index
@@ -514,25 +523,7 @@ export class CaptureIndexer implements RecordSink {
    * fixed place in the block, so growing within it moves nothing.
    */
   private transient(cap: number): void {
-    const old = this.block;
-    if (old && cap <= this.blockRows) {
-      this.carve(old, cap);
-      return;
-    }
-    const block = transientBlock(cap);
-    const rows = block.byteLength / TRANSIENT_ROW_BYTES;
-    const n = this.n;
-    const prev = [this.tNs, this.flow, this.ipId, this.sig, this.tcpFlags, this.flags];
-    this.carve(block, cap);
-    const next = [this.tNs, this.flow, this.ipId, this.sig, this.tcpFlags, this.flags];
-    for (let k = 0; k < next.length; k++) next[k].set(prev[k].subarray(0, n) as ArrayLike<number> & Uint32Array);
-    this.block = block;
-    this.blockRows = rows;
-    if (old) release(old);
-  }
-
-  private carve(block: ArrayBuffer, cap: number): void {
-    const t = carveTransient(block, cap);
+    const t = (this.tr = transientColumns(this.tr, this.n, cap));
     this.tNs = t.tNs;
     this.flow = t.flow;
     this.ipId = t.ipId;
@@ -835,8 +826,8 @@ export class CaptureIndexer implements RecordSink {
       fileOffset: this.lean ? new Float64Array(0) : trim(() => this.fileOffset, () => (this.fileOffset = new Float64Array(0))),
     };
     const sig = this.lean ? trim(() => this.sig, () => (this.sig = new Uint32Array(0))) : null;
-    const block = this.block;
-    this.block = null;
+    const block = this.tr?.block;
+    this.tr = null;
     this.cap = 0;
     return assembleIndex({
       format: this.reader.format,

@@ -24,7 +24,7 @@ export interface PackedFlows {
 
 
 /** History letters kept in place per flow; a longer history continues in a map. */
-const HIST_INLINE = 16;
+export const HIST_INLINE = 16;
 
 /**
  * The flow table of one capture point while it is being indexed, packed from the start: a row of
@@ -58,12 +58,12 @@ export class FlowStore {
    */
   constructor(
     private readonly shared = false,
-    /** Flows to make room for; 0: none (fromRows fills the store). */
-    start = 1024,
+    /** No room made yet (fromRows fills the store). */
+    empty = false,
   ) {
-    if (start === 0) return;
-    this.growNums(shared ? Math.ceil((33 << 20) / (N.Count * 8)) : start);
-    this.grow(start);
+    if (empty) return;
+    this.growNums(shared ? Math.ceil((33 << 20) / (N.Count * 8)) : 1024);
+    this.grow(1024);
   }
 
   /**
@@ -84,7 +84,7 @@ export class FlowStore {
     },
     shared: boolean,
   ): FlowStore {
-    const st = new FlowStore(shared, 0);
+    const st = new FlowStore(shared, true);
     st.nums = column(Float64Array, count * N.Count, shared);
     st.nums.set(rows.nums.subarray(0, count * N.Count));
     st.numsCap = count;

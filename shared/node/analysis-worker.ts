@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { indexPacked, lastReadBy } from './index-core.ts';
+import { indexPacked } from './index-core.ts';
 import { transferables } from '../engine/capture-index.ts';
 import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
@@ -30,8 +30,8 @@ let wake: (() => void) | null = null;
 const port = parentPort!;
 port.on('message', async (msg: WorkerRequest) => {
   if (msg.type === 'index') {
-    const ix = await indexPacked(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), msg.lean === true);
-    port.postMessage({ type: 'done', id: msg.id, ix, readBy: lastReadBy() }, transferables(ix));
+    const { ix, readBy } = await indexPacked(msg.path, (p) => port.postMessage({ type: 'progress', id: msg.id, ...p }), msg.lean === true);
+    port.postMessage({ type: 'done', id: msg.id, ix, readBy }, transferables(ix));
   } else if (msg.type === 'ack') {
     ahead--;
     wake?.();

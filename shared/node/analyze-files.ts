@@ -12,7 +12,7 @@ import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
-import { indexLean, indexPacked, lastReadBy } from './index-core.ts';
+import { indexLean, indexPacked, type LeanRead } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
@@ -48,7 +48,7 @@ class PoolWorker {
     return id;
   }
 
-  /** How the last file index() read was read (lastReadBy in the worker). */
+  /** How the last file index() read was read (indexPacked's readBy in the worker). */
   readBy = '';
 
   index(path: string, onProgress?: (p: Progress) => void, lean = false): Promise<IndexedCapture> {
@@ -208,11 +208,11 @@ export async function indexAll(
           } else if (here) {
             // As a worker's lane: a failure inside the reader leaves this file with its message,
             // never the others without theirs.
-            out[i] = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error) => emptyIndex(`internal error: ${e.message}`));
-            readBy = lastReadBy();
+            const r = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error): LeanRead => ({ ix: emptyIndex(`internal error: ${e.message}`), readBy }));
+            out[i] = r.ix;
+            readBy = r.readBy;
           } else if (lean) {
-            out[i] = await indexLean(specs[i].path, cb, true, 0, false);
-            readBy = lastReadBy();
+            ({ ix: out[i], readBy } = await indexLean(specs[i].path, cb, true, 0, false));
           } else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
           laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now(), readBy });
         }

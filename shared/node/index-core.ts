@@ -11,11 +11,11 @@
 import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assembleIndex, carveTransient, column, release, transientBlock, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
+import { assembleIndex, column, N, release, transientColumns, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
 import { maxCapLenForLinkType } from '../readers/linktypes.ts';
 import { indexFile, type Progress } from './file-source.ts';
-import { FlowStore, packIndex } from '../engine/packed-flows.ts';
+import { FlowStore, HIST_INLINE, packIndex } from '../engine/packed-flows.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -41,6 +41,15 @@ const PCAP_NS = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
 const READ = 4 << 20;
+/** The core's ring columns, in the order of its columns(k) (k = 0..5), and their types. */
+const RING_COLUMNS = [
+  ['tNs', Float64Array],
+  ['flow', Uint32Array],
+  ['ipId', Int32Array],
+  ['sig', Uint32Array],
+  ['tcpFlags', Uint16Array],
+  ['flags', Uint8Array],
+] as const;
 /** Files the core is not used for: STAGEDIFF_WASM=0 (to compare, or to rule it out). */
 const disabled = process.env.STAGEDIFF_WASM === '0';
 
@@ -50,14 +59,11 @@ let instance: CoreExports | null | undefined;
 const DECLINED: Record<number, string> = {
   1: 'another packet shape',
   2: 'too many flows',
-  5: 'a caplen over the maximum',
+  3: 'a caplen over the maximum',
 };
 
-/** Why the core last declined a file on this thread (for STAGEDIFF_TIMING and the tests). */
-let lastDecline = '';
-export function coreDeclined(): string {
-  return lastDecline;
-}
+/** The core's index of a file, or null and why it declined the file. */
+export type CoreResult = { ix: IndexedCapture; why: '' } | { ix: null; why: string };
 
 /**
  * The current file's flows with a history longer than the core keeps in place, and with more than
@@ -97,8 +103,8 @@ function core(): CoreExports | null {
 }
 
 /**
- * The index of a pcap file (open as `fd`, `size` bytes) made by the core, or null when the file
- * is not one it takes whole. The file stays open either way.
+ * The index of a pcap file (open as `fd`, `size` bytes) made by the core, or why the file is not
+ * one it takes whole. The file stays open either way.
  */
 export async function indexWithCore(
   fd: number,
@@ -106,14 +112,10 @@ export async function indexWithCore(
   onProgress?: (p: Progress) => void,
   /** On a thread with other work (the CLI's main thread): let its event loop run after each this many bytes. */
   yieldBytes = 0,
-): Promise<IndexedCapture | null> {
-  const no = (why: string) => {
-    lastDecline = why;
-    return null;
-  };
+): Promise<CoreResult> {
+  const no = (why: string): CoreResult => ({ ix: null, why });
   if (disabled) return no('STAGEDIFF_WASM=0');
   if (size < 24) return no('not a pcap file');
-  lastDecline = '';
   const x = core();
   if (!x) return no('no WebAssembly core (dist/index-core.wasm not built, or not loadable)');
   const head = new Uint8Array(24);
@@ -143,25 +145,16 @@ export async function indexWithCore(
   const copyOut = () => {
     const from = x.ringStart();
     const n = x.packets();
+    if (n === from) return;
     if (n > cap) {
-      const est = Math.ceil((n / Math.max(1, pos - 24)) * (size - 24) * 1.1) + 1024;
-      cap = Math.max(est, 2 * cap, n);
-      const next = carveTransient(transientBlock(cap), cap);
-      if (t) {
-        for (const k of ['tNs', 'flow', 'ipId', 'sig', 'tcpFlags', 'flags'] as const) (next[k] as Uint8Array).set((t[k] as Uint8Array).subarray(0, from));
-        release(t.block);
-      }
-      t = next;
+      cap = Math.max(Math.ceil((n / Math.max(1, pos - 24)) * (size - 24) * 1.1) + 1024, 2 * cap, n);
+      t = transientColumns(t, from, cap);
     }
-    const k = n - from;
-    if (!t || k === 0) return;
     const mem = x.memory.buffer;
-    t!.tNs.set(new Float64Array(mem, x.columns(0), k), from);
-    t!.flow.set(new Uint32Array(mem, x.columns(1), k), from);
-    t!.ipId.set(new Int32Array(mem, x.columns(2), k), from);
-    t!.sig.set(new Uint32Array(mem, x.columns(3), k), from);
-    t!.tcpFlags.set(new Uint16Array(mem, x.columns(4), k), from);
-    t!.flags.set(new Uint8Array(mem, x.columns(5), k), from);
+    for (let k = 0; k < RING_COLUMNS.length; k++) {
+      const [name, Ctor] = RING_COLUMNS[k];
+      (t![name] as Uint8Array).set(new Ctor(mem, x.columns(k), n - from) as Uint8Array, from);
+    }
     x.flushed();
   };
   const IN = x.input();
@@ -198,8 +191,7 @@ export async function indexWithCore(
   if (carry) return no('a record cut short at the end');
   copyOut();
   const n = x.packets();
-  // No record at all: empty columns.
-  const tt = t ?? carveTransient(new ArrayBuffer(0), 0);
+  const tt = t ?? transientColumns(null, 0, 0);
   const flows = x.flows();
   onProgress?.({ bytes: pos, packets: n, total: size });
   const mem = x.memory.buffer;
@@ -209,9 +201,9 @@ export async function indexWithCore(
   const store = FlowStore.fromRows(
     flows,
     {
-      nums: new Float64Array(mem, at(7), flows * 41),
+      nums: new Float64Array(mem, at(7), flows * N.Count),
       histLen: new Uint8Array(mem, at(8), flows),
-      histBytes: new Uint8Array(mem, at(9), flows * 16),
+      histBytes: new Uint8Array(mem, at(9), flows * HIST_INLINE),
       histMore,
       cookieFirst: new Uint32Array(mem, at(10), flows),
       cookieCount: new Int32Array(mem, at(11), flows),
@@ -220,7 +212,7 @@ export async function indexWithCore(
     },
     true,
   );
-  return assembleIndex({
+  const ix = assembleIndex({
     format: 'pcap',
     linkTypes: [LINKTYPE_ETHERNET],
     n,
@@ -251,12 +243,13 @@ export async function indexWithCore(
     lean: true,
     drop: () => release(tt.block),
   });
+  return { ix, why: '' };
 }
 
-/** How indexPacked read the last file on this thread: "core", or "js" and why not the core. */
-let lastReader = '';
-export function lastReadBy(): string {
-  return lastReader;
+/** An index and how it was read: "core", or "js" and why not the core. */
+export interface LeanRead {
+  ix: IndexedCapture;
+  readBy: string;
 }
 
 /**
@@ -266,32 +259,33 @@ export function lastReadBy(): string {
  * (not lean, a pipe, a file that cannot be opened): the JavaScript indexer, which says what is
  * wrong. `shared`: the JavaScript indexer's columns in shared memory (the core's always are).
  */
-export async function indexLean(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0, shared = true): Promise<IndexedCapture> {
+export async function indexLean(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0, shared = true): Promise<LeanRead> {
   let opened: FileHandle | undefined;
-  lastReader = 'js';
+  let readBy = 'js';
   try {
     if (lean && statSync(path).isFile()) opened = await open(path, 'r');
-    else if (lean) lastReader = 'js (not a regular file)';
+    else if (lean) readBy = 'js (not a regular file)';
   } catch {
     opened = undefined;
-    lastReader = 'js (cannot open)';
+    readBy = 'js (cannot open)';
   }
   if (opened) {
     // A read error on the way: the JavaScript indexer reads the file again and reports it.
-    const ix = await indexWithCore(opened.fd, (await opened.stat()).size, onProgress, yieldBytes).catch(() => null);
-    lastReader = ix ? 'core' : `js (${lastDecline})`;
-    if (ix) {
+    const r = await indexWithCore(opened.fd, (await opened.stat()).size, onProgress, yieldBytes).catch((e: Error): CoreResult => ({ ix: null, why: e.message }));
+    if (r.ix) {
       await opened.close();
-      return ix;
+      return { ix: r.ix, readBy: 'core' };
     }
+    readBy = `js (${r.why})`;
   }
-  return indexFile(path, onProgress, undefined, { shared, sync: true, lean, yieldBytes, opened });
+  return { ix: await indexFile(path, onProgress, undefined, { shared, sync: true, lean, yieldBytes, opened }), readBy };
 }
 
 /**
  * How an analysis lane reads a file (a worker, or the CLI's main thread with `yieldBytes`): blocking
  * reads, the index in shared memory and packed, ready to go to the analysis threads.
  */
-export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<IndexedCapture> {
-  return packIndex(await indexLean(path, onProgress, lean, yieldBytes), true);
+export async function indexPacked(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0): Promise<LeanRead> {
+  const r = await indexLean(path, onProgress, lean, yieldBytes);
+  return { ix: packIndex(r.ix, true), readBy: r.readBy };
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coreDeclined, indexWithCore } from '../../shared/node/index-core.ts';
+import { indexWithCore, type CoreResult } from '../../shared/node/index-core.ts';
 import { indexFile } from '../../shared/node/file-source.ts';
 import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
@@ -36,7 +36,11 @@ function plain(ix: IndexedCapture): Record<string, unknown> {
   return out;
 }
 
-/** The core's index of the file, or null (declined, or no such file). */
+/** Why the core last declined a file (indexWithCoreAt). */
+let declined = '';
+const coreDeclined = () => declined;
+
+/** The core's index of the file, or null (declined: why in coreDeclined(); or no such file). */
 async function indexWithCoreAt(path: string): Promise<IndexedCapture | null> {
   let fh;
   try {
@@ -45,7 +49,9 @@ async function indexWithCoreAt(path: string): Promise<IndexedCapture | null> {
     return null;
   }
   try {
-    return await indexWithCore(fh.fd, (await fh.stat()).size);
+    const r: CoreResult = await indexWithCore(fh.fd, (await fh.stat()).size);
+    declined = r.why;
+    return r.ix;
   } finally {
     await fh.close();
   }
