@@ -31,7 +31,8 @@ export class JsonBytes {
 
   private room(k: number): void {
     if (this.n + k <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    // At least 64 bytes: doubling an empty buffer (constructed with 0) would never make room.
+    let cap = Math.max(64, this.buf.length * 2);
     while (cap < this.n + k) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.n));

@@ -75,4 +75,9 @@ describe('flow summaries written as bytes', () => {
     for (const [s, ns] of times) expect(dec.decode(w.iso(s, ns).take())).toBe(JSON.stringify(isoText(s, ns)));
     for (const v of [0, 1, 0xd45bd5c3, 0xffffffff]) expect(dec.decode(w.hex32(v).take())).toBe(`"0x${v.toString(16).padStart(8, '0')}"`);
   });
+
+  it('grows from an empty buffer (it looped forever doubling a length of 0)', () => {
+    const w = new JsonBytes(0);
+    expect(dec.decode(w.str('x'.repeat(100)).piece(new Uint8Array([0x2c])).num(12).take())).toBe(`"${'x'.repeat(100)}",12`);
+  });
 });
