@@ -48,21 +48,18 @@ class PoolWorker {
     return id;
   }
 
-  /** How the last file index() read was read (indexPacked's readBy in the worker). */
-  readBy = '';
-
-  index(path: string, onProgress?: (p: Progress) => void, lean = false): Promise<IndexedCapture> {
-    this.readBy = 'js (the worker failed)';
+  /** A file's index, and how it was read (indexPacked's readBy in the worker). */
+  index(path: string, onProgress?: (p: Progress) => void, lean = false): Promise<LeanRead> {
     return new Promise((resolve) => {
       this.request({ type: 'index', path, lean }, async (msg) => {
         if (msg.type === 'progress') onProgress?.(msg);
         else if (msg.type === 'done') {
           this.handlers.delete(msg.id);
-          this.readBy = msg.readBy ?? '';
-          resolve(msg.ix);
+          resolve({ ix: msg.ix, readBy: msg.readBy ?? '' });
         } else if (msg.type === 'error') {
           // A worker that fails: the file is read in-process so the message names the real problem.
-          resolve(await indexFile(path, undefined, undefined, { lean }).catch(() => emptyIndex(`internal error: ${msg.message}`)));
+          const ix = await indexFile(path, undefined, undefined, { lean }).catch(() => emptyIndex(`internal error: ${msg.message}`));
+          resolve({ ix, readBy: 'js (the worker failed)' });
         }
       });
     });
@@ -202,18 +199,13 @@ export async function indexAll(
           const cb = onProgress ? (p: Progress) => onProgress(i, p) : undefined;
           const startMs = performance.now();
           let readBy = 'js';
-          if (lane < workers.length) {
-            out[i] = await workers[lane].index(specs[i].path, cb, lean);
-            readBy = workers[lane].readBy;
-          } else if (here) {
+          if (lane < workers.length) ({ ix: out[i], readBy } = await workers[lane].index(specs[i].path, cb, lean));
+          else if (here) {
             // As a worker's lane: a failure inside the reader leaves this file with its message,
             // never the others without theirs.
-            const r = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error): LeanRead => ({ ix: emptyIndex(`internal error: ${e.message}`), readBy }));
-            out[i] = r.ix;
-            readBy = r.readBy;
-          } else if (lean) {
-            ({ ix: out[i], readBy } = await indexLean(specs[i].path, cb, true, 0, false));
-          } else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
+            ({ ix: out[i], readBy } = await indexPacked(specs[i].path, cb, lean, 4 << 20).catch((e: Error): LeanRead => ({ ix: emptyIndex(`internal error: ${e.message}`), readBy })));
+          } else if (lean) ({ ix: out[i], readBy } = await indexLean(specs[i].path, cb, true, 0, false));
+          else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
           laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now(), readBy });
         }
       }),
