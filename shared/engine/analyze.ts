@@ -141,6 +141,8 @@ export interface AnalysisBlock {
   flows: number;
   /** The flows' summaries as JSON (UTF-8), one per line ("  {...}" joined by ",\n"), when asked for. */
   json: Uint8Array;
+  /** Set by the thread that received the block: hands `json`'s buffer back once it is written. */
+  release?: () => void;
   findings: Finding[];
   clock: ClockSamples;
 }
@@ -158,6 +160,8 @@ export async function analyzePart(
   json: boolean,
   onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
   timings?: (t: { modelMs: number; flowsMs: number }) => void,
+  /** Where the JSON is written (a worker's takes its buffers back, see JsonBytes.take). */
+  w = new JsonBytes(),
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
@@ -176,7 +180,6 @@ export async function analyzePart(
     }
   }
   const sent = new Map<string, number>();
-  const w = new JsonBytes();
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
     const findings: Finding[] = [];

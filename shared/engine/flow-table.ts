@@ -12,14 +12,22 @@ export class FlowTable {
   // Small at first: the table grows (keys copied, slots rehashed) within a capture's first few
   // dozen flows, before V8 optimizes the reading path, which inlines lookupOrAdd. Growing it for
   // the first time after that threw the optimized code away (twice per thread on the bench set).
-  keys = new Uint32Array(16 * KEY_WORDS);
-  private slots = new Int32Array(64); // flow number + 1, 0 = empty
+  keys: Uint32Array;
+  private slots: Int32Array; // flow number + 1, 0 = empty
   count = 0;
   /** Scratch key of the packet being looked up. */
   readonly probe = new Uint32Array(KEY_WORDS);
 
   /** Finds the probe key, adding it when new. Returns [flow number, isNew] via `lastWasNew`. */
   lastWasNew = false;
+
+  /** `expected`: keys it will likely hold (the model knows), so that it need not grow. */
+  constructor(expected = 16) {
+    let slots = 64;
+    while (slots < expected * 2) slots *= 2;
+    this.keys = new Uint32Array(Math.max(16, expected) * KEY_WORDS);
+    this.slots = new Int32Array(slots);
+  }
 
   lookupOrAdd(): number {
     const k = this.probe;

@@ -137,7 +137,8 @@ export function buildModel(
   // strings): table id -> flow. Each loop is a function of its own: V8 compiles a long loop of a
   // function that runs once on the stack (OSR), and code after it in the same function, not run
   // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
-  const table = new FlowTable();
+  // Sized for every point's flows being distinct: it never grows (rehashing) while merging.
+  const table = new FlowTable(points.reduce((n, p) => n + p.ix.flows.length, 0));
   const byId: Flow[] = [];
   let flows: Flow[] = [];
   let startNs = Infinity;

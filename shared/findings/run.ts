@@ -44,9 +44,15 @@ export function* ruleSteps(m: Model, findings: Finding[], each?: (f: FlowFacts) 
   yield n;
 }
 
+/** The rules' claims and counts: per flow, emptied for the next (most flows have none). */
+const claims = new Set<string>();
+const counts = new Map<string, number>();
+
 /** Every rule over one flow's facts; claims and counts are per flow. */
 export function runFlowRules(m: Model, f: FlowFacts, findings: Finding[]): void {
-  const ctx: RuleContext = { m, f, out: findings, claims: new Set(), counts: new Map() };
+  if (claims.size) claims.clear();
+  if (counts.size) counts.clear();
+  const ctx: RuleContext = { m, f, out: findings, claims, counts };
   for (const rule of RULES) rule(ctx);
 }
 

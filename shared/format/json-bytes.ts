@@ -25,7 +25,14 @@ export class JsonBytes {
   private readonly dayText = new Uint8Array(16);
   private dayLen = 0;
 
-  constructor(initial = 1 << 16) {
+  /**
+   * `spare`: buffers handed back by whoever took earlier bytes (see take), or undefined when
+   * there is none; without it take() copies.
+   */
+  constructor(
+    initial = 1 << 16,
+    private readonly spare?: () => ArrayBuffer | undefined,
+  ) {
     this.buf = new Uint8Array(initial);
   }
 
@@ -39,9 +46,23 @@ export class JsonBytes {
     this.buf = next;
   }
 
-  /** The bytes written so far (a copy), and the writer emptied. */
+  /**
+   * The bytes written so far, and the writer emptied. A copy; with a `spare` source, the writer's
+   * own buffer instead (its ArrayBuffer is the caller's: to transfer, then to hand back), and the
+   * writer goes on in a spare buffer at least as large, or a new one (a fresh buffer costs a page
+   * fault per 4 KB on first write: recycling a few spares saves those and the copy).
+   */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.n);
+    if (!this.spare) {
+      const out = this.buf.slice(0, this.n);
+      this.n = 0;
+      return out;
+    }
+    const out = this.buf.subarray(0, this.n);
+    let next = this.spare();
+    // Spares smaller than the writer has grown to (from its first blocks) are let go.
+    while (next && next.byteLength < this.buf.length) next = this.spare();
+    this.buf = next ? new Uint8Array(next) : new Uint8Array(this.buf.length);
     this.n = 0;
     return out;
   }

@@ -5,16 +5,17 @@
  *   analyze  its part of the analysis of every index (see analyzePart): blocks of flows posted
  *            back as they are done, at most MAX_AHEAD ahead of the main thread's acknowledgements.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { indexPacked } from './index-core.ts';
 import { transferables } from '../engine/capture-index.ts';
 import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
+import { JsonBytes } from '../format/json-bytes.ts';
 
 type WorkerRequest =
   | { type: 'index'; id: number; path: string; lean?: boolean }
-  | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
+  | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean; spares: MessagePort }
   | { type: 'ack'; id: number };
 
 function heapMb(): string {
@@ -55,10 +56,14 @@ port.on('message', async (msg: WorkerRequest) => {
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr.
         process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
+        // The blocks' buffers come back through `spares` once written: read without waiting.
+        new JsonBytes(1 << 16, () => receiveMessageOnPort(msg.spares)?.message as ArrayBuffer | undefined),
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {
       port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });
+    } finally {
+      msg.spares.close();
     }
   }
 });

@@ -4,7 +4,7 @@
  * pool's threads. A file that cannot be read still appears, with its error; it never stops the
  * others.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { bootError, spawnWorker, workerPath } from './worker-spawn.ts';
@@ -37,14 +37,14 @@ class PoolWorker {
     });
   }
 
-  private request(msg: Record<string, unknown>, handler: (msg: Reply) => void): number {
+  private request(msg: Record<string, unknown>, handler: (msg: Reply) => void, transfer: Transferable[] = []): number {
     const id = this.next++;
     if (this.failure) {
       handler({ type: 'error', id, message: this.failure.message } as Reply);
       return id;
     }
     this.handlers.set(id, handler);
-    this.w.postMessage({ ...msg, id });
+    this.w.postMessage({ ...msg, id }, transfer as never);
     return id;
   }
 
@@ -68,16 +68,26 @@ class PoolWorker {
   /** This worker's part of the analysis; `onBlock` gets each block, `ack` releases the next. */
   analyze(inputs: AnalysisInput[], opts: AnalyzeOptions, part: number, parts: number, json: boolean, onBlock: (b: AnalysisBlock, ack: () => void, totalFlows: number) => void): Promise<number> {
     return new Promise((resolve, reject) => {
-      const id = this.request({ type: 'analyze', inputs, opts, part, parts, json }, (msg) => {
-        if (msg.type === 'block') onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
-        else if (msg.type === 'analyzed') {
-          this.handlers.delete(id);
-          resolve(msg.totalFlows);
-        } else if (msg.type === 'failed' || msg.type === 'error') {
-          this.handlers.delete(id);
-          reject(new Error(`analysis worker: ${msg.message}`));
-        }
-      });
+      // Each block's JSON buffer goes back to the worker once written, for its next blocks.
+      const spares = new MessageChannel();
+      spares.port1.unref();
+      const id = this.request(
+        { type: 'analyze', inputs, opts, part, parts, json, spares: spares.port2 },
+        (msg) => {
+          if (msg.type === 'block') {
+            const buf = msg.block.json.buffer as ArrayBuffer;
+            msg.block.release = () => spares.port1.postMessage(buf, [buf]);
+            onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
+          } else if (msg.type === 'analyzed') {
+            this.handlers.delete(id);
+            resolve(msg.totalFlows);
+          } else if (msg.type === 'failed' || msg.type === 'error') {
+            this.handlers.delete(id);
+            reject(new Error(`analysis worker: ${msg.message}`));
+          }
+        },
+        [spares.port2],
+      );
     });
   }
 

@@ -200,7 +200,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       async (b, total) => {
         if (json && b.flows) {
           out.push(flowCount ? ',\n' : '\n');
-          out.push(b.json);
+          out.push(b.json, b.release);
         }
         flowCount += b.flows;
         if (tty) process.stderr.write(`\rstagediff: analysing flows ${flowCount}/${total}                    `);
@@ -298,10 +298,13 @@ function jsonLines(a: unknown[]): string {
 /** Buffered stdout that waits for the pipe to drain (big outputs, slow readers). */
 class Output {
   private buf: Uint8Array[] = [];
+  /** Called once the piece at the same place in `buf` is written (a worker's buffer goes back). */
+  private done: ((() => void) | undefined)[] = [];
   private size = 0;
-  push(s: string | Uint8Array): void {
+  push(s: string | Uint8Array, written?: () => void): void {
     const b = typeof s === 'string' ? Buffer.from(s) : s;
     this.buf.push(b);
+    this.done.push(written);
     this.size += b.length;
   }
   async write(s: string): Promise<void> {
@@ -312,10 +315,16 @@ class Output {
     if (!all && this.size < 1 << 20) return;
     // Each piece as it is (no concatenated copy: the flow blocks are large already).
     const parts = this.buf;
+    const done = this.done;
     this.buf = [];
+    this.done = [];
     this.size = 0;
     let full = false;
-    for (const b of parts) if (b.length && !process.stdout.write(b)) full = true;
+    for (let i = 0; i < parts.length; i++) {
+      const cb = done[i];
+      // An empty piece is not written (nor its buffer given back: the worker makes another).
+      if (parts[i].length && !(cb ? process.stdout.write(parts[i], () => cb()) : process.stdout.write(parts[i]))) full = true;
+    }
     if (full) await new Promise((r) => process.stdout.once('drain', r));
   }
 }

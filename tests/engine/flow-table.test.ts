@@ -40,4 +40,25 @@ describe('FlowTable', () => {
     }
     expect(t.keys.length).toBeGreaterThanOrEqual(2 * N * KEY_WORDS);
   });
+
+  it('sized for the keys it is told to expect, never grows while taking them, and still grows past them', () => {
+    const N = 3000;
+    const t = new FlowTable(N);
+    const keys = t.keys;
+    for (let i = 0; i < N; i++) {
+      setKey(t, i, i % 2 === 1);
+      expect(t.lookupOrAdd()).toBe(i);
+    }
+    expect(t.keys).toBe(keys);
+    for (let i = N; i < 2 * N; i++) {
+      setKey(t, i, false);
+      expect(t.lookupOrAdd()).toBe(i);
+    }
+    expect(t.keys).not.toBe(keys);
+    for (let i = 0; i < 2 * N; i++) {
+      setKey(t, i, i < N && i % 2 === 1);
+      expect(t.lookupOrAdd()).toBe(i);
+      expect(t.lastWasNew).toBe(false);
+    }
+  });
 });

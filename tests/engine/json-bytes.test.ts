@@ -76,6 +76,24 @@ describe('flow summaries written as bytes', () => {
     for (const v of [0, 1, 0xd45bd5c3, 0xffffffff]) expect(dec.decode(w.hex32(v).take())).toBe(`"0x${v.toString(16).padStart(8, '0')}"`);
   });
 
+  it('with a spare source, take() hands over its own buffer and goes on in a spare at least as large', () => {
+    const spares: ArrayBuffer[] = [new ArrayBuffer(8), new ArrayBuffer(256)];
+    const w = new JsonBytes(64, () => spares.shift());
+    const first = w.str('a'.repeat(40)).take();
+    expect(dec.decode(first)).toBe(`"${'a'.repeat(40)}"`);
+    // The writer's own 64-byte buffer, not a copy; the 8-byte spare was too small and let go.
+    expect(first.buffer.byteLength).toBe(64);
+    const second = w.num(12345).take();
+    expect(second.buffer.byteLength).toBe(256);
+    expect(dec.decode(second)).toBe('12345');
+    // No spares left: a new buffer of the size the writer had; what was taken is left alone.
+    const third = w.piece(new Uint8Array([0x5b, 0x5d])).take();
+    expect(dec.decode(third)).toBe('[]');
+    expect(third.buffer).not.toBe(second.buffer);
+    expect(dec.decode(first)).toBe(`"${'a'.repeat(40)}"`);
+    expect(dec.decode(second)).toBe('12345');
+  });
+
   it('grows from an empty buffer (it looped forever doubling a length of 0)', () => {
     const w = new JsonBytes(0);
     expect(dec.decode(w.str('x'.repeat(100)).piece(new Uint8Array([0x2c])).num(12).take())).toBe(`"${'x'.repeat(100)}",12`);
