@@ -263,7 +263,18 @@ type Groups = { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; gr
 
 /** rowStart[f] = the first grouped position of flow f (rowStart[flowCount] = rows with a flow). */
 function countRows(flow: Uint32Array, n: number, rowStart: Int32Array, flowCount: number): void {
+  countPerFlow(flow, n, rowStart);
+  runningSums(rowStart, flowCount);
+}
+
+// Each loop is the whole of its function, with nothing after it that needs type feedback (a call,
+// a store): V8 compiles such a loop while it runs (on the stack), and code after it that had not
+// run yet threw the compiled loop away at the end of every thread's first file.
+function countPerFlow(flow: Uint32Array, n: number, rowStart: Int32Array): void {
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
+}
+
+function runningSums(rowStart: Int32Array, flowCount: number): void {
   for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
 }
 
@@ -880,7 +891,8 @@ export interface IndexParts {
 /** The index of parts: times' range, rows grouped by flow, flows packed. */
 export function assembleIndex(p: IndexParts): IndexedCapture {
   const { n, c } = p;
-  const [firstNs, lastNs] = timeRange(c.tNs, n);
+  const firstNs = least(c.tNs, n);
+  const lastNs = greatest(c.tNs, n);
   const groups = groupRows(n, c, p.sig, p.flows.count, p.shared);
   if (p.lean) {
     // Everything the analysis reads of these is in the grouped columns now (times in groupT,
@@ -915,16 +927,22 @@ export function assembleIndex(p: IndexParts): IndexedCapture {
   };
 }
 
-/** The least and greatest of t[0..n) (Infinity, -Infinity for none). */
-function timeRange(t: Float64Array, n: number): [number, number] {
+/**
+ * The least of t[0..n) (Infinity for none). least and greatest are two loops of their own, each
+ * ending in a plain return (see countPerFlow): one loop making an array of both was thrown away at
+ * the end of every thread's first file.
+ */
+function least(t: Float64Array, n: number): number {
   let lo = Infinity;
+  for (let i = 0; i < n; i++) if (t[i] < lo) lo = t[i];
+  return lo;
+}
+
+/** The greatest of t[0..n) (-Infinity for none). */
+function greatest(t: Float64Array, n: number): number {
   let hi = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = t[i];
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  return [lo, hi];
+  for (let i = 0; i < n; i++) if (t[i] > hi) hi = t[i];
+  return hi;
 }
 
 /**

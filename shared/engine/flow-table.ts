@@ -36,6 +36,9 @@ export class FlowTable {
     let s = h & mask;
     for (;;) {
       const v = this.slots[s];
+      // The next slot worked out on every probe, not only on a collision: a step only taken after
+      // V8 had compiled this had no type feedback, and threw the compiled code away.
+      const next = (s + 1) & mask;
       if (v === 0) break;
       const base = (v - 1) * KEY_WORDS;
       const keys = this.keys;
@@ -54,7 +57,7 @@ export class FlowTable {
         this.lastWasNew = false;
         return v - 1;
       }
-      s = (s + 1) & mask;
+      s = next;
     }
     const id = this.count++;
     if ((id + 1) * KEY_WORDS > this.keys.length) {
