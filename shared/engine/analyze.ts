@@ -6,7 +6,7 @@ import type { AnalysisResult, CaptureSummary, Finding, FlowPoint, FlowSummary } 
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
 import { PackedPointFlow } from './packed-flows.ts';
-import { buildModel, flowRows, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
+import { buildModel, describeFlow, flowRows, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
@@ -165,8 +165,8 @@ export async function analyzePart(
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
-  const mine = (i: number) => Math.floor(i / BLOCK_FLOWS) % parts === part;
-  const model = buildModel(inputs, settings, opts.clockOffsets ?? {}, parts > 1 ? mine : undefined);
+  // Each flow is described when its turn comes (below): the text then dies with the flow.
+  const model = buildModel(inputs, settings, opts.clockOffsets ?? {}, false);
   const modelMs = performance.now() - t0;
   const captured = stagesByDevice(model);
   const flows = model.flows;
@@ -186,6 +186,7 @@ export async function analyzePart(
     const clock: ClockSamples = new Map();
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
       const flow = flows[i];
+      describeFlow(flow, model.natJoins.get(flow));
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);
       if (json) {

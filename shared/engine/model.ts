@@ -38,8 +38,12 @@ export interface FlowAtPoint {
 
 export interface Flow {
   id: string;
-  /** The inner 5-tuple as flow-table key words (KEY_WORDS), as the first capture point saw it. */
-  words: Uint32Array;
+  /**
+   * The inner 5-tuple as flow-table key words: keys[keyAt .. keyAt + KEY_WORDS) of the first
+   * capture point that saw it (its flowKeys; no view made per flow).
+   */
+  keys: Uint32Array;
+  keyAt: number;
   version: number;
   proto: number;
   /** Canonical side (0 = A, 1 = B) that is the client. */
@@ -53,7 +57,7 @@ export interface Flow {
   lastNs: number;
   /** Any GENEVE flow cookie seen. */
   tunnelled: boolean;
-  /** Translations seen at later stages of a device (NAT): the endpoints there. */
+  /** Translations seen at later stages of a device (NAT): the endpoints there (NO_NAT: none). */
   nat: { device: string; stage: string; client: string; server: string }[];
   /** ICMP errors: the flow they report on (its key words), resolved to an id in `relatedFlow`. */
   reportsOn: Uint32Array | null;
@@ -63,6 +67,8 @@ export interface Flow {
 export interface Model {
   points: CapturePoint[];
   flows: Flow[];
+  /** The translated (NAT) views joined into each flow, for describeFlow. */
+  natJoins: Map<Flow, NatJoin[]>;
   baseSec: number;
   settings: Settings;
   clockOffsets: Record<string, number>;
@@ -73,6 +79,9 @@ export interface Model {
   deviceEndNs: Map<string, number>;
   devices: string[];
 }
+
+/** A flow's `nat` when it has no translations: one frozen array (pushing to it throws). */
+const NO_NAT = Object.freeze([]) as unknown as Flow['nat'];
 
 export const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmpv6', 132: 'sctp' };
 
@@ -105,14 +114,16 @@ function addrText(version: number, words: Uint32Array, at: number): string {
 }
 
 /**
- * `only`: the flows (by their index in time order) whose endpoints to work out; the others keep
- * their place and id but no client/server text (a worker that analyses only a part of them).
+ * `describe`: whether to work out every flow's endpoints (client, server, their text, NAT views)
+ * now; without, the caller runs describeFlow on each flow before it looks at it (a worker that
+ * analyses one flow at a time: the text it makes then lives only while its flow does, instead of
+ * surviving, and being copied by the garbage collector, for the whole analysis).
  */
 export function buildModel(
   inputs: { spec: CaptureSpec; ix: IndexedCapture }[],
   settings: Settings,
   clockOffsets: Record<string, number>,
-  only?: (index: number) => boolean,
+  describe = true,
 ): Model {
   // An index whose flows are still packed only (a lean index, or one posted between threads) is
   // read through views of its packed table.
@@ -137,9 +148,16 @@ export function buildModel(
   // strings): table id -> flow. Each loop is a function of its own: V8 compiles a long loop of a
   // function that runs once on the stack (OSR), and code after it in the same function, not run
   // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
-  // Sized for every point's flows being distinct: it never grows (rehashing) while merging.
+  // First every point flow's table id and each id's number of points, then the flows, each
+  // `at` made to size (an array pushed to keeps room for 17). The table is sized for every
+  // point's flows being distinct: it never grows (rehashing) while merging.
   const table = new FlowTable(points.reduce((n, p) => n + p.ix.flows.length, 0));
-  const byId: Flow[] = [];
+  const ids = points.map((p) => new Int32Array(p.ix.flows.length));
+  for (const p of points) assignIds(p.ix, table, ids[p.index]);
+  const sizes = new Int32Array(table.count);
+  for (const p of points) countPoints(ids[p.index], sizes);
+  const filled = new Int32Array(table.count);
+  const byId: Flow[] = new Array(table.count);
   let flows: Flow[] = [];
   let startNs = Infinity;
   let endNs = -Infinity;
@@ -152,19 +170,19 @@ export function buildModel(
       endNs = Math.max(endNs, hi);
       deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi));
     }
-    mergePoint(p, table, byId, flows);
+    mergePoint(p, ids[p.index], byId, sizes, filled, flows);
   }
   const nat = joinNat(flows);
   flows = nat.flows;
-  flows.sort((a, b) => a.firstNs - b.firstNs || compareWords(a.words, b.words));
+  flows.sort((a, b) => a.firstNs - b.firstNs || compareKeys(a, b));
   nameFlows(flows);
-  // Endpoints (client, text) of the flows the caller looks at: all, or `only` those.
-  describeFlows(flows, nat.joins, only);
+  if (describe) describeFlows(flows, nat.joins);
   relateFlows(flows, table, byId);
   const devices = [...new Set(points.map((p) => p.device))];
   return {
     points,
     flows,
+    natJoins: nat.joins,
     baseSec,
     settings,
     clockOffsets,
@@ -175,46 +193,58 @@ export function buildModel(
   };
 }
 
-/** Adds one capture point's flows to the model's: a new flow per key not seen yet. */
-function mergePoint(p: CapturePoint, table: FlowTable, byId: Flow[], flows: Flow[]): void {
-  const ix = p.ix;
+/** The table id of each of a capture point's flows (its key looked up, added when new). */
+function assignIds(ix: IndexedCapture, table: FlowTable, ids: Int32Array): void {
   const keys = ix.flowKeys;
   const probe = table.probe;
-  for (let f = 0; f < ix.flows.length; f++) {
-    // The key copied word by word: a view of it is made only for a new flow.
+  for (let f = 0; f < ids.length; f++) {
     const k0 = f * KEY_WORDS;
     for (let w = 0; w < KEY_WORDS; w++) probe[w] = keys[k0 + w];
-    const id = table.lookupOrAdd();
+    ids[f] = table.lookupOrAdd();
+  }
+}
+
+/** How many capture points each table id has (sizes[id]). */
+function countPoints(ids: Int32Array, sizes: Int32Array): void {
+  for (let f = 0; f < ids.length; f++) sizes[ids[f]]++;
+}
+
+/** Adds one capture point's flows to the model's: a new flow per id not seen yet. */
+function mergePoint(p: CapturePoint, ids: Int32Array, byId: Flow[], sizes: Int32Array, filled: Int32Array, flows: Flow[]): void {
+  const ix = p.ix;
+  const keys = ix.flowKeys;
+  for (let f = 0; f < ids.length; f++) {
+    const id = ids[f];
     const pf = ix.flows[f];
     let flow = byId[id];
     const first = pf.firstT + p.shiftNs;
     const last = pf.lastT + p.shiftNs;
-    if (table.lastWasNew) {
-      const words = keys.subarray(k0, k0 + KEY_WORDS);
-      const version = words[0] >>> 8;
+    if (flow === undefined) {
+      const k0 = f * KEY_WORDS;
       flow = {
         id: '',
-        words,
-        version,
-        proto: words[0] & 0xff,
+        keys,
+        keyAt: k0,
+        version: keys[k0] >>> 8,
+        proto: keys[k0] & 0xff,
         clientSide: pf.clientSide,
         client: '',
         server: '',
         // Set once the client is known (describeFlow).
         clientAddr: '',
         serverAddr: '',
-        at: [],
+        at: new Array<FlowAtPoint>(sizes[id]),
         firstNs: first,
         lastNs: last,
         tunnelled: false,
-        nat: [],
+        nat: NO_NAT,
         reportsOn: null,
         relatedFlow: null,
       };
       byId[id] = flow;
       flows.push(flow);
     }
-    flow.at.push({ point: p, local: f, pf, rows: undefined });
+    flow.at[filled[id]++] = { point: p, local: f, pf, rows: undefined };
     flow.firstNs = Math.min(flow.firstNs, first);
     flow.lastNs = Math.max(flow.lastNs, last);
     if (hasCookies(pf)) flow.tunnelled = true;
@@ -228,8 +258,8 @@ function nameFlows(flows: Flow[]): void {
   for (let i = 0; i < flows.length; i++) flows[i].id = `f${i + 1}`;
 }
 
-function describeFlows(flows: Flow[], joins: Map<Flow, NatJoin[]>, only?: (index: number) => boolean): void {
-  for (let i = 0; i < flows.length; i++) if (!only || only(i)) describeFlow(flows[i], joins.get(flows[i]));
+function describeFlows(flows: Flow[], joins: Map<Flow, NatJoin[]>): void {
+  for (let i = 0; i < flows.length; i++) describeFlow(flows[i], joins.get(flows[i]));
 }
 
 /** ICMP errors: the id of the flow each reports on, when the captures have it. */
@@ -242,8 +272,12 @@ function relateFlows(flows: Flow[], table: FlowTable, byId: Flow[]): void {
   }
 }
 
-/** The flow's client and server, and the endpoints its translations (NAT) show. */
-function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
+/**
+ * The flow's client and server, and the endpoints its translations (NAT) show (`joins`:
+ * model.natJoins.get(flow)). Once per flow, before its facts: it sets which side is the client at
+ * every capture point.
+ */
+export function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
   // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
   // one; otherwise the guess of the point that saw the flow first. Translated (NAT) views of
   // the flow do not name its endpoints.
@@ -260,7 +294,7 @@ function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
       refT = t;
     }
   }
-  if (ref === null) throw new Error(`flow ${keyString(flow.words)}: no capture point of its own`);
+  if (ref === null) throw new Error(`flow ${keyString(flow.keys, flow.keyAt)}: no capture point of its own`);
   flow.clientSide = ref.pf.clientSide;
   const words = ref.point.ix.flowKeys.subarray(ref.local * KEY_WORDS, (ref.local + 1) * KEY_WORDS);
   const portA = words[9] >>> 16;
@@ -274,6 +308,7 @@ function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
   flow.client = withPorts ? endpointText(ca, cp) : ca;
   flow.server = withPorts ? endpointText(sa, sp) : sa;
   for (const a of flow.at) a.pf.clientSide = flow.clientSide;
+  const nat: { device: string; stage: string; client: string; server: string }[] = [];
   for (const j of joins ?? []) {
     const w = j.a.point.ix.flowKeys.subarray(j.a.local * KEY_WORDS, (j.a.local + 1) * KEY_WORDS);
     const pa = w[9] >>> 16;
@@ -284,8 +319,9 @@ function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
     const clientIsA = (flow.clientSide === 0) !== j.flipped;
     const [c, cp, sv, sp] = clientIsA ? [aa, pa, ab, pb] : [ab, pb, aa, pa];
     const txt = (ad: string, p: number) => (withPorts ? endpointText(ad, p) : ad);
-    flow.nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
+    nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
   }
+  if (nat.length) flow.nat = nat;
 }
 
 /** The rows of a flow at one capture point, in time order (made once: the rules ask often). */
@@ -294,14 +330,18 @@ export function flowRows(a: FlowAtPoint): Int32Array {
 }
 
 /** Key words in order (unsigned, word by word): the tie-break between flows that start together. */
-function compareWords(a: Uint32Array, b: Uint32Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+function compareKeys(a: Flow, b: Flow): number {
+  for (let i = 0; i < KEY_WORDS; i++) {
+    const x = a.keys[a.keyAt + i];
+    const y = b.keys[b.keyAt + i];
+    if (x !== y) return x < y ? -1 : 1;
+  }
   return 0;
 }
 
 /** A flow key as a short string (two UTF-16 units per word). */
-function keyString(words: Uint32Array): string {
+function keyString(keys: Uint32Array, at: number): string {
   let s = '';
-  for (let i = 0; i < words.length; i++) s += String.fromCharCode(words[i] >>> 16, words[i] & 0xffff);
+  for (let i = at; i < at + KEY_WORDS; i++) s += String.fromCharCode(keys[i] >>> 16, keys[i] & 0xffff);
   return s;
 }
