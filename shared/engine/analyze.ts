@@ -5,8 +5,7 @@
 import type { AnalysisResult, CaptureSummary, Finding, FlowPoint, FlowSummary } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
-import { PackedPointFlow } from './packed-flows.ts';
-import { buildModel, describeFlow, flowRows, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
+import { buildModel, describeFlow, flowRows, forgetFlow, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
@@ -195,9 +194,11 @@ export async function analyzePart(
       }
       // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
       addClockSamples(flow, clock, sent);
-      // Done with this flow: its objects can go (the heap need not grow for the ones to come),
-      // and so can what its capture points' views made.
-      for (const a of flow.at) if (a.pf instanceof PackedPointFlow) a.pf.forget();
+      // Done with this flow: its objects can go (the heap need not grow for the ones to come).
+      // The flow and its views were made before the analysis and live in V8's old space by
+      // now: what its analysis hung on them (text, row views) is let go here, or the young
+      // collections would keep it, through the old objects, until the next full one.
+      forgetFlow(flow);
       flows[i] = null as unknown as Flow;
     }
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);

@@ -7,7 +7,7 @@
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import type { FlowState, IndexedCapture } from './capture-index.ts';
-import { hasCookies, viewIndex } from './packed-flows.ts';
+import { hasCookies, PackedPointFlow, viewIndex } from './packed-flows.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
 import type { Settings } from './settings.ts';
@@ -322,6 +322,15 @@ export function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
     nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
   }
   if (nat.length) flow.nat = nat;
+}
+
+/** Drops what describing and analysing the flow made (endpoint text, row views, what its packed views made). */
+export function forgetFlow(flow: Flow): void {
+  flow.client = flow.server = flow.clientAddr = flow.serverAddr = '';
+  for (const a of flow.at) {
+    a.rows = undefined;
+    if (a.pf instanceof PackedPointFlow) a.pf.forget();
+  }
 }
 
 /** The rows of a flow at one capture point, in time order (made once: the rules ask often). */
