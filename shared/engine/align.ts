@@ -61,6 +61,8 @@ export interface PointRows {
   key: Int32Array;
   /** TCP flags (low 16 bits) and the index's per-packet flags (P_*, shifted left 16). */
   bits: Int32Array;
+  /** Every row's bits or-ed together: which flags the point saw at all (rules skip scans for none). */
+  anyBits: number;
 }
 
 export function gatherRows(a: FlowAtPoint): PointRows {
@@ -77,13 +79,15 @@ export function gatherRows(a: FlowAtPoint): PointRows {
   const gi = ix.groupIpId;
   const gb = ix.groupBits;
   const shift = a.point.shiftNs;
+  let any = 0;
   for (let i = 0; i < n; i++) {
     const b = gb[start + i];
     t[i] = shift + gt[start + i];
     key[i] = matchKey(gs[start + i], gi[start + i], b >>> 16);
     bits[i] = b;
+    any |= b;
   }
-  return { rows, t, key, bits };
+  return { rows, t, key, bits, anyBits: any };
 }
 
 /** matchStages on gathered rows. */

@@ -51,6 +51,8 @@ export interface FlowFacts {
   flow: Flow;
   /** The flow's rows at each capture point with their times and flags (same order as flow.at). */
   points: PointRows[];
+  /** PointRows.anyBits of every point or-ed together. */
+  anyBits: number;
   devices: Map<string, DeviceView>;
   /** The same views in the same order, as an array (loops over it allocate nothing). */
   deviceList: DeviceView[];
@@ -100,12 +102,17 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   // A loop, not flow.at.map(gatherRows): map's result array had a different elements kind from
   // one flow to another, and the optimized rules reading `points` were thrown away for it.
   const points: PointRows[] = [];
-  for (let i = 0; i < flow.at.length; i++) points.push(gatherRows(flow.at[i]));
+  let anyBits = 0;
+  for (let i = 0; i < flow.at.length; i++) {
+    const p = gatherRows(flow.at[i]);
+    points.push(p);
+    anyBits |= p.anyBits;
+  }
   for (const v of deviceList) accountDevice(flow, points, v);
   const timeline = buildTimeline(flow, points);
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
   const segments = splitSegments(flow, timeline, idleTimeoutS * 1e9);
-  return { flow, points, devices, deviceList, timeline, segments, idleTimeoutS };
+  return { flow, points, anyBits, devices, deviceList, timeline, segments, idleTimeoutS };
 }
 
 /**

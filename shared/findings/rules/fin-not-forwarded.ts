@@ -15,7 +15,8 @@ export function finNotForwarded(ctx: RuleContext): void {
     if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
-    const { rows, t, bits } = rowsAt(f, rx);
+    const { rows, t, bits, anyBits } = rowsAt(f, rx);
+    if (!(anyBits & TCP_FIN)) continue;
     // Positions in the receive rows of the FINs that never left.
     const lost: number[] = [];
     // The device owned the session in a direction once it forwarded a packet of that direction;

@@ -19,7 +19,9 @@ export function halfCloseTimeout(ctx: RuleContext): void {
     if (claimedAt(ctx, v.device, MOVED)) continue;
     const rx = v.stage.receive ?? v.stage.firewall ?? v.stage.transmit;
     if (!rx) continue;
-    const { rows, t, bits } = rowsAt(f, rx);
+    const { rows, t, bits, anyBits } = rowsAt(f, rx);
+    // No FIN, or every packet within the timer of the first: nothing can be late.
+    if (!(anyBits & TCP_FIN) || t[rows.length - 1] - t[0] <= timer * 1e9) continue;
     // The first FIN this device let through (a dropped FIN half-closes nothing).
     let finK = -1;
     for (let k = 0; k < rows.length; k++) {

@@ -18,7 +18,8 @@ export function notForwarded(ctx: RuleContext): void {
     if (claimedAt(ctx, d, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
     const tx = v.stage.transmit;
-    if (!rx || !tx || !v.rxToTx) continue;
+    // Every received packet transmitted or dropped (accountDevice counted): nothing is lost.
+    if (!rx || !tx || !v.rxToTx || v.unaccounted === 0) continue;
     const { rows, t, bits } = rowsAt(f, rx);
     const txg = rowsAt(f, tx);
     // Only directions the device forwarded at all: traffic to the firewall itself (health

@@ -8,7 +8,7 @@ import { claimedSegment, flowText, report, type RuleContext } from '../context.t
 
 export function rst(ctx: RuleContext): void {
   const { f, m } = ctx;
-  if (f.flow.proto !== 6) return;
+  if (f.flow.proto !== 6 || !(f.anyBits & TCP_RST)) return;
   const tl = f.timeline;
   for (let s = 0; s < f.segments.length; s++) {
     if (claimedSegment(ctx, s)) continue;
