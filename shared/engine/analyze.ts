@@ -263,7 +263,7 @@ export function flowSummary(model: Model, f: FlowFacts): FlowSummary {
     const r = reasons.get(a.point.device);
     if (r) {
       p.endReason = r.reason;
-      if (r.agesOutAt) p.agesOutAt = r.agesOutAt;
+      if (r.agesOutNs !== undefined) p.agesOutAt = isoAt(model, r.agesOutNs);
     }
     if (pf.cookies) p.cookies = pf.cookies.map(hex32);
     return p;
@@ -386,7 +386,10 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
     const r = reasons[d];
     if (r) {
       w.piece(J.endReason).str(r.reason);
-      if (r.agesOutAt) w.piece(J.agesOutAt).str(r.agesOutAt);
+      if (r.agesOutNs !== undefined) {
+        w.piece(J.agesOutAt);
+        isoBytes(w, model, r.agesOutNs);
+      }
     }
     const cookies = pf.cookies;
     if (cookies) {

@@ -5,12 +5,13 @@
  * session: it dropped every packet of the flow, e.g. non-SYN packets after a GWLB re-hash).
  */
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/decoded.ts';
-import { isoAt, type Model } from '../engine/model.ts';
+import type { Model } from '../engine/model.ts';
 import { rowsAt, sideOfBits, type DeviceView, type FlowFacts } from './facts.ts';
 
 export interface EndReason {
   reason: string;
-  agesOutAt?: string;
+  /** When the session ages out, on the model's common clock (isoAt gives the text). */
+  agesOutNs?: number;
 }
 
 export function endReason(m: Model, f: FlowFacts, v: DeviceView): EndReason {
@@ -44,13 +45,13 @@ export function endReason(m: Model, f: FlowFacts, v: DeviceView): EndReason {
   if (fin) return { reason: 'tcp-fin' };
   const last = t[lastK];
   if (flow.proto === 6 && sawSyn && !established) {
-    return { reason: 'incomplete', agesOutAt: isoAt(m, last + m.settings.tcpHandshake * 1e9) };
+    return { reason: 'incomplete', agesOutNs: last + m.settings.tcpHandshake * 1e9 };
   }
   const timeout = flow.proto === 6 ? m.settings.tcpTimeout : flow.proto === 17 ? m.settings.udpTimeout : m.settings.icmpTimeout;
   const agesOut = last + timeout * 1e9;
   // The flow went on elsewhere (moved to another firewall): this device's session only ages out.
   const movedAway = f.flow.lastNs > last + f.idleTimeoutS * 1e9;
   const captureEnd = m.deviceEndNs.get(v.device) ?? m.endNs;
-  if (agesOut <= captureEnd || movedAway || flow.proto !== 6) return { reason: 'aged-out', agesOutAt: isoAt(m, agesOut) };
-  return { reason: 'open', agesOutAt: isoAt(m, agesOut) };
+  if (agesOut <= captureEnd || movedAway || flow.proto !== 6) return { reason: 'aged-out', agesOutNs: agesOut };
+  return { reason: 'open', agesOutNs: agesOut };
 }
