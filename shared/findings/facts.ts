@@ -223,6 +223,68 @@ function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
   const at = flowArena.int32(n);
   const row = flowArena.int32(n);
   const bits = flowArena.int32(n);
+  const tl = { n, t, at, row, bits };
+  // Most flows were captured at one or two points (a device's receive and transmit stages).
+  if (k === 1) copyPoint(points[0], tl);
+  else if (k === 2) mergeTwo(points[0], points[1], rank[1] < rank[0], tl);
+  else mergeMany(points, rank, tl);
+  return tl;
+}
+
+/** The timeline of a flow seen at one capture point: its rows as they are. */
+function copyPoint(p: PointRows, tl: Timeline): void {
+  tl.t.set(p.t);
+  tl.at.fill(0);
+  tl.row.set(p.rows);
+  tl.bits.set(p.bits);
+}
+
+/**
+ * The timeline of a flow seen at two capture points: a two-way merge; at equal times point b
+ * comes first only if its stage ranks first (`bFirst`), as in mergeMany.
+ */
+function mergeTwo(a: PointRows, b: PointRows, bFirst: boolean, tl: Timeline): void {
+  const { t, at, row, bits } = tl;
+  const ta = a.t;
+  const tb = b.t;
+  const na = ta.length;
+  const nb = tb.length;
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < na && j < nb) {
+    const x = ta[i];
+    const y = tb[j];
+    if (y < x || (y === x && bFirst)) {
+      t[o] = y;
+      at[o] = 1;
+      row[o] = b.rows[j];
+      bits[o++] = b.bits[j++];
+    } else {
+      t[o] = x;
+      at[o] = 0;
+      row[o] = a.rows[i];
+      bits[o++] = a.bits[i++];
+    }
+  }
+  for (; i < na; i++, o++) {
+    t[o] = ta[i];
+    at[o] = 0;
+    row[o] = a.rows[i];
+    bits[o] = a.bits[i];
+  }
+  for (; j < nb; j++, o++) {
+    t[o] = tb[j];
+    at[o] = 1;
+    row[o] = b.rows[j];
+    bits[o] = b.bits[j];
+  }
+}
+
+/** The k-way merge (k > 2): the least (time, stage rank, point) first. */
+function mergeMany(points: PointRows[], rank: Int32Array, tl: Timeline): void {
+  const { n, t, at, row, bits } = tl;
+  const k = points.length;
   const head = flowArena.int32(k, 0);
   // The time of each point's next row (Infinity once all are taken): the scan below reads two
   // small typed arrays, not the points' rows.
@@ -253,7 +315,6 @@ function buildTimeline(flow: Flow, points: PointRows[]): Timeline {
     bits[o] = p.bits[h];
     next[best] = h + 1 < p.t.length ? p.t[h + 1] : Infinity;
   }
-  return { n, t, at, row, bits };
 }
 
 /** Evidence: packet `row` of capture point p, at time t (common clock, as PointRows.t and Timeline.t). */
