@@ -53,7 +53,7 @@ export function runFlowRules(m: Model, f: FlowFacts, findings: Finding[]): void 
   if (claims.size) claims.clear();
   if (counts.size) counts.clear();
   const ctx: RuleContext = { m, f, out: findings, claims, counts };
-  for (const rule of RULES) rule(ctx);
+  for (let i = 0; i < RULES.length; i++) RULES[i](ctx);
 }
 
 /** Moved sessions first, then by severity, then by time of the first evidence. */
