@@ -179,13 +179,15 @@ export async function analyzePart(
     }
   }
   const sent = new Map<string, number>();
+  const joins = model.natJoins;
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
     const findings: Finding[] = [];
     const clock: ClockSamples = new Map();
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
       const flow = flows[i];
-      describeFlow(flow, model.natJoins.get(flow));
+      // (Most captures have no NAT: no lookup, which would give every flow an identity hash.)
+      describeFlow(flow, joins.size ? joins.get(flow) : undefined);
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);
       if (json) {

@@ -16,6 +16,19 @@ export function jsonPiece(text: string): Uint8Array {
 
 const HEX = jsonPiece('0123456789abcdef');
 const NULL = jsonPiece('null');
+/** "00" .. "99": the digits of i at D2[2i], D2[2i + 1]. */
+const D2 = new Uint8Array(200);
+/** "000" .. "999": the digits of i at D3[3i .. 3i + 2]. */
+const D3 = new Uint8Array(3000);
+for (let i = 0; i < 1000; i++) {
+  if (i < 100) {
+    D2[2 * i] = 48 + Math.floor(i / 10);
+    D2[2 * i + 1] = 48 + (i % 10);
+  }
+  D3[3 * i] = 48 + Math.floor(i / 100);
+  D3[3 * i + 1] = 48 + (Math.floor(i / 10) % 10);
+  D3[3 * i + 2] = 48 + (i % 10);
+}
 
 export class JsonBytes {
   private buf: Uint8Array;
@@ -126,6 +139,26 @@ export class JsonBytes {
       b[this.n++] = 48 + v;
       return this;
     }
+    if (v < 0x80000000) {
+      // Two digits at a time, in 32-bit integer arithmetic (counts, bytes, ports).
+      let digits = 2;
+      for (let x = v; x >= 100; x = (x / 10) | 0) digits++;
+      let e = this.n + digits;
+      this.n = e;
+      let x = v;
+      while (x >= 100) {
+        const q = (x / 100) | 0;
+        const r = 2 * (x - q * 100);
+        b[--e] = D2[r + 1];
+        b[--e] = D2[r];
+        x = q;
+      }
+      if (x >= 10) {
+        b[--e] = D2[2 * x + 1];
+        b[--e] = D2[2 * x];
+      } else b[--e] = 48 + x;
+      return this;
+    }
     let digits = 1;
     for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
     let o = this.n + digits;
@@ -158,22 +191,34 @@ export class JsonBytes {
     let o = this.n;
     b[o++] = 0x22;
     for (let k = 0; k < this.dayLen; k++) b[o++] = this.dayText[k];
+    // Within the day, and the nanoseconds: 32-bit integers, written from digit tables.
     let s = sec - days * 86400;
-    const hh = Math.floor(s / 3600);
+    const hh = (s / 3600) | 0;
     s -= hh * 3600;
-    const mm = Math.floor(s / 60);
+    const mm = (s / 60) | 0;
     s -= mm * 60;
-    b[o++] = 48 + Math.floor(hh / 10);
-    b[o++] = 48 + (hh % 10);
+    b[o++] = D2[2 * hh];
+    b[o++] = D2[2 * hh + 1];
     b[o++] = 0x3a;
-    b[o++] = 48 + Math.floor(mm / 10);
-    b[o++] = 48 + (mm % 10);
+    b[o++] = D2[2 * mm];
+    b[o++] = D2[2 * mm + 1];
     b[o++] = 0x3a;
-    b[o++] = 48 + Math.floor(s / 10);
-    b[o++] = 48 + (s % 10);
+    b[o++] = D2[2 * s];
+    b[o++] = D2[2 * s + 1];
     b[o++] = 0x2e;
-    for (let k = 8, x = nsec; k >= 0; k--, x = Math.floor(x / 10)) b[o + k] = 48 + (x % 10);
-    o += 9;
+    const ms = (nsec / 1e6) | 0;
+    const rest = nsec - ms * 1e6;
+    const us = (rest / 1000) | 0;
+    const ns = rest - us * 1000;
+    b[o++] = D3[3 * ms];
+    b[o++] = D3[3 * ms + 1];
+    b[o++] = D3[3 * ms + 2];
+    b[o++] = D3[3 * us];
+    b[o++] = D3[3 * us + 1];
+    b[o++] = D3[3 * us + 2];
+    b[o++] = D3[3 * ns];
+    b[o++] = D3[3 * ns + 1];
+    b[o++] = D3[3 * ns + 2];
     b[o++] = 0x5a;
     b[o++] = 0x22;
     this.n = o;
