@@ -103,6 +103,9 @@ let status: i32 = OK;
 let n: u32 = 0;
 let baseSec: f64 = NaN;
 let wireBytes: f64 = 0;
+/** The least and greatest record time so far (ns after baseSec). */
+let leastT: f64 = Infinity;
+let greatestT: f64 = -Infinity;
 // Columns.
 let colT: usize = 0;
 let colFlow: usize = 0;
@@ -184,6 +187,8 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32): i32 {
   n = 0;
   baseSec = NaN;
   wireBytes = 0;
+  leastT = Infinity;
+  greatestT = -Infinity;
   let p: usize = IN + INCAP;
   colT = p;
   p += <usize>RING * 8;
@@ -642,6 +647,8 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
   if (baseSec !== baseSec) baseSec = sec;
   const t = (sec - baseSec) * 1e9 + nsec;
   store<f64>(colT + (<usize>r << 3), t);
+  if (t < leastT) leastT = t;
+  if (t > greatestT) greatestT = t;
   wireBytes += <f64>origLen;
   let f: u32 = 0;
   if (flowCookie !== -1) f |= P_COOKIE;
@@ -809,6 +816,14 @@ export function packets(): u32 {
 }
 export function firstSecond(): f64 {
   return baseSec;
+}
+/** The least record time of the file (Infinity for none), as the index's firstNs. */
+export function leastTime(): f64 {
+  return leastT;
+}
+/** The greatest record time of the file (-Infinity for none), as the index's lastNs. */
+export function greatestTime(): f64 {
+  return greatestT;
 }
 export function wire(): f64 {
   return wireBytes;

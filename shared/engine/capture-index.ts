@@ -301,12 +301,41 @@ function sortGroups(g: Groups, c: GroupSource, sig: Uint32Array | null, flowCoun
     const e = rowStart[f + 1];
     for (let k = s + 1; k < e; k++) {
       if (groupT[k] < groupT[k - 1]) {
-        rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
+        if (!insertionSort(rows, t, s, e)) rows.subarray(s, e).sort((a, b) => t[a] - t[b] || a - b);
         for (let q = s; q < e; q++) groupAt(g, q, c, sig, rows[q]);
         break;
       }
     }
   }
+}
+
+/**
+ * rows[s..e) (row numbers, in file order) sorted by (time, row) in place by insertion: a flow's
+ * rows are nearly in time order (a receive stage swaps a few neighbours), which this sorts in
+ * about linear time without calling a comparator. Gives up (false, rows left in some order) past
+ * a budget of moves, so that rows far out of order cannot take quadratic time.
+ */
+function insertionSort(rows: Int32Array, t: Float64Array, s: number, e: number): boolean {
+  let budget = 16 * (e - s) + 256;
+  for (let i = s + 1; i < e; i++) {
+    const r = rows[i];
+    const tr = t[r];
+    let j = i - 1;
+    while (j >= s) {
+      const q = rows[j];
+      const tq = t[q];
+      if (tq < tr || (tq === tr && q < r)) break;
+      rows[j + 1] = q;
+      j--;
+      if (--budget < 0) {
+        // The row back in the gap: still a permutation, for the full sort to finish.
+        rows[j + 1] = r;
+        return false;
+      }
+    }
+    rows[j + 1] = r;
+  }
+  return true;
 }
 
 type GroupSource = { tNs: Float64Array; tcpFlags: Uint16Array; flags: Uint8Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; ipId: Int32Array };
@@ -875,6 +904,9 @@ export interface IndexParts {
   /** NaN when no record was read. */
   baseSec: number;
   wireBytes: number;
+  /** The least and greatest of c.tNs when the reader kept them (else worked out from the column). */
+  firstNs?: number;
+  lastNs?: number;
   /** The columns, n rows each (lean: only tNs, flow, flags, tcpFlags and ipId have rows). */
   c: GroupSource & { flow: Uint32Array; seq: Uint32Array; ack: Uint32Array; len: Uint32Array; hash: Uint32Array; cookie: Uint32Array; wireLen: Uint32Array; fileOffset: Float64Array };
   /** packetSignature of each row (lean indexes). */
@@ -891,8 +923,8 @@ export interface IndexParts {
 /** The index of parts: times' range, rows grouped by flow, flows packed. */
 export function assembleIndex(p: IndexParts): IndexedCapture {
   const { n, c } = p;
-  const firstNs = least(c.tNs, n);
-  const lastNs = greatest(c.tNs, n);
+  const firstNs = p.firstNs ?? least(c.tNs, n);
+  const lastNs = p.lastNs ?? greatest(c.tNs, n);
   const groups = groupRows(n, c, p.sig, p.flows.count, p.shared);
   if (p.lean) {
     // Everything the analysis reads of these is in the grouped columns now (times in groupT,

@@ -31,6 +31,8 @@ interface CoreExports {
   stoppedRecord(): number;
   packets(): number;
   firstSecond(): number;
+  leastTime(): number;
+  greatestTime(): number;
   wire(): number;
   flows(): number;
   columns(which: number): number;
@@ -221,6 +223,9 @@ export async function indexWithCore(
     undecoded: {},
     errors: [],
     baseSec: x.firstSecond(),
+    // The core kept the times' range as it read them: no two more passes over the column.
+    firstNs: x.leastTime(),
+    lastNs: x.greatestTime(),
     wireBytes: x.wire(),
     c: {
       tNs: tt.tNs.subarray(0, n),
