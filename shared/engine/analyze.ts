@@ -367,7 +367,7 @@ export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void
   // Each device's end reason, found by device name for its capture points (a handful).
   const devs = f.deviceList;
   const reasons: EndReason[] = [];
-  for (const v of devs) reasons.push(endReason(model, f, v));
+  for (let i = 0; i < devs.length; i++) reasons.push(endReason(model, f, devs[i]));
   const heads = headsOf(model);
   for (let i = 0; i < flow.at.length; i++) {
     const a = flow.at[i];

@@ -26,7 +26,7 @@ export function estimateClocks(m: Model): ClockEstimate[] {
 export function addClockSamples(flow: Flow, deltas: ClockSamples, earlier?: Map<string, number>): void {
   // Only flows seen on two devices or more.
   let other = false;
-  for (const a of flow.at) if (a.point.device !== flow.at[0].point.device) other = true;
+  for (let i = 1; i < flow.at.length; i++) if (flow.at[i].point.device !== flow.at[0].point.device) other = true;
   if (!other) return;
   // First sighting of each packet signature per device.
   const seen = new Map<string, Map<number, number>>();

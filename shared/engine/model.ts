@@ -284,7 +284,8 @@ export function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
   let ref: FlowAtPoint | null = null;
   let refKnown = false;
   let refT = Infinity;
-  for (const a of flow.at) {
+  for (let i = 0; i < flow.at.length; i++) {
+    const a = flow.at[i];
     if (a.nat) continue;
     const t = a.pf.firstT + a.point.shiftNs;
     // The earliest point that knows the client, else the earliest point (first in `at` on ties).

@@ -77,7 +77,10 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   flowArena.reset();
   const devices = new Map<string, DeviceView>();
   const deviceList: DeviceView[] = [];
-  for (const a of flow.at) {
+  // Loops by index here and in the rules: they run for every flow, many of them before V8
+  // compiles them, where for-of makes an iterator result per step.
+  for (let i = 0; i < flow.at.length; i++) {
+    const a = flow.at[i];
     let v = devices.get(a.point.device);
     if (!v) {
       v = {
@@ -108,7 +111,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     points.push(p);
     anyBits |= p.anyBits;
   }
-  for (const v of deviceList) accountDevice(flow, points, v);
+  for (let i = 0; i < deviceList.length; i++) accountDevice(flow, points, deviceList[i]);
   const timeline = buildTimeline(flow, points);
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
   const segments = splitSegments(flow, timeline, idleTimeoutS * 1e9);

@@ -13,7 +13,10 @@ const FIN = ['fin'];
 
 export function notForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
-  for (const v of f.deviceList) {
+  // By index: these run for every flow, many of them before V8 compiles them, where for-of
+  // makes an iterator result per step.
+  for (let vi = 0; vi < f.deviceList.length; vi++) {
+    const v = f.deviceList[vi];
     const d = v.device;
     if (claimedAt(ctx, d, EXPLAINED_BY)) continue;
     const rx = v.stage.receive;
