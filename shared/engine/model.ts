@@ -264,7 +264,8 @@ function describeFlows(flows: Flow[], joins: Map<Flow, NatJoin[]>): void {
 
 /** ICMP errors: the id of the flow each reports on, when the captures have it. */
 function relateFlows(flows: Flow[], table: FlowTable, byId: Flow[]): void {
-  for (const f of flows) {
+  for (let i = 0; i < flows.length; i++) {
+    const f = flows[i];
     if (f.reportsOn === null) continue;
     table.probe.set(f.reportsOn);
     const id = table.lookupOrAdd();

@@ -65,7 +65,8 @@ export interface NatJoin {
 }
 
 function hasReceive(flow: Flow, dev: string): boolean {
-  return flow.at.some((a) => a.point.device === dev && a.point.stage === 'receive');
+  for (let i = 0; i < flow.at.length; i++) if (flow.at[i].point.device === dev && flow.at[i].point.stage === 'receive') return true;
+  return false;
 }
 
 /**
@@ -76,8 +77,12 @@ function hasReceive(flow: Flow, dev: string): boolean {
 function devicesWithOrphans(flows: Flow[]): Set<string> {
   const orphanDevices = new Set<string>();
   const deviceHasReceive = receiveDevices(flows);
-  for (const flow of flows) {
-    for (const a of flow.at) {
+  // Loops by index: they run once, over every flow, mostly before V8 compiles them, where
+  // for-of makes an iterator result per step.
+  for (let f = 0; f < flows.length; f++) {
+    const flow = flows[f];
+    for (let i = 0; i < flow.at.length; i++) {
+      const a = flow.at[i];
       const st = a.point.stage;
       if (st === 'receive' || st === 'unknown' || !deviceHasReceive.has(a.point.device)) continue;
       if (!hasReceive(flow, a.point.device)) orphanDevices.add(a.point.device);
@@ -88,7 +93,10 @@ function devicesWithOrphans(flows: Flow[]): Set<string> {
 
 function receiveDevices(flows: Flow[]): Set<string> {
   const out = new Set<string>();
-  for (const flow of flows) for (const a of flow.at) if (a.point.stage === 'receive') out.add(a.point.device);
+  for (let f = 0; f < flows.length; f++) {
+    const at = flows[f].at;
+    for (let i = 0; i < at.length; i++) if (at[i].point.stage === 'receive') out.add(at[i].point.device);
+  }
   return out;
 }
 
