@@ -172,7 +172,7 @@ export function buildModel(
     }
     mergePoint(p, ids[p.index], byId, sizes, filled, flows);
   }
-  const nat = joinNat(flows);
+  const nat = joinNat(flows, orphanDevices(points, ids, table.count));
   flows = nat.flows;
   flows.sort((a, b) => a.firstNs - b.firstNs || compareKeys(a, b));
   nameFlows(flows);
@@ -191,6 +191,33 @@ export function buildModel(
     deviceEndNs,
     devices,
   };
+}
+
+/**
+ * Devices with a later-stage view (firewall, transmit, drop) of a flow whose receive stage never
+ * saw that 5-tuple: a translation (NAT) to join. Only devices whose receive stage saw any flow.
+ * From the points' flow ids (typed arrays, no objects).
+ */
+function orphanDevices(points: CapturePoint[], ids: Int32Array[], count: number): Set<string> {
+  const out = new Set<string>();
+  for (const device of new Set(points.map((p) => p.device))) {
+    const receive = points.filter((p) => p.device === device && p.stage === 'receive' && ids[p.index].length > 0);
+    const later = points.filter((p) => p.device === device && p.stage !== 'receive' && p.stage !== 'unknown');
+    if (receive.length === 0 || later.length === 0) continue;
+    const seen = new Uint8Array(count);
+    for (const r of receive) markIds(ids[r.index], seen);
+    if (later.some((p) => !allMarked(ids[p.index], seen))) out.add(device);
+  }
+  return out;
+}
+
+function markIds(ids: Int32Array, seen: Uint8Array): void {
+  for (let f = 0; f < ids.length; f++) seen[ids[f]] = 1;
+}
+
+function allMarked(ids: Int32Array, seen: Uint8Array): boolean {
+  for (let f = 0; f < ids.length; f++) if (seen[ids[f]] === 0) return false;
+  return true;
 }
 
 /** The table id of each of a capture point's flows (its key looked up, added when new). */

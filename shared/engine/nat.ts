@@ -70,46 +70,15 @@ function hasReceive(flow: Flow, dev: string): boolean {
 }
 
 /**
- * Devices with a later-stage view of a flow whose receive stage never saw that 5-tuple. Its own
- * function (with receiveDevices): joinNat's code after these loops, not run yet when V8 compiled
- * them, threw the compiled loops away.
- */
-function devicesWithOrphans(flows: Flow[]): Set<string> {
-  const orphanDevices = new Set<string>();
-  const deviceHasReceive = receiveDevices(flows);
-  // Loops by index: they run once, over every flow, mostly before V8 compiles them, where
-  // for-of makes an iterator result per step.
-  for (let f = 0; f < flows.length; f++) {
-    const flow = flows[f];
-    for (let i = 0; i < flow.at.length; i++) {
-      const a = flow.at[i];
-      const st = a.point.stage;
-      if (st === 'receive' || st === 'unknown' || !deviceHasReceive.has(a.point.device)) continue;
-      if (!hasReceive(flow, a.point.device)) orphanDevices.add(a.point.device);
-    }
-  }
-  return orphanDevices;
-}
-
-function receiveDevices(flows: Flow[]): Set<string> {
-  const out = new Set<string>();
-  for (let f = 0; f < flows.length; f++) {
-    const at = flows[f].at;
-    for (let i = 0; i < at.length; i++) if (at[i].point.stage === 'receive') out.add(at[i].point.device);
-  }
-  return out;
-}
-
-/**
  * Moves later-stage points of translated flows into their receive-stage flow. Returns the flows
  * that remain (joined ones are gone) and, per kept flow, the translations found.
+ * `orphanDevices`: the devices with a later-stage view of a flow whose receive stage never saw
+ * that 5-tuple (the model finds them from its flow ids; most captures have none, and then there
+ * is nothing to do).
  */
-export function joinNat(flows: Flow[]): { flows: Flow[]; joins: Map<Flow, NatJoin[]> } {
+export function joinNat(flows: Flow[], orphanDevices: Set<string>): { flows: Flow[]; joins: Map<Flow, NatJoin[]> } {
   const joins = new Map<Flow, NatJoin[]>();
-  // Orphans: a later-stage view of a flow at a device whose receive stage never saw that 5-tuple.
-  // Most captures have none, and then this costs one pass over the flows.
   const stagesAt = (flow: Flow, dev: string) => flow.at.filter((a) => a.point.device === dev).map((a) => a.point.stage);
-  const orphanDevices = devicesWithOrphans(flows);
   if (orphanDevices.size === 0) return { flows, joins };
   // Candidates: flows seen at such a device's receive stage and at none of its later stages.
   // Their first packets are indexed by signature (a translated flow's first packets at the later
