@@ -66,6 +66,8 @@ export class JsonBytes {
    * fault per 4 KB on first write: recycling a few spares saves those and the copy).
    */
   take(): Uint8Array {
+    // Nothing written (the analysis without JSON): nothing to hand over, the buffer stays.
+    if (this.n === 0) return new Uint8Array(0);
     if (!this.spare) {
       const out = this.buf.slice(0, this.n);
       this.n = 0;

@@ -92,6 +92,13 @@ describe('flow summaries written as bytes', () => {
     expect(third.buffer).not.toBe(second.buffer);
     expect(dec.decode(first)).toBe(`"${'a'.repeat(40)}"`);
     expect(dec.decode(second)).toBe('12345');
+    // Nothing written: an empty result, and the writer keeps its buffer (no spare asked for).
+    let asked = 0;
+    const idle = new JsonBytes(64, () => (asked++, undefined));
+    expect(idle.take().length).toBe(0);
+    expect(idle.take().length).toBe(0);
+    expect(asked).toBe(0);
+    expect(dec.decode(idle.byte(0x31).take())).toBe('1');
   });
 
   it('grows from an empty buffer (it looped forever doubling a length of 0)', () => {
