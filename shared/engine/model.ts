@@ -149,9 +149,13 @@ export function buildModel(
   // function that runs once on the stack (OSR), and code after it in the same function, not run
   // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
   // First every point flow's table id and each id's number of points, then the flows, each
-  // `at` made to size (an array pushed to keeps room for 17). The table is sized for every
-  // point's flows being distinct: it never grows (rehashing) while merging.
-  const table = new FlowTable(points.reduce((n, p) => n + p.ix.flows.length, 0));
+  // `at` made to size (an array pushed to keeps room for 17). The table is sized for each flow
+  // seen at two points (a device's receive and transmit stages), at least for the largest
+  // point: it rarely grows (rehashing) while merging, and is not sized for every point's flows
+  // being distinct (its slots, all touched, would be several times what a million flows need).
+  const largest = points.reduce((n, p) => Math.max(n, p.ix.flows.length), 0);
+  const total = points.reduce((n, p) => n + p.ix.flows.length, 0);
+  const table = new FlowTable(Math.max(largest, Math.ceil(total / 2)));
   const ids = points.map((p) => new Int32Array(p.ix.flows.length));
   for (const p of points) assignIds(p.ix, table, ids[p.index]);
   const sizes = new Int32Array(table.count);
