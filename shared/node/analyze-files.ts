@@ -80,9 +80,12 @@ class PoolWorker {
             onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
           } else if (msg.type === 'analyzed') {
             this.handlers.delete(id);
+            // Blocks written after this give their buffers back to nobody (a closed port).
+            spares.port1.close();
             resolve(msg.totalFlows);
           } else if (msg.type === 'failed' || msg.type === 'error') {
             this.handlers.delete(id);
+            spares.port1.close();
             reject(new Error(`analysis worker: ${msg.message}`));
           }
         },
