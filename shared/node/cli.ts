@@ -21,10 +21,17 @@ import type { AnalysisResult } from '../api/analysis.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { FileReadError, readChunks } from './file-source.ts';
+import { looksClassicPcap } from './index-core.ts';
 import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
 
 /** Input per reading thread (see laneCount). */
+/**
+ * Input worth one more reading thread: files the JavaScript indexer reads (pcapng, ...), each
+ * lane warming up its own JIT; classic pcap files, which the WebAssembly core reads with little
+ * warm-up (and this thread, ready ~25 ms before a worker has booted, starts on them at once).
+ */
 const BYTES_PER_LANE = 256e6;
+const CORE_BYTES_PER_LANE = 256e3;
 
 class UsageError extends Error {}
 
@@ -257,22 +264,24 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
 }
 
 /**
- * Threads to read a capture set: one per BYTES_PER_LANE of input, at least one, at most
- * `threads`. Each warms up its own JIT, which only pays off on enough packets
- * (docs/performance.md). With one, a single worker reads and analyses all: even one worker keeps
+ * Threads to read a capture set: one per BYTES_PER_LANE of input the JavaScript indexer reads
+ * (each thread warms up its own JIT, which only pays off on enough packets) or CORE_BYTES_PER_LANE
+ * of classic pcap, at least one, at most `threads` (docs/performance.md). A set of one file is
+ * read by one thread whatever this says. With one, a single worker reads and analyses all: even one worker keeps
  * the analysis's heap limit off the main thread (bin/stagediff.mjs then need not restart node
  * with a bigger one).
  */
 function laneCount(specs: CaptureSpec[], threads: number): number {
-  let bytes = 0;
+  let lanes = 0;
   for (const s of specs) {
     try {
-      bytes += statSync(s.path).size;
+      const size = statSync(s.path).size;
+      lanes += size / (looksClassicPcap(s.path) ? CORE_BYTES_PER_LANE : BYTES_PER_LANE);
     } catch {
       // Reported by the indexer.
     }
   }
-  return Math.max(1, Math.min(threads, Math.ceil(bytes / BYTES_PER_LANE)));
+  return Math.max(1, Math.min(threads, Math.ceil(lanes)));
 }
 
 /**

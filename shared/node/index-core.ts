@@ -8,7 +8,7 @@
  * another shape (see the core) or anything the reader would report (a truncated record, an
  * oversized caplen). The caller then indexes the file in JavaScript, which stays the reference.
  */
-import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { assembleIndex, column, N, release, transientColumns, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
@@ -40,6 +40,26 @@ interface CoreExports {
 
 const PCAP_US = 0xa1b2c3d4;
 const PCAP_NS = 0xa1b23c4d;
+
+/**
+ * Whether the file starts as a classic pcap file (either byte order, micro- or nanoseconds): one
+ * the core may read. False when it cannot be read (the reader says why, later).
+ */
+export function looksClassicPcap(path: string): boolean {
+  const head = new Uint8Array(4);
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+    if (readSync(fd, head, 0, 4, 0) !== 4) return false;
+  } catch {
+    return false;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  const dv = new DataView(head.buffer);
+  const m = [dv.getUint32(0, true), dv.getUint32(0, false)];
+  return m.includes(PCAP_US) || m.includes(PCAP_NS);
+}
 const LINKTYPE_ETHERNET = 1;
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
 const READ = 4 << 20;

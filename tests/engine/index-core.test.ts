@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexWithCore, type CoreResult } from '../../shared/node/index-core.ts';
+import { indexWithCore, looksClassicPcap, type CoreResult } from '../../shared/node/index-core.ts';
 import { indexFile } from '../../shared/node/file-source.ts';
 import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
@@ -93,6 +93,14 @@ function write(name: string, bytes: Uint8Array): string {
 }
 
 describe('the index core in WebAssembly', () => {
+  it('tells classic pcap files (the core may read them; the CLI gives them a reading thread sooner) by their first bytes', () => {
+    for (const variant of PCAP_VARIANTS) expect(looksClassicPcap(write(`magic-${variant}.pcap`, generateScenario('gwlb-incident', variant).files[0].bytes))).toBe(true);
+    expect(looksClassicPcap(write('magic.pcapng', generateScenario('gwlb-incident', 'pcapng-le-us').files[0].bytes))).toBe(false);
+    expect(looksClassicPcap(write('magic.txt', new TextEncoder().encode('not a capture')))).toBe(false);
+    expect(looksClassicPcap(write('magic-short.pcap', new Uint8Array([0xd4, 0xc3])))).toBe(false);
+    expect(looksClassicPcap(join(dir, 'no-such-file.pcap'))).toBe(false);
+  });
+
   it('makes the JavaScript indexer lean index of every generated scenario it takes, in every pcap variant', async () => {
     const taken: string[] = [];
     for (const variant of PCAP_VARIANTS) {
