@@ -42,13 +42,16 @@ const PCAP_US = 0xa1b2c3d4;
 const PCAP_NS = 0xa1b23c4d;
 
 /**
- * Whether the file starts as a classic pcap file (either byte order, micro- or nanoseconds): one
- * the core may read. False when it cannot be read (the reader says why, later).
+ * Whether a regular file starts as a classic pcap file (either byte order, micro- or
+ * nanoseconds): one the core may read. False for anything else (a pipe or device is not opened
+ * here: opening a FIFO blocks until a writer comes, and reading takes bytes off it), and when it
+ * cannot be read (the reader says why, later).
  */
 export function looksClassicPcap(path: string): boolean {
   const head = new Uint8Array(4);
   let fd = -1;
   try {
+    if (!statSync(path).isFile()) return false;
     fd = openSync(path, 'r');
     if (readSync(fd, head, 0, 4, 0) !== 4) return false;
   } catch {

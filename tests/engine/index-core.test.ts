@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,10 @@ describe('the index core in WebAssembly', () => {
     expect(looksClassicPcap(write('magic.txt', new TextEncoder().encode('not a capture')))).toBe(false);
     expect(looksClassicPcap(write('magic-short.pcap', new Uint8Array([0xd4, 0xc3])))).toBe(false);
     expect(looksClassicPcap(join(dir, 'no-such-file.pcap'))).toBe(false);
+    // A FIFO is not opened (that would wait for a writer, and reading would take its bytes).
+    const fifo = join(dir, 'magic-fifo.pcap');
+    execFileSync('mkfifo', [fifo]);
+    expect(looksClassicPcap(fifo)).toBe(false);
   });
 
   it('makes the JavaScript indexer lean index of every generated scenario it takes, in every pcap variant', async () => {
