@@ -14,7 +14,7 @@ const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: viewIndex({ 
 gc();
 const h1 = process.memoryUsage().heapUsed;
 // DESCRIBE=0: as an analysis worker builds it (each flow described when its turn comes).
-const m = buildModel(inputs, { ...DEFAULT_SETTINGS }, {}, process.env.DESCRIBE !== "0");
+const m = buildModel(inputs, { ...DEFAULT_SETTINGS }, {}, process.env.DESCRIBE !== '0');
 gc();
 const h2 = process.memoryUsage().heapUsed;
 const pf = inputs.reduce((s, x) => s + x.ix.flows.length, 0);

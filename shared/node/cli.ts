@@ -24,7 +24,6 @@ import { FileReadError, readChunks } from './file-source.ts';
 import { looksClassicPcap } from './index-core.ts';
 import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
 
-/** Input per reading thread (see laneCount). */
 /**
  * Input worth one more reading thread: files the JavaScript indexer reads (pcapng, ...), each
  * lane warming up its own JIT; classic pcap files, which the WebAssembly core reads with little
@@ -332,7 +331,7 @@ class Output {
     for (let i = 0; i < parts.length; i++) {
       const cb = done[i];
       // An empty piece is not written (nor its buffer given back: the worker makes another).
-      if (parts[i].length && !(cb ? process.stdout.write(parts[i], () => cb()) : process.stdout.write(parts[i]))) full = true;
+      if (parts[i].length && !process.stdout.write(parts[i], cb)) full = true;
     }
     if (full) await new Promise((r) => process.stdout.once('drain', r));
   }

@@ -41,11 +41,20 @@ interface CoreExports {
 const PCAP_US = 0xa1b2c3d4;
 const PCAP_NS = 0xa1b23c4d;
 
+/** A classic pcap file's byte order from its first four bytes: true little-endian, null not pcap. */
+function pcapLittleEndian(dv: DataView): boolean | null {
+  const lm = dv.getUint32(0, true);
+  if (lm === PCAP_US || lm === PCAP_NS) return true;
+  const be = dv.getUint32(0, false);
+  return be === PCAP_US || be === PCAP_NS ? false : null;
+}
+
 /**
  * Whether a regular file starts as a classic pcap file (either byte order, micro- or
- * nanoseconds): one the core may read. False for anything else (a pipe or device is not opened
- * here: opening a FIFO blocks until a writer comes, and reading takes bytes off it), and when it
- * cannot be read (the reader says why, later).
+ * nanoseconds): one the core may read. False for anything else, and when it cannot be read (the
+ * reader says why, later). Anything but a regular file is not opened at all: opening a FIFO
+ * waits for a writer (or, without blocking, counts as its reader and lets a writer in that then
+ * loses it), and reading takes bytes off it.
  */
 export function looksClassicPcap(path: string): boolean {
   const head = new Uint8Array(4);
@@ -59,9 +68,7 @@ export function looksClassicPcap(path: string): boolean {
   } finally {
     if (fd >= 0) closeSync(fd);
   }
-  const dv = new DataView(head.buffer);
-  const m = [dv.getUint32(0, true), dv.getUint32(0, false)];
-  return m.includes(PCAP_US) || m.includes(PCAP_NS);
+  return pcapLittleEndian(new DataView(head.buffer)) !== null;
 }
 const LINKTYPE_ETHERNET = 1;
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
@@ -146,11 +153,9 @@ export async function indexWithCore(
   const head = new Uint8Array(24);
   if (readSync(fd, head, 0, 24, 0) !== 24) return no('not a pcap file');
   const dv = new DataView(head.buffer);
-  const be = dv.getUint32(0, false);
-  const lm = dv.getUint32(0, true);
-  const le = lm === PCAP_US || lm === PCAP_NS;
-  if (!le && be !== PCAP_US && be !== PCAP_NS) return no('not a classic pcap file');
-  const nano = (le ? lm : be) === PCAP_NS;
+  const le = pcapLittleEndian(dv);
+  if (le === null) return no('not a classic pcap file');
+  const nano = dv.getUint32(0, le) === PCAP_NS;
   const major = dv.getUint16(4, le);
   const minor = dv.getUint16(6, le);
   const link = dv.getUint32(20, le);

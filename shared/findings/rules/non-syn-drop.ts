@@ -12,8 +12,6 @@ const EXPLAINED_BY = ['moved', 'asym'];
 export function nonSynDrop(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6) return;
-  // By index: these run for every flow, many of them before V8 compiles them, where for-of
-  // makes an iterator result per step.
   for (let d = 0; d < f.deviceList.length; d++) {
     const v = f.deviceList[d];
     if (claimedAt(ctx, v.device, EXPLAINED_BY)) continue;

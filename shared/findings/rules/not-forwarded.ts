@@ -13,8 +13,6 @@ const FIN = ['fin'];
 
 export function notForwarded(ctx: RuleContext): void {
   const { f, m } = ctx;
-  // By index: these run for every flow, many of them before V8 compiles them, where for-of
-  // makes an iterator result per step.
   for (let vi = 0; vi < f.deviceList.length; vi++) {
     const v = f.deviceList[vi];
     const d = v.device;
