@@ -9,8 +9,8 @@ import { buildModel, describeFlow, flowRows, forgetFlow, isoAt, protoName, timeO
 import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
-import { endReason, type EndReason } from '../findings/end-reason.ts';
-import { JsonBytes, jsonPiece } from '../format/json-bytes.ts';
+import { endReason } from '../findings/end-reason.ts';
+import { encodeFlow, FlowRecords, recordContext, type FlowRecordsBlock } from './flow-records.ts';
 import { addClockSamples, clockEstimates, estimateClocks, mergeClockSamples, type ClockSamples } from './clock.ts';
 import { DEFAULT_SETTINGS, type Settings } from './settings.ts';
 import { hex32, isoText } from '../format/addr.ts';
@@ -138,9 +138,9 @@ export const BLOCK_FLOWS = 256;
 export interface AnalysisBlock {
   block: number;
   flows: number;
-  /** The flows' summaries as JSON (UTF-8), one per line ("  {...}" joined by ",\n"), when asked for. */
-  json: Uint8Array;
-  /** Set by the thread that received the block: hands `json`'s buffer back once it is written. */
+  /** The flows' summaries as records (FlowJson writes them as JSON), when asked for. */
+  records: FlowRecordsBlock | null;
+  /** Set by the thread that received the block: hands the records' buffer back once read. */
   release?: () => void;
   findings: Finding[];
   clock: ClockSamples;
@@ -159,8 +159,8 @@ export async function analyzePart(
   json: boolean,
   onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
   timings?: (t: { modelMs: number; flowsMs: number }) => void,
-  /** Where the JSON is written (a worker's takes its buffers back, see JsonBytes.take). */
-  w = new JsonBytes(),
+  /** Where the flows' records are written (a worker's takes its buffers back, see FlowRecords.take). */
+  r = new FlowRecords(),
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
@@ -180,6 +180,7 @@ export async function analyzePart(
   }
   const sent = new Map<string, number>();
   const joins = model.natJoins;
+  const context = recordContext(model);
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
     const findings: Finding[] = [];
@@ -190,10 +191,7 @@ export async function analyzePart(
       describeFlow(flow, joins.size ? joins.get(flow) : undefined);
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);
-      if (json) {
-        w.piece(i === b * BLOCK_FLOWS ? INDENT : NEXT_LINE);
-        writeFlowSummary(w, model, f);
-      }
+      if (json) encodeFlow(r, model, f);
       // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
       addClockSamples(flow, clock, sent);
       // Done with this flow: its objects can go (the heap need not grow for the ones to come).
@@ -204,7 +202,7 @@ export async function analyzePart(
       flows[i] = null as unknown as Flow;
     }
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
-    await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, json: w.take(), findings, clock }, total);
+    await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, records: json ? r.take(context) : null, findings, clock }, total);
   }
   timings?.({ modelMs, flowsMs: performance.now() - t0 - modelMs });
   return total;
@@ -295,154 +293,6 @@ export function flowSummary(model: Model, f: FlowFacts): FlowSummary {
     ...(flow.relatedFlow ? { relatedFlow: flow.relatedFlow } : {}),
     ...(flow.nat.length ? { nat: flow.nat } : {}),
   };
-}
-
-const INDENT = jsonPiece('  ');
-const NEXT_LINE = jsonPiece(',\n  ');
-const J = {
-  id: jsonPiece('{"id":'),
-  proto: jsonPiece(',"proto":'),
-  client: jsonPiece(',"client":'),
-  server: jsonPiece(',"server":'),
-  points: jsonPiece(',"points":['),
-  device: jsonPiece('{"device":'),
-  stage: jsonPiece(',"stage":'),
-  bytes: jsonPiece(',"bytes":'),
-  first: jsonPiece(',"first":'),
-  last: jsonPiece(',"last":'),
-  history: jsonPiece(',"history":'),
-  state: jsonPiece(',"state":'),
-  clientPackets: jsonPiece(',"clientPackets":'),
-  serverPackets: jsonPiece(',"serverPackets":'),
-  keepAlives: jsonPiece(',"keepAlives":'),
-  retransmissions: jsonPiece(',"retransmissions":'),
-  endReason: jsonPiece(',"endReason":'),
-  agesOutAt: jsonPiece(',"agesOutAt":'),
-  cookies: jsonPiece(',"cookies":['),
-  devices: jsonPiece('],"devices":['),
-  transmitted: jsonPiece(',"transmitted":'),
-  dropped: jsonPiece(',"dropped":'),
-  unaccounted: jsonPiece(',"unaccounted":'),
-  latencyUs: jsonPiece(',"latencyUs":'),
-  carriers: jsonPiece('],"carriers":['),
-  carrierDevices: jsonPiece('{"devices":['),
-  from: jsonPiece('],"from":'),
-  to: jsonPiece(',"to":'),
-  relatedFlow: jsonPiece('],"relatedFlow":'),
-  nat: jsonPiece(',"nat":['),
-};
-
-/**
- * Per model, the JSON that opens each capture point's entry (`{"device":…,"stage":…,"packets":`,
- * by point index) and each device's (`{"device":…,"received":`, by name): the same for every flow,
- * so encoded once.
- */
-const HEADS = new WeakMap<Model, { points: Uint8Array[]; devices: Map<string, Uint8Array> }>();
-
-function headsOf(model: Model): { points: Uint8Array[]; devices: Map<string, Uint8Array> } {
-  let h = HEADS.get(model);
-  if (!h) {
-    const points = model.points.map((p) => jsonPiece(`{"device":${JSON.stringify(p.device)},"stage":${JSON.stringify(p.stage)},"packets":`));
-    const devices = new Map(model.devices.map((d) => [d, jsonPiece(`{"device":${JSON.stringify(d)},"received":`)]));
-    HEADS.set(model, (h = { points, devices }));
-  }
-  return h;
-}
-
-/** A time on the model's common clock, as isoAt writes it. */
-function isoBytes(w: JsonBytes, m: Model, ns: number): void {
-  const whole = Math.floor(ns / 1e9);
-  w.iso(m.baseSec + whole, Math.round(ns - whole * 1e9));
-}
-
-/**
- * flowSummary(model, f) written as JSON into `w`: the same bytes as JSON.stringify of it
- * (tests/engine/json-bytes.test.ts), without the objects and strings in between.
- */
-export function writeFlowSummary(w: JsonBytes, model: Model, f: FlowFacts): void {
-  const flow = f.flow;
-  const c = flow.clientSide;
-  w.piece(J.id).str(flow.id).piece(J.proto).str(protoName(flow.proto)).piece(J.client).str(flow.client).piece(J.server).str(flow.server);
-  w.piece(J.points);
-  // Each device's end reason, found by device name for its capture points (a handful).
-  const devs = f.deviceList;
-  const reasons: EndReason[] = [];
-  for (let i = 0; i < devs.length; i++) reasons.push(endReason(model, f, devs[i]));
-  const heads = headsOf(model);
-  for (let i = 0; i < flow.at.length; i++) {
-    const a = flow.at[i];
-    const pf = a.pf;
-    const p = a.point;
-    if (i) w.byte(0x2c);
-    w.piece(heads.points[p.index]).num(pf.s[S.Packets + 0] + pf.s[S.Packets + 1]);
-    w.piece(J.bytes).num(pf.s[S.Bytes + 0] + pf.s[S.Bytes + 1]);
-    w.piece(J.first);
-    isoBytes(w, model, pf.firstT + p.shiftNs);
-    w.piece(J.last);
-    isoBytes(w, model, pf.lastT + p.shiftNs);
-    w.piece(J.history).str(flowHistory(pf)).piece(J.state).str(flowState(pf));
-    w.piece(J.clientPackets).num(pf.s[S.Packets + c]).piece(J.serverPackets).num(pf.s[S.Packets + 1 - c]);
-    w.piece(J.keepAlives).num(pf.keepAlives).piece(J.retransmissions).num(pf.retransmissions);
-    let d = 0;
-    while (d < devs.length && devs[d].device !== p.device) d++;
-    const r = reasons[d];
-    if (r) {
-      w.piece(J.endReason).str(r.reason);
-      if (r.agesOutNs !== undefined) {
-        w.piece(J.agesOutAt);
-        isoBytes(w, model, r.agesOutNs);
-      }
-    }
-    const cookies = pf.cookies;
-    if (cookies) {
-      w.piece(J.cookies);
-      for (let k = 0; k < cookies.length; k++) {
-        if (k) w.byte(0x2c);
-        w.hex32(cookies[k]);
-      }
-      w.byte(0x5d);
-    }
-    w.byte(0x7d);
-  }
-  w.piece(J.devices);
-  for (let i = 0; i < devs.length; i++) {
-    const v = devs[i];
-    if (i) w.byte(0x2c);
-    // Every device of a flow is one of the model's (its capture points').
-    w.piece(heads.devices.get(v.device)!).num(v.received).piece(J.transmitted).num(v.transmitted);
-    w.piece(J.dropped).num(v.dropped).piece(J.unaccounted).num(v.unaccounted).piece(J.latencyUs).num(v.latencyUs ?? NaN);
-    const r = reasons[i];
-    if (r) w.piece(J.endReason).str(r.reason);
-    w.byte(0x7d);
-  }
-  w.piece(J.carriers);
-  for (let i = 0; i < f.segments.length; i++) {
-    const s = f.segments[i];
-    if (i) w.byte(0x2c);
-    w.piece(J.carrierDevices);
-    let k = 0;
-    for (const d of s.devices) {
-      if (k++) w.byte(0x2c);
-      w.str(d);
-    }
-    w.piece(J.from);
-    isoBytes(w, model, f.timeline.t[s.start]);
-    w.piece(J.to);
-    isoBytes(w, model, f.timeline.t[s.end - 1]);
-    w.byte(0x7d);
-  }
-  if (flow.relatedFlow) w.piece(J.relatedFlow).str(flow.relatedFlow);
-  else w.byte(0x5d);
-  if (flow.nat.length) {
-    w.piece(J.nat);
-    for (let i = 0; i < flow.nat.length; i++) {
-      const n = flow.nat[i];
-      if (i) w.byte(0x2c);
-      w.piece(J.device).str(n.device).piece(J.stage).str(n.stage).piece(J.client).str(n.client).piece(J.server).str(n.server).byte(0x7d);
-    }
-    w.byte(0x5d);
-  }
-  w.byte(0x7d);
 }
 
 function fillDetail(detail: PacketDetail, f: FlowFacts): void {

@@ -32,6 +32,8 @@ export interface FlowAtPoint {
   pf: FlowState;
   /** Joined from another 5-tuple: the device translated the addresses (NAT). */
   nat?: boolean;
+  /** Turned around to match the receive stage (NAT): `pf` is this thread's own flipped copy. */
+  flipped?: boolean;
   /** flowRows(this), once asked for. */
   rows?: Int32Array;
 }

@@ -54,6 +54,7 @@ function flipSides(a: FlowAtPoint): void {
   let h = '';
   for (const c of pf.history) h += c === '^' ? c : c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase();
   pf.history = h;
+  a.flipped = true;
 }
 
 export interface NatJoin {

@@ -11,7 +11,7 @@ import { indexPacked } from './index-core.ts';
 import { transferables } from '../engine/capture-index.ts';
 import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
-import { JsonBytes } from '../format/json-bytes.ts';
+import { FlowRecords } from '../engine/flow-records.ts';
 
 type WorkerRequest =
   | { type: 'index'; id: number; path: string; lean?: boolean }
@@ -50,14 +50,14 @@ port.on('message', async (msg: WorkerRequest) => {
         msg.json,
         async (block, totalFlows) => {
           ahead++;
-          port.postMessage({ type: 'block', id: msg.id, block, totalFlows }, [block.json.buffer as ArrayBuffer]);
+          port.postMessage({ type: 'block', id: msg.id, block, totalFlows }, block.records ? [block.records.nums.buffer as ArrayBuffer] : []);
           while (ahead >= MAX_AHEAD) await new Promise<void>((r) => (wake = r));
           wake = null;
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr.
         process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
-        // The blocks' buffers come back through `spares` once written: read without waiting.
-        new JsonBytes(1 << 16, () => receiveMessageOnPort(msg.spares)?.message as ArrayBuffer | undefined),
+        // The records' buffers come back through `spares` once read: read without waiting.
+        new FlowRecords(1 << 12, () => receiveMessageOnPort(msg.spares)?.message as ArrayBuffer | undefined),
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {

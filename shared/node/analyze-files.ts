@@ -75,8 +75,8 @@ class PoolWorker {
         { type: 'analyze', inputs, opts, part, parts, json, spares: spares.port2 },
         (msg) => {
           if (msg.type === 'block') {
-            const buf = msg.block.json.buffer as ArrayBuffer;
-            msg.block.release = () => spares.port1.postMessage(buf, [buf]);
+            const buf = msg.block.records?.nums.buffer as ArrayBuffer | undefined;
+            if (buf) msg.block.release = () => spares.port1.postMessage(buf, [buf]);
             onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
           } else if (msg.type === 'analyzed') {
             this.handlers.delete(id);

@@ -14,6 +14,7 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
+import { FlowJson, pointFlows } from '../engine/flow-records.ts';
 import { analysisWorkers, analyzeAll, indexAll, WorkerPool } from './analyze-files.ts';
 import { captureSummary } from '../engine/analyze.ts';
 import { availableParallelism } from 'node:os';
@@ -182,6 +183,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
   const out = new Output();
   let result: AnalysisResult;
   let flowCount = 0;
+  let flowJson: FlowJson | null = null;
   const json = values.json === true;
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
   const timing = process.env.STAGEDIFF_TIMING ? [phaseMark()] : null;
@@ -204,9 +206,14 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       opts,
       json,
       async (b, total) => {
-        if (json && b.flows) {
+        if (json && b.flows && b.records) {
           out.push(flowCount ? ',\n' : '\n');
-          out.push(b.json, b.release);
+          // The flows' JSON is written here, from the records the analysis made (flow-records.ts).
+          flowJson ??= new FlowJson(b.records.context, pointFlows(inputs));
+          const bytes = flowJson.block(b.records, b.flows);
+          b.release?.();
+          const fj = flowJson;
+          out.push(bytes, () => fj.written(bytes));
         }
         flowCount += b.flows;
         if (tty) process.stderr.write(`\rstagediff: analysing flows ${flowCount}/${total}                    `);
