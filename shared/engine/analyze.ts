@@ -188,7 +188,8 @@ export async function analyzePart(
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
       const flow = flows[i];
       // (Most captures have no NAT: no lookup, which would give every flow an identity hash.)
-      describeFlow(flow, joins.size ? joins.get(flow) : undefined);
+      // Without the endpoint text: the records carry where it is, the findings make it if they need it.
+      describeFlow(flow, joins.size ? joins.get(flow) : undefined, false);
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);
       if (json) encodeFlow(r, model, f);

@@ -14,7 +14,8 @@ import { endReason, type EndReason } from '../findings/end-reason.ts';
 import { JsonBytes, jsonPiece } from '../format/json-bytes.ts';
 import { flowHistory, flowState, S, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { PackedPointFlow, packFlows, type PackedFlows } from './packed-flows.ts';
-import { protoName, type Model } from './model.ts';
+import { endpointTexts, protoName, type Model } from './model.ts';
+import { KEY_WORDS } from './flow-table.ts';
 
 /** What every record of an analysis refers to: the model's clock base, capture points and devices. */
 export interface RecordContext {
@@ -26,7 +27,9 @@ export interface RecordContext {
 /** A block's records, as posted between threads (`nums` transferred). */
 export interface FlowRecordsBlock {
   nums: Float64Array;
-  strs: string[];
+  /** The records' strings, one after another (one string to post, not thousands), and their lengths. */
+  text: string;
+  lens: Int32Array;
   /** Capture points' flows that are not as the index has them (turned around for NAT), packed. */
   own: PackedFlows[];
   context: RecordContext;
@@ -86,7 +89,10 @@ export class FlowRecords {
    * least as large, or a new one.
    */
   take(context: RecordContext): FlowRecordsBlock {
-    const out = { nums: this.nums.subarray(0, this.n), strs: this.strs, own: this.own, context };
+    const strs = this.strs;
+    const lens = new Int32Array(strs.length);
+    for (let i = 0; i < strs.length; i++) lens[i] = strs[i].length;
+    const out = { nums: this.nums.subarray(0, this.n), text: strs.join(''), lens, own: this.own, context };
     let next = this.spare?.();
     // Spares smaller than the writer has grown to (from its first blocks) are let go.
     while (next && next.byteLength < this.nums.byteLength) next = this.spare!();
@@ -113,12 +119,16 @@ export function encodeFlow(r: FlowRecords, model: Model, f: FlowFacts): void {
   // Each device's end reason, found by device name for its capture points (a handful).
   const reasons: EndReason[] = [];
   for (let i = 0; i < devs.length; i++) reasons.push(endReason(model, f, devs[i]));
-  const a = r.room(7 + 4 * at.length + 7 * devs.length + 3 * segs.length);
+  const a = r.room(10 + 4 * at.length + 7 * devs.length + 3 * segs.length);
   const strs = r.strs;
   let o = r.n;
-  strs.push(flow.id, flow.client, flow.server);
+  strs.push(flow.id);
   a[o++] = flow.proto;
   a[o++] = flow.clientSide;
+  // The endpoints: the reader makes their text from the key words of the point that names them.
+  a[o++] = flow.version;
+  a[o++] = flow.ref!.point.index;
+  a[o++] = flow.ref!.local;
   a[o++] = at.length;
   for (let i = 0; i < at.length; i++) {
     const p = at[i].point;
@@ -174,16 +184,24 @@ export function encodeFlow(r: FlowRecords, model: Model, f: FlowFacts): void {
   r.n = o;
 }
 
-/**
- * A capture point's flow, by point (input) index and local flow: in place in a packed index
- * (shared with the workers that analysed it), or the index's own.
- */
-export type PointFlowAt = (point: number, local: number) => FlowState;
+/** What records point to in the analysed indexes: a capture point's flows and their key words. */
+export interface PointSource {
+  /** By point (input) index and local flow. */
+  flow(point: number, local: number): FlowState;
+  keys(point: number): Uint32Array;
+}
 
-export function pointFlows(inputs: { ix: IndexedCapture }[]): PointFlowAt {
-  return (point, local) => {
-    const ix = inputs[point].ix;
-    return ix.packedFlows && !ix.flows.length ? new PackedPointFlow(ix.packedFlows, local) : ix.flows[local];
+/**
+ * The indexes' flows read in place: a packed index's (shared with the workers that analysed
+ * it) through a view, else the index's own.
+ */
+export function pointFlows(inputs: { ix: IndexedCapture }[]): PointSource {
+  return {
+    flow(point, local) {
+      const ix = inputs[point].ix;
+      return ix.packedFlows && !ix.flows.length ? new PackedPointFlow(ix.packedFlows, local) : ix.flows[local];
+    },
+    keys: (point) => inputs[point].ix.flowKeys,
   };
 }
 
@@ -235,17 +253,20 @@ export class FlowJson {
   private readonly spares: ArrayBuffer[] = [];
   private readonly w = new JsonBytes(1 << 16, () => this.spares.pop());
   private nums: Float64Array = new Float64Array(0);
-  private strs: string[] = [];
+  private text = '';
+  private lens: Int32Array = new Int32Array(0);
   private own: PackedFlows[] = [];
   private i = 0;
+  /** The next string: its number and where it starts in `text`. */
   private j = 0;
+  private at = 0;
 
   private readonly shiftNs: number[];
 
   constructor(
     context: RecordContext,
     /** The capture points' flows the records point to (pointFlows of the analysis's inputs). */
-    private readonly flowAt: PointFlowAt,
+    private readonly source: PointSource,
   ) {
     this.baseSec = context.baseSec;
     this.shiftNs = context.points.map((p) => p.shiftNs);
@@ -256,16 +277,18 @@ export class FlowJson {
   /** A block's `flows` records as JSON lines. */
   block(b: FlowRecordsBlock, flows: number): Uint8Array {
     this.nums = b.nums;
-    this.strs = b.strs;
+    this.text = b.text;
+    this.lens = b.lens;
     this.own = b.own;
     this.i = 0;
     this.j = 0;
+    this.at = 0;
     for (let k = 0; k < flows; k++) {
       this.w.piece(k ? NEXT_LINE : INDENT);
       this.flow();
     }
-    if (this.i !== this.nums.length || this.j !== this.strs.length) throw new Error(`flow records: ${this.nums.length - this.i} numbers and ${this.strs.length - this.j} strings left over`);
-    this.strs = [];
+    if (this.i !== this.nums.length || this.j !== this.lens.length) throw new Error(`flow records: ${this.nums.length - this.i} numbers and ${this.lens.length - this.j} strings left over`);
+    this.text = '';
     this.own = [];
     return this.w.take();
   }
@@ -280,7 +303,9 @@ export class FlowJson {
   }
 
   private str(): string {
-    return this.strs[this.j++];
+    const from = this.at;
+    this.at += this.lens[this.j++];
+    return this.text.slice(from, this.at);
   }
 
   private iso(ns: number): void {
@@ -290,15 +315,20 @@ export class FlowJson {
 
   private flow(): void {
     const w = this.w;
-    w.piece(J.id).str(this.str()).piece(J.proto).str(protoName(this.num())).piece(J.client).str(this.str()).piece(J.server).str(this.str());
-    w.piece(J.points);
+    const id = this.str();
+    const proto = this.num();
     const c = this.num();
+    const version = this.num();
+    const refPoint = this.num();
+    const e = endpointTexts(version, proto, c, this.source.keys(refPoint), this.num() * KEY_WORDS);
+    w.piece(J.id).str(id).piece(J.proto).str(protoName(proto)).piece(J.client).str(e.client).piece(J.server).str(e.server);
+    w.piece(J.points);
     const points = this.num();
     for (let i = 0; i < points; i++) {
       if (i) w.byte(0x2c);
       const point = this.num();
       const local = this.num();
-      const pf = local >= 0 ? this.flowAt(point, local) : new PackedPointFlow(this.own[-1 - local], 0);
+      const pf = local >= 0 ? this.source.flow(point, local) : new PackedPointFlow(this.own[-1 - local], 0);
       pf.clientSide = c;
       const s = pf.s;
       const shift = this.shiftNs[point];

@@ -64,6 +64,8 @@ export interface Flow {
   /** ICMP errors: the flow they report on (its key words), resolved to an id in `relatedFlow`. */
   reportsOn: Uint32Array | null;
   relatedFlow: string | null;
+  /** The capture point whose view names the endpoints (describeFlow). */
+  ref: FlowAtPoint | null;
 }
 
 export interface Model {
@@ -273,6 +275,7 @@ function mergePoint(p: CapturePoint, ids: Int32Array, byId: Flow[], sizes: Int32
         nat: NO_NAT,
         reportsOn: null,
         relatedFlow: null,
+        ref: null,
       };
       byId[id] = flow;
       flows.push(flow);
@@ -311,7 +314,12 @@ function relateFlows(flows: Flow[], table: FlowTable, byId: Flow[]): void {
  * model.natJoins.get(flow)). Once per flow, before its facts: it sets which side is the client at
  * every capture point.
  */
-export function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
+export function describeFlow(
+  flow: Flow,
+  joins: NatJoin[] | undefined,
+  /** Make the endpoint text now (else describeEndpoints makes it when asked for). */
+  text = true,
+): void {
   // The client: whoever sent the SYN (or received the SYN-ACK) at the earliest point that saw
   // one; otherwise the guess of the point that saw the flow first. Translated (NAT) views of
   // the flow do not name its endpoints.
@@ -331,26 +339,46 @@ export function describeFlow(flow: Flow, joins: NatJoin[] | undefined): void {
   }
   if (ref === null) throw new Error(`flow ${keyString(flow.keys, flow.keyAt)}: no capture point of its own`);
   flow.clientSide = ref.pf.clientSide;
-  // Read in place, picked without arrays: this runs once per flow, much of it before V8 has
-  // compiled it, where every view or array made is one more object to collect.
-  const keys = ref.point.ix.flowKeys;
-  const k0 = ref.local * KEY_WORDS;
+  flow.ref = ref;
+  if (text) describeEndpoints(flow);
+  for (let i = 0; i < flow.at.length; i++) flow.at[i].pf.clientSide = flow.clientSide;
+  if (joins) describeNat(flow, joins, hasPorts(flow.proto));
+}
+
+/** Whether endpoints of the protocol have ports (TCP, UDP, SCTP). */
+function hasPorts(proto: number): boolean {
+  return proto === 6 || proto === 17 || proto === 132;
+}
+
+/**
+ * The flow's client and server text (flow.client, flow.server and their addresses), made when
+ * first asked for when describeFlow left them out.
+ */
+export function describeEndpoints(flow: Flow): Flow {
+  if (flow.client !== '' || flow.ref === null) return flow;
+  const ref = flow.ref;
+  const e = endpointTexts(flow.version, flow.proto, flow.clientSide, ref.point.ix.flowKeys, ref.local * KEY_WORDS);
+  flow.client = e.client;
+  flow.server = e.server;
+  flow.clientAddr = e.clientAddr;
+  flow.serverAddr = e.serverAddr;
+  return flow;
+}
+
+/** A flow's client and server (address and port) from its key words at `k0`, side `clientSide` the client. */
+export function endpointTexts(version: number, proto: number, clientSide: number, keys: Uint32Array, k0: number): { client: string; server: string; clientAddr: string; serverAddr: string } {
+  // Read in place, picked without arrays.
   const portA = keys[k0 + 9] >>> 16;
   const portB = keys[k0 + 9] & 0xffff;
-  const addrA = addrText(flow.version, keys, k0 + 1);
-  const addrB = addrText(flow.version, keys, k0 + 5);
-  const aIsClient = flow.clientSide === 0;
+  const addrA = addrText(version, keys, k0 + 1);
+  const addrB = addrText(version, keys, k0 + 5);
+  const aIsClient = clientSide === 0;
   const ca = aIsClient ? addrA : addrB;
   const cp = aIsClient ? portA : portB;
   const sa = aIsClient ? addrB : addrA;
   const sp = aIsClient ? portB : portA;
-  flow.clientAddr = ca;
-  flow.serverAddr = sa;
-  const withPorts = flow.proto === 6 || flow.proto === 17 || flow.proto === 132;
-  flow.client = withPorts ? endpointText(ca, cp) : ca;
-  flow.server = withPorts ? endpointText(sa, sp) : sa;
-  for (let i = 0; i < flow.at.length; i++) flow.at[i].pf.clientSide = flow.clientSide;
-  if (joins) describeNat(flow, joins, withPorts);
+  const withPorts = hasPorts(proto);
+  return { client: withPorts ? endpointText(ca, cp) : ca, server: withPorts ? endpointText(sa, sp) : sa, clientAddr: ca, serverAddr: sa };
 }
 
 /** The endpoints a flow's translated (NAT) views show. */

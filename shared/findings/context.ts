@@ -1,7 +1,7 @@
 /** What every rule gets, and how it reports: one cause, one finding (claims suppress echoes). */
 import type { Evidence, Finding, Severity } from '../api/analysis.ts';
 import type { Model } from '../engine/model.ts';
-import { protoName } from '../engine/model.ts';
+import { describeEndpoints, protoName } from '../engine/model.ts';
 import type { FlowFacts } from './facts.ts';
 
 export const MAX_EVIDENCE = 25;
@@ -28,7 +28,8 @@ export function report(
   evidence: Evidence[],
   fields: Record<string, unknown>,
 ): Finding {
-  const flow = ctx.f.flow;
+  // (The analysis worker makes a flow's endpoint text only for its findings.)
+  const flow = describeEndpoints(ctx.f.flow);
   // Findings of this kind for this flow so far (claims are per flow): numbers the id.
   const counter = `#${kind}`;
   const n = ctx.counts.get(counter) ?? 0;
@@ -66,6 +67,6 @@ export function seconds(ns: number): number {
 }
 
 export function flowText(ctx: RuleContext): string {
-  const f = ctx.f.flow;
+  const f = describeEndpoints(ctx.f.flow);
   return `${protoName(f.proto).toUpperCase()} ${f.client} -> ${f.server}`;
 }
