@@ -25,8 +25,9 @@ for (const m of mode.split(",").filter((x) => x !== "none")) {
   // also prints a line on stdout per block, to read between --trace-opt / --trace-deopt lines.
   const blockMs: string[] = [];
   let last = t2;
-  const onBlock = (b: { json: Uint8Array }) => {
-    bytes += b.json.length;
+  const onBlock = (b: import('../../shared/engine/analyze.ts').AnalysisBlock) => {
+    // The records the JSON is written from (flow-records.ts): numbers and text.
+    bytes += b.records ? b.records.nums.byteLength + b.records.text.length : 0;
     if (!process.env.BLOCKS) return;
     const now = performance.now();
     blockMs.push((now - last).toFixed(1));

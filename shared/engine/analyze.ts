@@ -140,8 +140,6 @@ export interface AnalysisBlock {
   flows: number;
   /** The flows' summaries as records (FlowJson writes them as JSON), when asked for. */
   records: FlowRecordsBlock | null;
-  /** Set by the thread that received the block: hands the records' buffer back once read. */
-  release?: () => void;
   findings: Finding[];
   clock: ClockSamples;
 }
@@ -159,8 +157,6 @@ export async function analyzePart(
   json: boolean,
   onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
   timings?: (t: { modelMs: number; flowsMs: number }) => void,
-  /** Where the flows' records are written (a worker's takes its buffers back, see FlowRecords.take). */
-  r = new FlowRecords(),
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
@@ -180,6 +176,8 @@ export async function analyzePart(
   }
   const sent = new Map<string, number>();
   const joins = model.natJoins;
+  // The flows' summaries, as records (the thread that writes the output makes the JSON).
+  const r = new FlowRecords();
   const context = recordContext(model);
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);

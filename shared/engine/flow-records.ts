@@ -50,14 +50,7 @@ export class FlowRecords {
   private devIndex: Map<string, number> | null = null;
   private model: Model | null = null;
 
-  /**
-   * `spare`: buffers handed back by the thread that read earlier blocks (see take), or undefined
-   * when there is none (a new buffer per block then).
-   */
-  constructor(
-    initial = 1 << 12,
-    private readonly spare?: () => ArrayBuffer | undefined,
-  ) {
+  constructor(initial = 1 << 12) {
     this.nums = new Float64Array(initial);
   }
 
@@ -84,19 +77,16 @@ export class FlowRecords {
   }
 
   /**
-   * The records written so far, and the writer emptied: its own buffer (its ArrayBuffer is the
-   * caller's: to transfer, then to hand back through `spare`), the writer going on in a spare at
-   * least as large, or a new one.
+   * The records written so far (the writer's own buffer, the caller's now: to transfer), and the
+   * writer emptied, in a new buffer as large. (Handing buffers back costs a message each, more
+   * than the new buffer's first writes.)
    */
   take(context: RecordContext): FlowRecordsBlock {
     const strs = this.strs;
     const lens = new Int32Array(strs.length);
     for (let i = 0; i < strs.length; i++) lens[i] = strs[i].length;
     const out = { nums: this.nums.subarray(0, this.n), text: strs.join(''), lens, own: this.own, context };
-    let next = this.spare?.();
-    // Spares smaller than the writer has grown to (from its first blocks) are let go.
-    while (next && next.byteLength < this.nums.byteLength) next = this.spare!();
-    this.nums = next ? new Float64Array(next) : new Float64Array(this.nums.length);
+    this.nums = new Float64Array(this.nums.length);
     this.n = 0;
     this.strs = [];
     this.own = [];

@@ -5,17 +5,16 @@
  *   analyze  its part of the analysis of every index (see analyzePart): blocks of flows posted
  *            back as they are done, at most MAX_AHEAD ahead of the main thread's acknowledgements.
  */
-import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { indexPacked } from './index-core.ts';
 import { transferables } from '../engine/capture-index.ts';
 import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
-import { FlowRecords } from '../engine/flow-records.ts';
 
 type WorkerRequest =
   | { type: 'index'; id: number; path: string; lean?: boolean }
-  | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean; spares: MessagePort }
+  | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
   | { type: 'ack'; id: number };
 
 function heapMb(): string {
@@ -56,14 +55,10 @@ port.on('message', async (msg: WorkerRequest) => {
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr.
         process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
-        // The records' buffers come back through `spares` once read: read without waiting.
-        new FlowRecords(1 << 12, () => receiveMessageOnPort(msg.spares)?.message as ArrayBuffer | undefined),
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {
       port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });
-    } finally {
-      msg.spares.close();
     }
   }
 });

@@ -4,7 +4,7 @@
  * pool's threads. A file that cannot be read still appears, with its error; it never stops the
  * others.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
 import { bootError, spawnWorker, workerPath } from './worker-spawn.ts';
@@ -68,29 +68,16 @@ class PoolWorker {
   /** This worker's part of the analysis; `onBlock` gets each block, `ack` releases the next. */
   analyze(inputs: AnalysisInput[], opts: AnalyzeOptions, part: number, parts: number, json: boolean, onBlock: (b: AnalysisBlock, ack: () => void, totalFlows: number) => void): Promise<number> {
     return new Promise((resolve, reject) => {
-      // Each block's JSON buffer goes back to the worker once written, for its next blocks.
-      const spares = new MessageChannel();
-      spares.port1.unref();
-      const id = this.request(
-        { type: 'analyze', inputs, opts, part, parts, json, spares: spares.port2 },
-        (msg) => {
-          if (msg.type === 'block') {
-            const buf = msg.block.records?.nums.buffer as ArrayBuffer | undefined;
-            if (buf) msg.block.release = () => spares.port1.postMessage(buf, [buf]);
-            onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
-          } else if (msg.type === 'analyzed') {
-            this.handlers.delete(id);
-            // Blocks written after this give their buffers back to nobody (a closed port).
-            spares.port1.close();
-            resolve(msg.totalFlows);
-          } else if (msg.type === 'failed' || msg.type === 'error') {
-            this.handlers.delete(id);
-            spares.port1.close();
-            reject(new Error(`analysis worker: ${msg.message}`));
-          }
-        },
-        [spares.port2],
-      );
+      const id = this.request({ type: 'analyze', inputs, opts, part, parts, json }, (msg) => {
+        if (msg.type === 'block') onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
+        else if (msg.type === 'analyzed') {
+          this.handlers.delete(id);
+          resolve(msg.totalFlows);
+        } else if (msg.type === 'failed' || msg.type === 'error') {
+          this.handlers.delete(id);
+          reject(new Error(`analysis worker: ${msg.message}`));
+        }
+      });
     });
   }
 

@@ -211,7 +211,6 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
           // The flows' JSON is written here, from the records the analysis made (flow-records.ts).
           flowJson ??= new FlowJson(b.records.context, pointFlows(inputs));
           const bytes = flowJson.block(b.records, b.flows);
-          b.release?.();
           const fj = flowJson;
           out.push(bytes, () => fj.written(bytes));
         }
