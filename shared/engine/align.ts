@@ -31,6 +31,8 @@ export interface StageMatch {
   matched: Int32Array;
   /** For each row of the other stage: matched receive position, or -1. */
   reverse: Int32Array;
+  /** Receive rows matched (the others' `matched` is -1): the rules skip scans for none left. */
+  count: number;
 }
 
 /** How long a packet may stay inside the firewall between receive and transmit. */
@@ -103,6 +105,7 @@ export function matchGathered(r: PointRows, o: PointRows): StageMatch {
   const reverse = flowArena.int32(m, -1);
   let index: Map<number, number[]> | null = null;
   let p = 0;
+  let count = 0;
   for (let j = 0; j < m; j++) {
     const t = ot[j];
     const key = ok[j];
@@ -139,7 +142,8 @@ export function matchGathered(r: PointRows, o: PointRows): StageMatch {
     if (found !== -1) {
       matched[found] = ox[j];
       reverse[j] = found;
+      count++;
     }
   }
-  return { matched, reverse };
+  return { matched, reverse, count };
 }

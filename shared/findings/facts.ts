@@ -134,11 +134,10 @@ function accountDevice(flow: Flow, points: PointRows[], v: DeviceView): void {
   if (rxRows && tx) v.rxToTx = matchGathered(rxRows, pointRows(flow, points, tx));
   if (rxRows && dp) v.rxToDrop = matchGathered(rxRows, pointRows(flow, points, dp));
   if (rxRows && v.captured.has('transmit')) {
-    let un = 0;
     const n = rxRows.t.length;
-    for (let k = 0; k < n; k++) {
-      if ((v.rxToTx === null || v.rxToTx.matched[k] === -1) && (v.rxToDrop === null || v.rxToDrop.matched[k] === -1)) un++;
-    }
+    // Without a drop stage the unmatched are counted already; with one, rows matched to neither.
+    let un = v.rxToTx ? n - v.rxToTx.count : n;
+    if (v.rxToDrop) un = unaccounted(v.rxToTx, v.rxToDrop, n);
     v.unaccounted = un;
     if (v.rxToTx && tx) {
       const txT = pointRows(flow, points, tx).t;
@@ -149,6 +148,13 @@ function accountDevice(flow: Flow, points: PointRows[], v: DeviceView): void {
       if (nl) v.latencyUs = kth(lat, nl, nl >> 1);
     }
   }
+}
+
+/** Receive rows matched to neither the transmit stage (if any) nor the drop stage. */
+function unaccounted(toTx: StageMatch | null, toDrop: StageMatch, n: number): number {
+  let un = 0;
+  for (let k = 0; k < n; k++) if ((toTx === null || toTx.matched[k] === -1) && toDrop.matched[k] === -1) un++;
+  return un;
 }
 
 /** The flow's activity split at gaps of at least `idleNs`, with the devices of each part. */

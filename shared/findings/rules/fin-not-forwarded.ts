@@ -17,7 +17,8 @@ export function finNotForwarded(ctx: RuleContext): void {
     const rx = v.stage.receive;
     if (!rx || !v.captured.has('transmit') || !v.rxToTx) continue;
     const { rows, t, bits, anyBits } = rowsAt(f, rx);
-    if (!(anyBits & TCP_FIN)) continue;
+    // No FIN at all, or every received packet transmitted: none can be lost.
+    if (!(anyBits & TCP_FIN) || v.rxToTx.count === rows.length) continue;
     // Positions in the receive rows of the FINs that never left.
     const lost: number[] = [];
     // The device owned the session in a direction once it forwarded a packet of that direction;
