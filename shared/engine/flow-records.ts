@@ -1,11 +1,11 @@
 /**
  * `analyze --json`'s flow summaries in two steps, on two threads: the thread that analyses a
- * flow puts what its summary says into a record (numbers in a Float64Array, text in a list of
- * strings: encodeFlow), and the thread that writes the output turns the records into JSON
- * (FlowJson). The analysis worker is the CLI's critical path and its main thread is idle while
- * it runs: the JSON text (a third of the analysis's time, most of it code V8 compiles while the
- * analysis waits) is made there instead (docs/decisions.md, "The flows' JSON is written by the
- * thread that writes the output").
+ * flow puts what its summary says into a record (numbers in a Float64Array, strings as one text
+ * with their lengths: encodeFlow), and the thread that writes the output turns the records into
+ * JSON (FlowJson), reading what the record only points to (each capture point's counts, history
+ * and state; the endpoints' key words) in the same shared index. The analysis worker is the CLI's
+ * critical path and its main thread is idle while it runs (docs/decisions.md, "The flows' JSON is
+ * written by the thread that writes the output").
  *
  * The bytes are exactly JSON.stringify of flowSummary (tests/engine/json-bytes.test.ts).
  */
@@ -185,7 +185,7 @@ export interface PointSource {
  * The indexes' flows read in place: a packed index's (shared with the workers that analysed
  * it) through a view, else the index's own.
  */
-export function pointFlows(inputs: { ix: IndexedCapture }[]): PointSource {
+export function pointSource(inputs: { ix: IndexedCapture }[]): PointSource {
   return {
     flow(point, local) {
       const ix = inputs[point].ix;
@@ -255,7 +255,7 @@ export class FlowJson {
 
   constructor(
     context: RecordContext,
-    /** The capture points' flows the records point to (pointFlows of the analysis's inputs). */
+    /** The capture points' flows the records point to (pointSource of the analysis's inputs). */
     private readonly source: PointSource,
   ) {
     this.baseSec = context.baseSec;

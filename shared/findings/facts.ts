@@ -136,9 +136,7 @@ function accountDevice(flow: Flow, points: PointRows[], v: DeviceView): void {
   if (rxRows && v.captured.has('transmit')) {
     const n = rxRows.t.length;
     // Without a drop stage the unmatched are counted already; with one, rows matched to neither.
-    let un = v.rxToTx ? n - v.rxToTx.count : n;
-    if (v.rxToDrop) un = unaccounted(v.rxToTx, v.rxToDrop, n);
-    v.unaccounted = un;
+    v.unaccounted = v.rxToDrop ? unaccounted(v.rxToTx, v.rxToDrop, n) : v.rxToTx ? n - v.rxToTx.count : n;
     if (v.rxToTx && tx) {
       const txT = pointRows(flow, points, tx).t;
       const rev = v.rxToTx.reverse;

@@ -14,7 +14,7 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
-import { FlowJson, pointFlows } from '../engine/flow-records.ts';
+import { FlowJson, pointSource } from '../engine/flow-records.ts';
 import { analysisWorkers, analyzeAll, indexAll, WorkerPool } from './analyze-files.ts';
 import { captureSummary } from '../engine/analyze.ts';
 import { availableParallelism } from 'node:os';
@@ -209,7 +209,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
         if (json && b.flows && b.records) {
           out.push(flowCount ? ',\n' : '\n');
           // The flows' JSON is written here, from the records the analysis made (flow-records.ts).
-          flowJson ??= new FlowJson(b.records.context, pointFlows(inputs));
+          flowJson ??= new FlowJson(b.records.context, pointSource(inputs));
           const bytes = flowJson.block(b.records, b.flows);
           const fj = flowJson;
           out.push(bytes, () => fj.written(bytes));

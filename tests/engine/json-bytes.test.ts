@@ -14,7 +14,7 @@ import { isoText } from '../../shared/format/addr.ts';
 import { buildModel } from '../../shared/engine/model.ts';
 import { flowSummary, type AnalysisInput } from '../../shared/engine/analyze.ts';
 import { packIndex } from '../../shared/engine/packed-flows.ts';
-import { encodeFlow, FlowJson, FlowRecords, pointFlows, recordContext } from '../../shared/engine/flow-records.ts';
+import { encodeFlow, FlowJson, FlowRecords, pointSource, recordContext } from '../../shared/engine/flow-records.ts';
 import { flowFacts, stagesByDevice } from '../../shared/findings/facts.ts';
 import { DEFAULT_SETTINGS } from '../../shared/engine/settings.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
@@ -42,7 +42,7 @@ function compareAll(make: () => AnalysisInput[], clockOffsets: Record<string, nu
   // Records made in small buffers (they grow), read back by a writer of their own.
   const r = new FlowRecords(4);
   const context = recordContext(m);
-  const out = new FlowJson(structuredClone(context), pointFlows(make().map((x) => ({ ix: packIndex(x.ix) }))));
+  const out = new FlowJson(structuredClone(context), pointSource(make().map((x) => ({ ix: packIndex(x.ix) }))));
   for (const flow of m.flows) {
     const f = flowFacts(m, flow, captured);
     encodeFlow(r, m, f);
