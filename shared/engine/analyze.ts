@@ -278,8 +278,8 @@ export function flowSummary(model: Model, f: FlowFacts): FlowSummary {
   }));
   const carriers = f.segments.map((s) => ({
     devices: [...s.devices],
-    from: isoAt(model, f.timeline.t[s.start]),
-    to: isoAt(model, f.timeline.t[s.end - 1]),
+    from: isoAt(model, s.first),
+    to: isoAt(model, s.last),
   }));
   return {
     id: flow.id,

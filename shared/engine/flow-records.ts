@@ -156,13 +156,12 @@ export function encodeFlow(r: FlowRecords, model: Model, f: FlowFacts): void {
     if (e) strs.push(e.reason);
   }
   a[o++] = segs.length;
-  const t = f.timeline.t;
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i];
     a[o++] = s.devices.size;
     for (const d of s.devices) strs.push(d);
-    a[o++] = t[s.start];
-    a[o++] = t[s.end - 1];
+    a[o++] = s.first;
+    a[o++] = s.last;
   }
   a[o++] = flow.relatedFlow ? 1 : 0;
   if (flow.relatedFlow) strs.push(flow.relatedFlow);

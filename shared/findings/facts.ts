@@ -45,6 +45,9 @@ export interface Segment {
   start: number;
   end: number;
   devices: Set<string>;
+  /** Times of its first and last events (the timeline's t[start] and t[end - 1]). */
+  first: number;
+  last: number;
 }
 
 export interface FlowFacts {
@@ -56,7 +59,8 @@ export interface FlowFacts {
   devices: Map<string, DeviceView>;
   /** The same views in the same order, as an array (loops over it allocate nothing). */
   deviceList: DeviceView[];
-  timeline: Timeline;
+  /** Merged when first read (most flows' rules and summaries never need it). */
+  readonly timeline: Timeline;
   /** Activity split at gaps >= the idle timeout that applies (GWLB TCP or non-TCP). */
   segments: Segment[];
   idleTimeoutS: number;
@@ -112,10 +116,47 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
     anyBits |= p.anyBits;
   }
   for (let i = 0; i < deviceList.length; i++) accountDevice(flow, points, deviceList[i]);
-  const timeline = buildTimeline(flow, points);
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
-  const segments = splitSegments(flow, timeline, idleTimeoutS * 1e9);
-  return { flow, points, anyBits, devices, deviceList, timeline, segments, idleTimeoutS };
+  const f = new Facts(flow, points, anyBits, devices, deviceList, idleTimeoutS);
+  f.segments = oneSegment(flow, points, deviceList, idleTimeoutS * 1e9) ?? splitSegments(flow, f.timeline, idleTimeoutS * 1e9);
+  return f;
+}
+
+/** FlowFacts with the timeline merged when first read. */
+class Facts implements FlowFacts {
+  segments: Segment[] = [];
+  private tl: Timeline | null = null;
+  constructor(
+    readonly flow: Flow,
+    readonly points: PointRows[],
+    readonly anyBits: number,
+    readonly devices: Map<string, DeviceView>,
+    readonly deviceList: DeviceView[],
+    readonly idleTimeoutS: number,
+  ) {}
+  get timeline(): Timeline {
+    return (this.tl ??= buildTimeline(this.flow, this.points));
+  }
+}
+
+/**
+ * The segments without the timeline, when they are sure to be one: a flow of one device whose
+ * whole span is shorter than the idle timeout (no gap between two of its packets can be longer).
+ */
+function oneSegment(flow: Flow, points: PointRows[], deviceList: DeviceView[], idleNs: number): Segment[] | null {
+  if (deviceList.length !== 1) return null;
+  let first = Infinity;
+  let last = -Infinity;
+  let n = 0;
+  for (let i = 0; i < points.length; i++) {
+    const t = points[i].t;
+    if (t.length === 0) continue;
+    first = Math.min(first, t[0]);
+    last = Math.max(last, t[t.length - 1]);
+    n += t.length;
+  }
+  if (n === 0 || last - first >= idleNs) return null;
+  return [{ start: 0, end: n, devices: new Set([deviceList[0].device]), first, last }];
 }
 
 /**
@@ -164,11 +205,12 @@ function splitSegments(flow: Flow, timeline: Timeline, idleNs: number): Segment[
   const tt = timeline.t;
   for (let e = 0; e < timeline.n; e++) {
     if (seg === null || tt[e] - tt[e - 1] >= idleNs) {
-      seg = { start: e, end: e + 1, devices: new Set() };
+      seg = { start: e, end: e + 1, devices: new Set(), first: tt[e], last: tt[e] };
       segments.push(seg);
       seen = 0;
     }
     seg.end = e + 1;
+    seg.last = tt[e];
     const at = timeline.at[e];
     const bit = at < 31 ? 1 << at : 0;
     if (!(seen & bit)) {

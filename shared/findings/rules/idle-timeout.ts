@@ -10,6 +10,8 @@ import { claimedSegment, flowText, report, seconds, type RuleContext } from '../
 
 export function idleTimeoutExceeded(ctx: RuleContext): void {
   const { f, m } = ctx;
+  // One stretch of activity: no gap (and no timeline to merge).
+  if (f.segments.length < 2) return;
   const tl = f.timeline;
   for (let s = 1; s < f.segments.length; s++) {
     if (claimedSegment(ctx, s)) continue;

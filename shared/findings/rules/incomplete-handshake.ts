@@ -3,12 +3,16 @@
  * client's ACK, across every capture point of the flow. domain.md rule 6.
  */
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../../decode/decoded.ts';
-import { eventFlags, eventFromClient, eventPoint, evidenceOf } from '../facts.ts';
+import { eventFlags, eventFromClient, eventPoint, evidenceOf, sideOfBits } from '../facts.ts';
+import type { PointRows } from '../../engine/align.ts';
 import { flowText, report, type RuleContext } from '../context.ts';
 
 export function incompleteHandshake(ctx: RuleContext): void {
   const { f, m } = ctx;
   if (f.flow.proto !== 6 || ctx.claims.has('asymmetric-path')) return;
+  // A capture point that saw the whole handshake in order: the scan below, over every point's
+  // packets in time order, would find the client's ACK after the first SYN-ACK too.
+  for (let i = 0; i < f.points.length; i++) if (handshakeAt(f.points[i], f.flow.clientSide)) return;
   const tl = f.timeline;
   let syn = -1;
   let synAck = -1;
@@ -50,4 +54,18 @@ export function incompleteHandshake(ctx: RuleContext): void {
     { missing },
   );
   ctx.claims.add('incomplete-handshake');
+}
+
+/** Whether one capture point's packets show the client's SYN, then the server's SYN-ACK, then the client's ACK. */
+function handshakeAt(p: PointRows, clientSide: number): boolean {
+  const bits = p.bits;
+  let step = 0;
+  for (let k = 0; k < bits.length; k++) {
+    const fl = bits[k] & 0xffff;
+    const client = sideOfBits(bits[k]) === clientSide;
+    if (step === 0 && client && fl & TCP_SYN && !(fl & TCP_ACK)) step = 1;
+    else if (step === 1 && !client && fl & TCP_SYN && fl & TCP_ACK) step = 2;
+    else if (step === 2 && client && fl & TCP_ACK && !(fl & TCP_SYN)) return true;
+  }
+  return false;
 }

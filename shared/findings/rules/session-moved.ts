@@ -11,7 +11,8 @@ import { report, seconds, flowText, type RuleContext } from '../context.ts';
 
 export function sessionMoved(ctx: RuleContext): void {
   const { f, m } = ctx;
-  if (f.flow.proto !== 6) return;
+  // One stretch of activity: nothing moved (and no timeline to merge).
+  if (f.flow.proto !== 6 || f.segments.length < 2) return;
   const tl = f.timeline;
   for (let s = 1; s < f.segments.length; s++) {
     const prev = f.segments[s - 1];
