@@ -24,7 +24,7 @@ export interface RecordContext {
   devices: string[];
 }
 
-/** A block's records, as posted between threads (`nums` transferred). */
+/** A block's records, as posted between threads. */
 export interface FlowRecordsBlock {
   nums: Float64Array;
   /** The records' strings, one after another (one string to post, not thousands), and their lengths. */
@@ -76,17 +76,12 @@ export class FlowRecords {
     return this.devIndex!.get(name)!;
   }
 
-  /**
-   * The records written so far (the writer's own buffer, the caller's now: to transfer), and the
-   * writer emptied, in a new buffer as large. (Handing buffers back costs a message each, more
-   * than the new buffer's first writes.)
-   */
+  /** The records written so far (a copy, the caller's), and the writer emptied (its buffer kept). */
   take(context: RecordContext): FlowRecordsBlock {
     const strs = this.strs;
     const lens = new Int32Array(strs.length);
     for (let i = 0; i < strs.length; i++) lens[i] = strs[i].length;
-    const out = { nums: this.nums.subarray(0, this.n), text: strs.join(''), lens, own: this.own, context };
-    this.nums = new Float64Array(this.nums.length);
+    const out = { nums: this.nums.slice(0, this.n), text: strs.join(''), lens, own: this.own, context };
     this.n = 0;
     this.strs = [];
     this.own = [];
