@@ -286,10 +286,11 @@ export class FlowJson {
     return this.nums[this.i++];
   }
 
-  private str(): string {
+  /** The next string, written as JSON (from the block's text in place). */
+  private strOut(): void {
     const from = this.at;
     this.at += this.lens[this.j++];
-    return this.text.slice(from, this.at);
+    this.w.strIn(this.text, from, this.at);
   }
 
   private iso(ns: number): void {
@@ -299,13 +300,14 @@ export class FlowJson {
 
   private flow(): void {
     const w = this.w;
-    const id = this.str();
+    const idFrom = this.at;
+    const idTo = (this.at += this.lens[this.j++]);
     const proto = this.num();
     const c = this.num();
     const version = this.num();
     const refPoint = this.num();
     const e = endpointTexts(version, proto, c, this.source.keys(refPoint), this.num() * KEY_WORDS);
-    w.piece(J.id).str(id).piece(J.proto).str(protoName(proto)).piece(J.client).str(e.client).piece(J.server).str(e.server);
+    w.piece(J.id).strIn(this.text, idFrom, idTo).piece(J.proto).str(protoName(proto)).piece(J.client).str(e.client).piece(J.server).str(e.server);
     w.piece(J.points);
     const points = this.num();
     for (let i = 0; i < points; i++) {
@@ -327,7 +329,8 @@ export class FlowJson {
       w.piece(J.keepAlives).num(pf.keepAlives).piece(J.retransmissions).num(pf.retransmissions);
       const reason = this.num();
       if (reason) {
-        w.piece(J.endReason).str(this.str());
+        w.piece(J.endReason);
+        this.strOut();
         if (reason === 2) {
           w.piece(J.agesOutAt);
           this.iso(this.num());
@@ -350,7 +353,10 @@ export class FlowJson {
       if (i) w.byte(0x2c);
       w.piece(this.deviceHeads[this.num()]).num(this.num()).piece(J.transmitted).num(this.num());
       w.piece(J.dropped).num(this.num()).piece(J.unaccounted).num(this.num()).piece(J.latencyUs).num(this.num());
-      if (this.num()) w.piece(J.endReason).str(this.str());
+      if (this.num()) {
+        w.piece(J.endReason);
+        this.strOut();
+      }
       w.byte(0x7d);
     }
     w.piece(J.carriers);
@@ -361,7 +367,7 @@ export class FlowJson {
       const n = this.num();
       for (let k = 0; k < n; k++) {
         if (k) w.byte(0x2c);
-        w.str(this.str());
+        this.strOut();
       }
       w.piece(J.from);
       this.iso(this.num());
@@ -369,14 +375,24 @@ export class FlowJson {
       this.iso(this.num());
       w.byte(0x7d);
     }
-    if (this.num()) w.piece(J.relatedFlow).str(this.str());
-    else w.byte(0x5d);
+    if (this.num()) {
+      w.piece(J.relatedFlow);
+      this.strOut();
+    } else w.byte(0x5d);
     const nat = this.num();
     if (nat) {
       w.piece(J.nat);
       for (let i = 0; i < nat; i++) {
         if (i) w.byte(0x2c);
-        w.piece(J.device).str(this.str()).piece(J.stage).str(this.str()).piece(J.client).str(this.str()).piece(J.server).str(this.str()).byte(0x7d);
+        w.piece(J.device);
+        this.strOut();
+        w.piece(J.stage);
+        this.strOut();
+        w.piece(J.client);
+        this.strOut();
+        w.piece(J.server);
+        this.strOut();
+        w.byte(0x7d);
       }
       w.byte(0x5d);
     }

@@ -101,15 +101,19 @@ export class JsonBytes {
 
   /** A string as JSON: quoted, escaped as JSON.stringify escapes it. */
   str(s: string): this {
-    const len = s.length;
-    this.room(len + 2);
+    return this.strIn(s, 0, s.length);
+  }
+
+  /** s.slice(from, to) as JSON, without making the slice (unless it needs escaping). */
+  strIn(s: string, from: number, to: number): this {
+    this.room(to - from + 2);
     const b = this.buf;
     let o = this.n;
     b[o++] = 0x22;
-    for (let i = 0; i < len; i++) {
+    for (let i = from; i < to; i++) {
       const c = s.charCodeAt(i);
       // Printable ASCII other than '"' and '\': as is. Anything else: JSON.stringify's text.
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.slowStr(s);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return this.slowStr(s.slice(from, to));
       b[o++] = c;
     }
     b[o++] = 0x22;

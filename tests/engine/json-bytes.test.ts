@@ -83,6 +83,9 @@ describe('flow summaries written as bytes', () => {
     const values = [0, -0, 7, 10, 99, 100, 101, 999, 1000, 65535, 123456789, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 1e15 + 7, 2 ** 53 - 1, 2 ** 53, -1, -12.5, 0.1, 1e21, 1.5e-7, NaN, Infinity, -Infinity, 149.5];
     for (const v of values) expect(dec.decode(w.num(v).take())).toBe(JSON.stringify(v));
     for (const s of ['', 'abc', 'a"b', 'a\\b', '\n\t\u0000\u001f', 'é', '😀', '\ud800', '\u2028', '~\u007f']) expect(dec.decode(w.str(s).take())).toBe(JSON.stringify(s));
+    // A range of a longer text (the analysis records' strings travel joined): as its slice.
+    const text = 'f12ab"c\\dé😀x';
+    for (const [a, b] of [[0, 3], [3, 5], [5, 9], [9, 12], [2, text.length], [4, 4]]) expect(dec.decode(w.strIn(text, a, b).take())).toBe(JSON.stringify(text.slice(a, b)));
     const times: [number, number][] = [[0, 0], [1700950921, 123456789], [1700956799, 999999999], [1700870400, 1000000], [86399, 1000], [951782400, 1], [-1, 999999999], [253402300799, 5], [253402300800, 0], [-62167219200, 0], [-62167219201, 0], [1700950921.5, 3], [1700950921, 1e9], [1700950921, 0.5]];
     for (const [s, ns] of times) expect(dec.decode(w.iso(s, ns).take())).toBe(JSON.stringify(isoText(s, ns)));
     for (const v of [0, 1, 0xd45bd5c3, 0xffffffff]) expect(dec.decode(w.hex32(v).take())).toBe(`"0x${v.toString(16).padStart(8, '0')}"`);
