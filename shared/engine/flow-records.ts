@@ -300,14 +300,14 @@ export class FlowJson {
 
   private flow(): void {
     const w = this.w;
-    const idFrom = this.at;
-    const idTo = (this.at += this.lens[this.j++]);
+    w.piece(J.id);
+    this.strOut();
     const proto = this.num();
     const c = this.num();
     const version = this.num();
     const refPoint = this.num();
     const e = endpointTexts(version, proto, c, this.source.keys(refPoint), this.num() * KEY_WORDS);
-    w.piece(J.id).strIn(this.text, idFrom, idTo).piece(J.proto).str(protoName(proto)).piece(J.client).str(e.client).piece(J.server).str(e.server);
+    w.piece(J.proto).str(protoName(proto)).piece(J.client).str(e.client).piece(J.server).str(e.server);
     w.piece(J.points);
     const points = this.num();
     for (let i = 0; i < points; i++) {
