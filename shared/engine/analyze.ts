@@ -185,8 +185,8 @@ export async function analyzePart(
     const clock: ClockSamples = new Map();
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
       const flow = flows[i];
-      // (Most captures have no NAT: no lookup, which would give every flow an identity hash.)
-      // Without the endpoint text: the records carry where it is, the findings make it if they need it.
+      // Without the endpoint text (the records carry where it is, the findings make it if they
+      // need it), and without a NAT lookup when there is no NAT (it gives every flow an identity hash).
       describeFlow(flow, joins.size ? joins.get(flow) : undefined, false);
       const f = flowFacts(model, flow, captured);
       runFlowRules(model, f, findings);

@@ -342,7 +342,7 @@ export function describeFlow(
   flow.ref = ref;
   if (text) describeEndpoints(flow);
   for (let i = 0; i < flow.at.length; i++) flow.at[i].pf.clientSide = flow.clientSide;
-  if (joins) describeNat(flow, joins, hasPorts(flow.proto));
+  if (joins) describeNat(flow, joins);
 }
 
 /** Whether endpoints of the protocol have ports (TCP, UDP, SCTP). */
@@ -382,19 +382,13 @@ export function endpointTexts(version: number, proto: number, clientSide: number
 }
 
 /** The endpoints a flow's translated (NAT) views show. */
-function describeNat(flow: Flow, joins: NatJoin[], withPorts: boolean): void {
+function describeNat(flow: Flow, joins: NatJoin[]): void {
   const nat: { device: string; stage: string; client: string; server: string }[] = [];
   for (const j of joins) {
-    const w = j.a.point.ix.flowKeys.subarray(j.a.local * KEY_WORDS, (j.a.local + 1) * KEY_WORDS);
-    const pa = w[9] >>> 16;
-    const pb = w[9] & 0xffff;
-    const aa = addrText(flow.version, w, 1);
-    const ab = addrText(flow.version, w, 5);
     // Side A of the key is the client unless the point was turned around.
     const clientIsA = (flow.clientSide === 0) !== j.flipped;
-    const [c, cp, sv, sp] = clientIsA ? [aa, pa, ab, pb] : [ab, pb, aa, pa];
-    const txt = (ad: string, p: number) => (withPorts ? endpointText(ad, p) : ad);
-    nat.push({ device: j.device, stage: j.stage, client: txt(c, cp), server: txt(sv, sp) });
+    const e = endpointTexts(flow.version, flow.proto, clientIsA ? 0 : 1, j.a.point.ix.flowKeys, j.a.local * KEY_WORDS);
+    nat.push({ device: j.device, stage: j.stage, client: e.client, server: e.server });
   }
   if (nat.length) flow.nat = nat;
 }

@@ -118,7 +118,7 @@ export function flowFacts(m: Model, flow: Flow, captured: Map<string, Set<Stage>
   for (let i = 0; i < deviceList.length; i++) accountDevice(flow, points, deviceList[i]);
   const idleTimeoutS = flow.proto === 6 ? m.settings.gwlbIdleTimeout : m.settings.gwlbUdpTimeout;
   const f = new Facts(flow, points, anyBits, devices, deviceList, idleTimeoutS);
-  f.segments = oneSegment(flow, points, deviceList, idleTimeoutS * 1e9) ?? splitSegments(flow, f.timeline, idleTimeoutS * 1e9);
+  f.segments = oneSegment(points, deviceList, idleTimeoutS * 1e9) ?? splitSegments(flow, f.timeline, idleTimeoutS * 1e9);
   return f;
 }
 
@@ -143,7 +143,7 @@ class Facts implements FlowFacts {
  * The segments without the timeline, when they are sure to be one: a flow of one device whose
  * whole span is shorter than the idle timeout (no gap between two of its packets can be longer).
  */
-function oneSegment(flow: Flow, points: PointRows[], deviceList: DeviceView[], idleNs: number): Segment[] | null {
+function oneSegment(points: PointRows[], deviceList: DeviceView[], idleNs: number): Segment[] | null {
   if (deviceList.length !== 1) return null;
   let first = Infinity;
   let last = -Infinity;

@@ -209,9 +209,8 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
         if (json && b.flows && b.records) {
           out.push(flowCount ? ',\n' : '\n');
           // The flows' JSON is written here, from the records the analysis made (flow-records.ts).
-          flowJson ??= new FlowJson(b.records.context, pointSource(inputs));
-          const bytes = flowJson.block(b.records, b.flows);
-          const fj = flowJson;
+          const fj = (flowJson ??= new FlowJson(b.records.context, pointSource(inputs)));
+          const bytes = fj.block(b.records, b.flows);
           out.push(bytes, () => fj.written(bytes));
         }
         flowCount += b.flows;
@@ -272,9 +271,9 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
  * Threads to read a capture set: one per BYTES_PER_LANE of input the JavaScript indexer reads
  * (each thread warms up its own JIT, which only pays off on enough packets) or CORE_BYTES_PER_LANE
  * of classic pcap, at least one, at most `threads` (docs/performance.md). A set of one file is
- * read by one thread whatever this says. With one, a single worker reads and analyses all: even one worker keeps
- * the analysis's heap limit off the main thread (bin/stagediff.mjs then need not restart node
- * with a bigger one).
+ * read by one thread whatever this says. With one, a single worker reads and analyses all: even
+ * one worker keeps the analysis's heap limit off the main thread (bin/stagediff.mjs then need not
+ * restart node with a bigger one).
  */
 function laneCount(specs: CaptureSpec[], threads: number): number {
   let lanes = 0;
@@ -312,7 +311,7 @@ function jsonLines(a: unknown[]): string {
 /** Buffered stdout that waits for the pipe to drain (big outputs, slow readers). */
 class Output {
   private buf: Uint8Array[] = [];
-  /** Called once the piece at the same place in `buf` is written (a worker's buffer goes back). */
+  /** Called once the piece at the same place in `buf` is written (its buffer can be used again). */
   private done: ((() => void) | undefined)[] = [];
   private size = 0;
   push(s: string | Uint8Array, written?: () => void): void {
@@ -336,7 +335,7 @@ class Output {
     let full = false;
     for (let i = 0; i < parts.length; i++) {
       const cb = done[i];
-      // An empty piece is not written (nor its buffer given back: the worker makes another).
+      // An empty piece is not written (nor its buffer given back).
       if (parts[i].length && !process.stdout.write(parts[i], cb)) full = true;
     }
     if (full) await new Promise((r) => process.stdout.once('drain', r));
