@@ -179,4 +179,64 @@ describe('200 MB of captures', () => {
     await h.page.waitForSelector(`[data-testid="packets-grid"] .ag-row.row-selected[row-index="${clicked.index}"]`);
     expect((await settled()).filter((r) => r.selected).map((r) => r.index)).toEqual([clicked.index]);
   });
+
+  it('fills rows that come back from the scroll with their own packet, note and verdict', async () => {
+    // Rows that leave the screen are filled again for the rows that come in (RowLayout's pool):
+    // nothing of the packet they showed before may stay behind.
+    type Seen = { index: number; frame: string; device: string; notes: number; addTitles: string[]; verdicts: [string, string][] };
+    const look = (frac: number) =>
+      h.page.evaluate(
+        (frac) =>
+          new Promise<Seen[]>((resolve) => {
+            const v = document.querySelector('[data-testid="packets-grid"] .ag-body-viewport, [data-testid="packets-grid"] .ag-grid-viewport') as HTMLElement;
+            v.addEventListener(
+              'scroll',
+              () =>
+                resolve(
+                  [...document.querySelectorAll('[data-testid="packets-grid"] .ag-row')].map((row) => ({
+                    index: Number(row.getAttribute('row-index')),
+                    frame: row.querySelector('[col-id="frame"]')?.textContent ?? '',
+                    device: row.querySelector('[col-id="device"]')?.textContent ?? '',
+                    notes: row.querySelectorAll('[data-testid="packet-note"]').length,
+                    addTitles: [...row.querySelectorAll('.note-add')].map((e) => e.getAttribute('title') ?? ''),
+                    verdicts: [...row.querySelectorAll('[col-id="verdict"] span')].map((e) => [e.className, e.textContent ?? ''] as [string, string]),
+                  })),
+                ),
+              { once: true },
+            );
+            v.scrollTop = Math.floor(frac * (v.scrollHeight - v.clientHeight));
+          }),
+        frac,
+      );
+    await look(0.2);
+    await look(0);
+    const target = h.page.locator('[data-testid="packets-grid"] .ag-row[row-index="2"]');
+    const frame = await target.locator('[col-id="frame"]').textContent();
+    const device = await target.locator('[col-id="device"]').textContent();
+    await target.locator('[col-id="usernotes"]').click();
+    await h.page.locator('[data-testid="note-text"]').fill('seen on the way back');
+    await h.page.keyboard.press('Control+Enter');
+    await h.page.locator('[data-testid="packets-grid"] .ag-row[row-index="2"] [data-testid="packet-note"]').waitFor();
+
+    const check = (rows: Seen[]) => {
+      expect(rows.length).toBeGreaterThan(5);
+      for (const r of rows) {
+        const noted = r.frame === frame && r.device === device;
+        expect(r.notes).toBe(noted ? 1 : 0);
+        expect(r.addTitles).toEqual(noted ? [] : ['Add a note on this packet']);
+        expect(r.verdicts).toHaveLength(1);
+        const [cls, text] = r.verdicts[0];
+        expect(cls).toBe(text === '—' ? 'muted' : `verdict v-${text.replace(/\s+/g, '-')}`);
+      }
+      return rows;
+    };
+    for (const frac of [0.55, 0.9, 0.31, 0.31001, 1]) {
+      const rows = check(await look(frac));
+      // (AG Grid keeps the clicked row drawn too, off screen: it holds the focus.)
+      expect(rows.filter((r) => r.index > 1000).length).toBeGreaterThan(5);
+    }
+    // Back at the top: the noted packet has its badge again, on its own row only.
+    const top = check(await look(0));
+    expect(top.filter((r) => r.notes).map((r) => r.index)).toEqual([2]);
+  });
 });

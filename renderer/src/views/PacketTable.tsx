@@ -7,7 +7,8 @@
  * Scrolling a million rows (and dragging the scrollbar across them) has to fit in a frame, so the
  * body is drawn the cheap way: AG Grid's plain JavaScript grid (createGrid, no React component per
  * row or cell) with every row a full-width row whose cells one small renderer stamps out from a
- * template (a clone and a text per cell), laid out at the header's column positions. The header
+ * template (a clone and a text per cell; rows that leave the screen are refilled for the rows that
+ * come in), laid out at the header's column positions. The header
  * stays AG Grid's own (sort, resize, reorder, tooltips); the row model, row ids, row classes,
  * hover and clicks too.
  *
@@ -182,29 +183,48 @@ interface CellSpec {
   fill(cell: HTMLElement, r: GridRow, tf: TimeFormat): void;
 }
 
+/**
+ * Sets an element's text in place: the text node it already holds is rewritten, so a row drawn
+ * again (see RowPool) makes no new node.
+ */
+function setText(e: Node, s: string): void {
+  const t = e.firstChild;
+  if (t && t.nodeType === Node.TEXT_NODE && !t.nextSibling) (t as Text).data = s;
+  else e.textContent = s;
+}
+
+function setTitle(e: HTMLElement, title: string | undefined): void {
+  if (title) e.title = title;
+  else if (e.hasAttribute('title')) e.removeAttribute('title');
+}
+
+/** The cell's one badge span (made once per cell: a drawn-again row reuses it). */
+function badge(cell: HTMLElement): HTMLElement {
+  return (cell.firstElementChild as HTMLElement | null) ?? cell.appendChild(document.createElement('span'));
+}
+
 const text =
   (get: (r: GridRow, tf: TimeFormat) => string | number | null | undefined) =>
   (cell: HTMLElement, r: GridRow, tf: TimeFormat): void => {
     const v = get(r, tf);
-    cell.textContent = v === null || v === undefined ? '' : String(v);
+    setText(cell, v === null || v === undefined ? '' : String(v));
   };
 
 function fillVerdict(cell: HTMLElement, r: GridRow): void {
   const v = r.verdict;
-  const e = document.createElement('span');
+  const e = badge(cell);
   if (v) {
     e.className = `verdict v-${v.replace(/\s+/g, '-')}`;
-    e.textContent = v;
+    setText(e, v);
   } else {
     e.className = 'muted';
-    e.textContent = '—';
+    setText(e, '—');
   }
-  cell.appendChild(e);
 }
 
 function fillUserNotes(cell: HTMLElement, r: GridRow): void {
-  const e = document.createElement('span');
-  e.textContent = '✎';
+  const e = badge(cell);
+  setText(e, '✎');
   const notes = r.userNotes;
   if (notes) {
     e.className = 'note-badge';
@@ -213,13 +233,13 @@ function fillUserNotes(cell: HTMLElement, r: GridRow): void {
   } else {
     e.className = 'note-add';
     e.title = 'Add a note on this packet';
+    delete e.dataset.testid;
   }
-  cell.appendChild(e);
 }
 
 function fillNote(cell: HTMLElement, r: GridRow): void {
-  cell.textContent = r.note ?? '';
-  if (r.note) cell.title = r.note;
+  setText(cell, r.note ?? '');
+  setTitle(cell, r.note);
 }
 
 const CELLS: Record<string, CellSpec> = {
@@ -264,14 +284,32 @@ export function columns(tf: TimeFormat, withNote: boolean): ColDef<GridRow>[] {
   return cols;
 }
 
+/** A drawn row's elements: the row and its cells, in the order of the layout that made them. */
+interface RowView {
+  el: HTMLElement;
+  cells: HTMLElement[];
+  version: number;
+}
+
+/** Rows kept for reuse: more than a screen of rows leaves and comes in at once (a jump). */
+const POOL_MAX = 200;
+
 /**
  * Where the cells go: the displayed columns' ids, left edges and widths, and a template row of
  * empty cells to clone. Rebuilt when columns are resized, moved, shown or hidden.
+ *
+ * Rows that leave the screen come back to its pool and are filled again for rows that come into
+ * it: fast scrolling replaces the whole screen every frame, and new elements for each (a clone
+ * and a JavaScript wrapper per cell, a text node per value) were most of what the page allocated
+ * while scrolling, so a garbage collection fell on top of a frame every second or so.
  */
 class RowLayout {
   cells: CellSpec[] = [];
   template: HTMLDivElement = document.createElement('div');
   tf: TimeFormat;
+  /** Bumped by each update: rows made for an older layout are not reused. */
+  private version = 0;
+  private pool: RowView[] = [];
   constructor(tf: TimeFormat) {
     this.tf = tf;
   }
@@ -296,6 +334,23 @@ class RowLayout {
     });
     tpl.style.width = `${width}px`;
     this.template = tpl;
+    this.version++;
+    this.pool.length = 0;
+  }
+  /** A row of this layout's cells, to be filled: one given back, or a new clone of the template. */
+  take(): RowView {
+    const v = this.pool.pop();
+    if (v) return v;
+    const el = this.template.cloneNode(true) as HTMLElement;
+    return { el, cells: Array.from(el.children) as HTMLElement[], version: this.version };
+  }
+  /** A row that left the screen: out of the page, and kept if it is of the current layout. */
+  give(v: RowView): void {
+    v.el.remove();
+    if (v.version === this.version && this.pool.length < POOL_MAX) this.pool.push(v);
+  }
+  current(v: RowView): boolean {
+    return v.version === this.version;
   }
 }
 
@@ -304,35 +359,48 @@ interface PacketRowParams extends ICellRendererParams<GridRow> {
   rowOf: RowOf;
 }
 
-/** A whole packet row: one clone of the layout's template, one fill per cell. */
+/** A whole packet row: a row of the layout's cells (see RowLayout.take), one fill per cell. */
 class PacketRowRenderer implements ICellRendererComp<GridRow> {
   private e: HTMLElement = document.createElement('div');
+  private view: RowView | null = null;
+  private layout: RowLayout | null = null;
   init(p: PacketRowParams): void {
-    this.e = this.build(p);
+    this.layout = p.layout;
+    this.draw(p);
   }
   getGui(): HTMLElement {
     return this.e;
   }
   refresh(p: PacketRowParams): boolean {
-    const e = this.build(p);
-    this.e.replaceWith(e);
-    this.e = e;
+    const old = this.e;
+    const parent = old.parentNode;
+    const next = old.nextSibling;
+    this.draw(p);
+    if (this.e !== old) {
+      // A row of another layout, or none: the new element takes the old one's place.
+      old.remove();
+      parent?.insertBefore(this.e, next);
+    }
     return true;
   }
-  private build(p: PacketRowParams): HTMLElement {
+  destroy(): void {
+    if (this.view) this.layout?.give(this.view);
+    this.view = null;
+  }
+  private draw(p: PacketRowParams): void {
     const { layout } = p;
     const r = p.rowOf(p.node, p.api);
+    if (this.view && (!r || !layout.current(this.view))) this.destroy();
     if (!r) {
       // No such row (an index past the end).
-      const e = document.createElement('div');
-      e.className = 'pkt-row';
-      return e;
+      this.e = document.createElement('div');
+      this.e.className = 'pkt-row';
+      return;
     }
-    const e = layout.template.cloneNode(true) as HTMLElement;
+    const v = (this.view ??= layout.take());
+    this.e = v.el;
     const cells = layout.cells;
-    let c = e.firstElementChild as HTMLElement | null;
-    for (let i = 0; c && i < cells.length; i++, c = c.nextElementSibling as HTMLElement | null) cells[i].fill(c, r, layout.tf);
-    return e;
+    for (let i = 0; i < cells.length; i++) cells[i].fill(v.cells[i], r, layout.tf);
   }
 }
 
