@@ -85,7 +85,17 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
     const inputs = present.map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
     const { result, model } = analyzeWithDetail(inputs, { settings: m.settings, clockOffsets: m.clockOffsets }, false);
     const first: AnalysisReply = { type: 'result', seq: m.seq, result, ids: present.map((c) => c.id), ms: performance.now() - t0 };
-    self.postMessage(first);
+    try {
+      self.postMessage(first);
+    } catch (err) {
+      // Copying the result to the page needs one buffer for all of it: with about a million
+      // flows that is more memory than Chromium gives a message.
+      const n = (x: number) => x.toLocaleString('en-US');
+      throw new Error(
+        `${n(result.flows.length)} flows and ${n(result.findings.length)} findings are more than the app can take over from its analysis (${err instanceof Error ? err.message : String(err)}). ` +
+          'Analyse these captures with the command line (stagediff analyze --json FILES), or open fewer or shorter captures.',
+      );
+    }
     const t1 = performance.now();
     // The analysis's own model: no second build (and the same NAT joins).
     const x = links(model);

@@ -362,7 +362,13 @@ export class Session {
     if (!this.analysisWorker) {
       const w = new Worker(new URL('../engine/analysis.worker.ts', import.meta.url), { type: 'module', name: 'analysis' });
       w.onmessage = (e: MessageEvent<AnalysisReply>) => this.onAnalysis(e.data);
-      w.onerror = (e) => this.set({ analyzing: false, analysisError: e.message || 'analysis worker failed' });
+      // The worker died (an uncaught error, or Chromium stopped it when its heap ran out): the
+      // next analysis gets a new one.
+      w.onerror = (e) => {
+        w.terminate();
+        if (this.analysisWorker === w) this.analysisWorker = null;
+        this.set({ analyzing: false, analysisError: e.message || 'the analysis stopped without a message (out of memory?)' });
+      };
       this.analysisWorker = w;
     }
     return this.analysisWorker;

@@ -34,17 +34,39 @@ interface Group {
   title: string;
   severity: string;
   items: Finding[];
+  /** Each item's place in items, by finding id. */
+  at: Map<string, number>;
 }
+
+/**
+ * Findings drawn at once per group: a capture of many short flows (a scan, a SYN flood) can make
+ * hundreds of thousands of findings of one kind, and an element for each would stall the page
+ * for minutes. A group shows a window of its findings with buttons for the ones before and after;
+ * the window moves to the selected finding (a click elsewhere, j/k, a search).
+ */
+export const FINDINGS_PAGE = 100;
 
 function groupFindings(findings: Finding[]): Group[] {
   const groups = new Map<string, Group>();
   for (const f of findings) {
     const key = `${f.kind === 'session-moved' ? '0' : String(1 + SEVERITIES.indexOf(f.severity as never))}:${f.kind}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, title: KIND_TITLES[f.kind] ?? f.kind, severity: f.severity, items: [] }));
+    if (!g) groups.set(key, (g = { key, title: KIND_TITLES[f.kind] ?? f.kind, severity: f.severity, items: [], at: new Map() }));
+    g.at.set(f.id, g.items.length);
     g.items.push(f);
   }
   return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/** The part of a group's items to draw, [from, to): the stored window, moved to the selected item if it lies outside. */
+export function findingsWindow(n: number, stored: readonly [number, number] | undefined, selected: number | undefined): [number, number] {
+  let [from, to] = stored ?? [0, FINDINGS_PAGE];
+  if (selected !== undefined && (selected < from || selected >= to)) {
+    from = Math.max(0, selected - 10);
+    to = from + FINDINGS_PAGE;
+  }
+  from = Math.max(0, Math.min(from, n));
+  return [from, Math.max(from, Math.min(to, n))];
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -56,6 +78,10 @@ export function FindingsPanel() {
   const a = s.analysis;
   const groups = useMemo(() => groupFindings(a?.findings ?? []), [a]);
   const [open, setOpen] = useState<Record<string, boolean>>({});
+  // Each big group's window, as last drawn (it moves with the selection), for one analysis.
+  const windows = useRef({ of: a, at: new Map<string, [number, number]>() });
+  if (windows.current.of !== a) windows.current = { of: a, at: new Map() };
+  const [, redraw] = useState(0);
   const listRef = useRef<HTMLDivElement>(null);
   const notes = useCase().notes;
   const kase = useCaseController();
@@ -68,7 +94,8 @@ export function FindingsPanel() {
     el?.scrollIntoView({ block: 'nearest' });
   }, [s.selectedFindingId]);
 
-  const isOpen = (g: Group) => open[g.key] ?? (g.items.length <= 6 || g.items.some((f) => f.id === s.selectedFindingId));
+  const selectedIn = (g: Group) => (s.selectedFindingId === null ? undefined : g.at.get(s.selectedFindingId));
+  const isOpen = (g: Group) => open[g.key] ?? (g.items.length <= 6 || selectedIn(g) !== undefined);
 
   return (
     <aside className="panel findings" aria-label="Findings">
@@ -85,7 +112,14 @@ export function FindingsPanel() {
         </span>
       </header>
       <div className="findings-list" ref={listRef} data-testid="findings">
-        {!a && <p className="empty">{s.analyzing || s.captures.some((c) => c.status !== 'done') ? 'Reading captures…' : 'No analysis yet.'}</p>}
+        {!a && s.analysisError && !s.analyzing && s.captures.length > 0 ? (
+          <div className="analysis-error" role="alert" data-testid="analysis-error">
+            <p className="err">The analysis failed.</p>
+            <p>{s.analysisError}</p>
+          </div>
+        ) : (
+          !a && <p className="empty">{s.analyzing || s.captures.some((c) => c.status !== 'done') ? 'Reading captures…' : 'No analysis yet.'}</p>
+        )}
         {a && a.findings.length === 0 && <p className="empty">No findings: every session looks consistent across the captures.</p>}
         {groups.map((g) => (
           <section key={g.key} className="fgroup">
@@ -96,9 +130,32 @@ export function FindingsPanel() {
               <span className="fgroup-count">{g.items.length}</span>
             </button>
             {isOpen(g) &&
-              g.items.map((f) => (
-                <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} notes={notes.byFinding.get(f.id)} onNote={() => kase.openNote(findingTarget(f))} />
-              ))}
+              (() => {
+                const n = g.items.length;
+                const [from, to] = findingsWindow(n, windows.current.at.get(g.key), selectedIn(g));
+                windows.current.at.set(g.key, [from, to]);
+                const show = (w: [number, number]) => {
+                  windows.current.at.set(g.key, w);
+                  redraw((k) => k + 1);
+                };
+                return (
+                  <>
+                    {from > 0 && (
+                      <button className="quiet more-findings" data-testid="findings-earlier" onClick={() => show([Math.max(0, from - FINDINGS_PAGE), to])}>
+                        Show {Math.min(from, FINDINGS_PAGE).toLocaleString('en-US')} earlier ({from.toLocaleString('en-US')} before these)
+                      </button>
+                    )}
+                    {g.items.slice(from, to).map((f) => (
+                      <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} notes={notes.byFinding.get(f.id)} onNote={() => kase.openNote(findingTarget(f))} />
+                    ))}
+                    {to < n && (
+                      <button className="quiet more-findings" data-testid="findings-more" onClick={() => show([from, Math.min(n, to + FINDINGS_PAGE)])}>
+                        Show {Math.min(n - to, FINDINGS_PAGE).toLocaleString('en-US')} more ({(n - to).toLocaleString('en-US')} after these)
+                      </button>
+                    )}
+                  </>
+                );
+              })()}
           </section>
         ))}
       </div>

@@ -36,6 +36,7 @@ export function TopBar({ run }: { run: Commands['run'] }) {
   let status = '';
   if (reading.length) status = `Reading ${reading.length} of ${s.captures.length} files…`;
   else if (s.analyzing) status = 'Analysing…';
+  else if (s.analysisError && has) status = 'Analysis failed (see Findings)';
   else if (s.analysis) {
     status = `${s.captures.length} files · ${formatBytes(bytes)} · ${formatCount(packets)} packets · ${formatCount(s.analysis.result.flows.length)} flows`;
   }
@@ -87,7 +88,7 @@ export function TopBar({ run }: { run: Commands['run'] }) {
       </nav>
       {/* Cut at the end when the bar is narrow (the least needed part last); the tooltip has it all. */}
       <div className="status" data-testid="status" title={[status, ready && `drop to findings ${ready}`, autosaved && `autosaved ${autosaved}`].filter(Boolean).join(' · ') || undefined}>
-        {status}
+        {s.analysisError && !reading.length && !s.analyzing && has ? <span className="err">{status}</span> : status}
         {ready && <span className="muted"> · ready in {ready}</span>}
         {autosaved && (
           <span className="muted" data-testid="autosaved" title={kase.casePath ? `Also saved to ${kase.casePath}` : 'Kept so that closing or a crash loses nothing; restored on the next start'}>

@@ -1,0 +1,75 @@
+/**
+ * A capture of many short flows (3,000 SYN + SYN-ACK pairs: an incomplete-handshake finding each)
+ * in the app: the findings panel draws a window of each big group, not an element per finding
+ * (250,000 of them stalled the page for close to a minute), and the window follows the selection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '../robustness/limits-harness.ts';
+import { dropDiskFiles, open, shot, type Harness } from './browser.ts';
+
+const FLOWS = 3000;
+let h: Harness;
+let dir: string;
+let path: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'stagediff-e2e-findings-'));
+  path = join(dir, 'scan.pcap');
+  expect(generate('many-flows', FLOWS, path).flows).toBe(FLOWS);
+  h = await open();
+}, 120_000);
+
+afterAll(async () => {
+  await h?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Session = { get(): { selectedFindingId: string | null; analysis: { findings: { id: string; kind: string }[] } | null }; selectFinding(id: string): void };
+
+describe('thousands of findings of one kind', () => {
+  it('draws a window of the group with buttons for the rest', async () => {
+    await dropDiskFiles(h.page, '[data-testid="dropzone"]', [path]);
+    const group = h.page.locator('.fgroup').filter({ hasText: 'Incomplete handshake' });
+    await group.waitFor({ timeout: 60_000 });
+    expect(await group.locator('.fgroup-count').textContent()).toBe(String(FLOWS));
+    // The first finding is selected on load, so its group is open: the first 100 are drawn.
+    await group.locator('.finding.selected').waitFor();
+    expect(await group.locator('.finding').count()).toBe(100);
+    expect(await group.getByTestId('findings-earlier').count()).toBe(0);
+    expect(await group.getByTestId('findings-more').textContent()).toBe('Show 100 more (2,900 after these)');
+    await shot(h.page, 'many-findings-window');
+
+    await group.getByTestId('findings-more').click();
+    await h.page.waitForFunction(() => document.querySelectorAll('.fgroup .finding').length === 200);
+    expect(await group.getByTestId('findings-more').textContent()).toBe('Show 100 more (2,800 after these)');
+  });
+
+  it('moves the window to a finding selected outside it, and back', async () => {
+    const group = h.page.locator('.fgroup').filter({ hasText: 'Incomplete handshake' });
+    const ids = await h.page.evaluate(() => (globalThis as unknown as { stagediffSession: Session }).stagediffSession.get().analysis!.findings.filter((f) => f.kind === 'incomplete-handshake').map((f) => f.id));
+    expect(ids).toHaveLength(FLOWS);
+    const far = ids[2500];
+    await h.page.evaluate((id) => (globalThis as unknown as { stagediffSession: Session }).stagediffSession.selectFinding(id), far);
+    await group.locator(`.finding.selected[data-finding="${far}"]`).waitFor();
+    expect(await group.locator('.finding').count()).toBe(100);
+    expect(await group.locator('.finding').first().getAttribute('data-finding')).toBe(ids[2490]);
+    expect(await group.getByTestId('findings-earlier').textContent()).toBe('Show 100 earlier (2,490 before these)');
+    expect(await group.getByTestId('findings-more').textContent()).toBe('Show 100 more (410 after these)');
+
+    // j steps to the next finding, inside the window: it stays where it is.
+    await h.page.locator('body').press('j');
+    await group.locator(`.finding.selected[data-finding="${ids[2501]}"]`).waitFor();
+    expect(await group.locator('.finding').first().getAttribute('data-finding')).toBe(ids[2490]);
+
+    await group.getByTestId('findings-earlier').click();
+    await h.page.waitForFunction(() => document.querySelectorAll('.fgroup .finding').length === 200);
+    expect(await group.locator('.finding').first().getAttribute('data-finding')).toBe(ids[2390]);
+
+    await h.page.evaluate((id) => (globalThis as unknown as { stagediffSession: Session }).stagediffSession.selectFinding(id), ids[0]);
+    await group.locator(`.finding.selected[data-finding="${ids[0]}"]`).waitFor();
+    expect(await group.locator('.finding').count()).toBe(100);
+  });
+});
