@@ -92,7 +92,7 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
       // flows that is more memory than Chromium gives a message.
       const n = (x: number) => x.toLocaleString('en-US');
       throw new Error(
-        `${n(result.flows.length)} flows and ${n(result.findings.length)} findings are more than the app can take over from its analysis (${err instanceof Error ? err.message : String(err)}). ` +
+        `${n(result.flows.length)} flows and ${n(result.findings.length)} findings are more than the app can take over from its analysis (${(err instanceof Error ? err.message : String(err)).replace(/\.$/, '')}). ` +
           'Analyse these captures with the command line (stagediff analyze --json FILES), or open fewer or shorter captures.',
       );
     }
