@@ -14,6 +14,13 @@ import { loggedSessions, type TrafficLogJoin } from '../tlog/traffic-log.ts';
 export interface ReportOptions extends ExportExtras {
   /** Most flows listed in the all-flows table (default 2000). */
   maxFlowRows?: number;
+  /**
+   * Most findings of one kind written out in full (default 50; findings with notes always are):
+   * a scan or a flood can make a finding of one kind per flow, hundreds of thousands of them, and
+   * a card each would make a report of hundreds of megabytes that no one reads. The rest are
+   * counted, and are all in the findings CSV and JSON exports.
+   */
+  maxFindingsPerKind?: number;
   /** Timelines already built (the renderer may pass its own); default: built from the source. */
   timelines?: FlowTimeline[];
 }
@@ -135,9 +142,19 @@ export function reportHtml(src: ExportSource, opts: ReportOptions = {}): string 
   const join = opts.trafficLog;
   const generatedAt = opts.generatedAt ?? new Date().toISOString();
   const title = opts.title ?? 'stagediff incident report';
-  const findings = [...r.findings].sort((a, b) => (SEV_ORDER[a.severity] ?? 3) - (SEV_ORDER[b.severity] ?? 3) || (a.kind === 'session-moved' ? -1 : 0) - (b.kind === 'session-moved' ? -1 : 0));
+  const sorted = [...r.findings].sort((a, b) => (SEV_ORDER[a.severity] ?? 3) - (SEV_ORDER[b.severity] ?? 3) || (a.kind === 'session-moved' ? -1 : 0) - (b.kind === 'session-moved' ? -1 : 0));
+  const { findings, left } = findingsShown(sorted, annotations, opts.maxFindingsPerKind ?? 50);
   const flowsById = new Map(r.flows.map((f) => [f.id, f]));
-  const timelines = opts.timelines ?? buildFlowTimelines(src, { annotations, flowIds: findingFlowIds(r) }, packetView(src));
+  const kindsOf = new Map<string, string[]>();
+  for (const f of r.findings) {
+    const ks = kindsOf.get(f.flowId);
+    if (ks) ks.push(f.kind);
+    else kindsOf.set(f.flowId, [f.kind]);
+  }
+  // Flows with a card of their own: those of the findings written out.
+  const cardFlows = new Set(findings.map((f) => f.flowId));
+  const timelines = opts.timelines ?? buildFlowTimelines(src, { annotations, flowIds: findingFlowIds(r).filter((id) => cardFlows.has(id)) }, packetView(src));
+
   const timelineOf = new Map(timelines.map((t) => [t.flowId, t]));
   const count = (s: string) => r.findings.filter((f) => f.severity === s).length;
   const devices = [...new Set(r.captures.map((c) => c.device))];
@@ -178,6 +195,7 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   if (findings.length) {
     o.push(`<ul class="summary-list">${findings.map((f) => `<li><span class="badge ${esc(f.severity)}">${esc(f.severity)}</span><a href="#${esc(anchor(f.id))}">${esc(f.summary)}</a></li>`).join('\n')}</ul>`);
   }
+  if (left.size) o.push(`<p class="meta">${[...left].map(([kind, n]) => `${esc(n)} more ${esc(kind)} finding${n === 1 ? '' : 's'}`).join(', ')} not written out in this report (all findings are in the findings CSV and JSON exports).</p>`);
   const offsets = Object.entries(r.clockOffsets ?? {}).filter(([, v]) => v);
   if (offsets.length) o.push(`<p class="meta">Clock offsets applied: ${offsets.map(([d, s]) => `${esc(d)} ${s > 0 ? '+' : ''}${esc(s)} s`).join(', ')}.</p>`);
   for (const e of r.clockEstimates ?? []) {
@@ -192,16 +210,17 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   o.push('<h2 id="findings">Findings</h2>');
   if (!findings.length) o.push('<p>No findings.</p>');
   for (const f of findings) o.push(findingCard(f, flowsById.get(f.flowId), timelineOf.get(f.flowId), annotations, join));
+  for (const [kind, n] of left) o.push(`<p class="meta">${esc(n)} more ${esc(kind)} finding${n === 1 ? '' : 's'} like the ones above (see the findings CSV or JSON export).</p>`);
 
   // ---- flows
   o.push('<h2 id="flows">Flows</h2>');
   const max = opts.maxFlowRows ?? 2000;
   const flowRows = r.flows.slice(0, max).map((f) => {
-    const ks = r.findings.filter((x) => x.flowId === f.id).map((x) => x.kind);
+    const ks = kindsOf.get(f.id) ?? [];
     const notes = annotations.filter((a) => a.target.kind === 'flow' && a.target.flowId === f.id).length;
     const dis = join ? join.sessions.some((s) => s.flowId === f.id && s.disagrees) : false;
     return [
-      ks.length ? `<a href="#flow-${esc(anchor(f.id))}">${esc(f.id)}</a>` : esc(f.id),
+      cardFlows.has(f.id) ? `<a href="#flow-${esc(anchor(f.id))}">${esc(f.id)}</a>` : esc(f.id),
       esc(f.proto), `<span class="mono">${esc(f.client)}</span>`, `<span class="mono">${esc(f.server)}</span>`,
       esc([...new Set(f.points.map((p) => p.device))].join(', ')),
       esc(f.points.reduce((a, p) => a + p.packets, 0)),
@@ -212,7 +231,7 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   o.push(table(['flow', 'proto', 'client', 'server', 'devices', 'packets (all points)', 'end reason', 'findings'], flowRows, { num: [5] }));
   if (r.flows.length > max) o.push(`<p class="meta">${r.flows.length - max} more flows not listed (see the CSV export).</p>`);
   for (const id of findingFlowIds(r)) {
-    const f = flowsById.get(id);
+    const f = cardFlows.has(id) ? flowsById.get(id) : undefined;
     if (!f) continue;
     o.push(`<div class="card" id="flow-${esc(anchor(f.id))}"><h3>${esc(f.id)} ${esc(f.proto.toUpperCase())} <span class="mono">${esc(f.client)} → ${esc(f.server)}</span></h3>${flowPointsTable(f, join)}</div>`);
   }
@@ -277,6 +296,28 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
 
 function anchor(id: string): string {
   return `f-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/**
+ * The findings written out in full, in report order: the first `perKind` of each kind and every
+ * finding with a note on it or on its flow; `left` counts the others by kind.
+ */
+function findingsShown(sorted: Finding[], annotations: Annotation[], perKind: number): { findings: Finding[]; left: Map<string, number> } {
+  const noted = new Set<string>();
+  for (const a of annotations) {
+    if (a.target.kind === 'finding') noted.add(a.target.findingId);
+    else if (a.target.kind === 'flow') noted.add(`flow:${a.target.flowId}`);
+  }
+  const seen = new Map<string, number>();
+  const left = new Map<string, number>();
+  const findings = sorted.filter((f) => {
+    const n = (seen.get(f.kind) ?? 0) + 1;
+    seen.set(f.kind, n);
+    if (n <= perKind || noted.has(f.id) || noted.has(`flow:${f.flowId}`)) return true;
+    left.set(f.kind, (left.get(f.kind) ?? 0) + 1);
+    return false;
+  });
+  return { findings, left };
 }
 
 function findingCard(f: Finding, flow: FlowSummary | undefined, tl: FlowTimeline | undefined, annotations: Annotation[], join?: TrafficLogJoin): string {

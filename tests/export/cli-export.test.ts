@@ -12,6 +12,7 @@ import { emptyCase, newAnnotation, serializeCase } from '../../shared/case/case-
 import { caseCaptures } from '../../shared/node/case-io.ts';
 import { columnsOf, tableRows, type ExportWhat } from '../../shared/export/tables.ts';
 import { joinTrafficLog, parseTrafficLog } from '../../shared/tlog/traffic-log.ts';
+import { generate } from '../robustness/limits-harness.ts';
 import { HAVE_TSHARK, incidentOnDisk, ROOT, sourceOf, TRAFFIC_LOG, tshark, type IncidentOnDisk } from './support.ts';
 import type { ExportSource } from '../../shared/export/source.ts';
 
@@ -101,6 +102,25 @@ describe('stagediff export: report, timeline, pcapng', () => {
     expect(html).toContain('noted in the case &lt;b&gt;bold?&lt;/b&gt;');
     expect(html).toContain('moved fw-1 → fw-2 after 400 s idle');
     for (const c of kase.captures) expect(html).toContain(c.sha256);
+  });
+
+  it('--format html of a scan (3,000 findings of one kind): 50 written out, the rest counted, every link to a card that is there', () => {
+    const path = join(inc.dir, 'scan.pcap');
+    generate('many-flows', 3000, path);
+    const out = join(inc.dir, 'scan.html');
+    const r = run(['export', '--format', 'html', '-o', out, path]);
+    expect(r.code, r.err).toBe(0);
+    const html = readFileSync(out, 'utf8');
+    const cards = [...html.matchAll(/<div class="card warning" id="([^"]+)">/g)].map((m) => m[1]);
+    expect(cards).toHaveLength(50);
+    expect(html).toContain('2950 more incomplete-handshake findings not written out in this report');
+    expect(html).toContain('2950 more incomplete-handshake findings like the ones above');
+    // The summary's and the flow table's links all land on a card.
+    const ids = new Set([...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]));
+    const links = [...html.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThanOrEqual(100); // 50 in the summary, 50 in the flows table
+    for (const l of links) expect(ids.has(l), l).toBe(true);
+    expect(html.length).toBeLessThan(2_000_000);
   });
 
   it('--format svg writes the timeline of the findings flows', () => {
