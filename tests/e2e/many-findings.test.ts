@@ -2,6 +2,7 @@
  * A capture of many short flows (3,000 SYN + SYN-ACK pairs: an incomplete-handshake finding each)
  * in the app: the findings panel draws a window of each big group, not an element per finding
  * (250,000 of them stalled the page for close to a minute), and the window follows the selection.
+ * 120,000 such flows take long enough to analyse that the status bar counts the flows done.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,14 +12,18 @@ import { generate } from '../robustness/limits-harness.ts';
 import { dropDiskFiles, open, shot, type Harness } from './browser.ts';
 
 const FLOWS = 3000;
+const BIG = 120_000;
 let h: Harness;
 let dir: string;
 let path: string;
+let big: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'stagediff-e2e-findings-'));
   path = join(dir, 'scan.pcap');
   expect(generate('many-flows', FLOWS, path).flows).toBe(FLOWS);
+  big = join(dir, 'flood.pcap');
+  expect(generate('many-flows', BIG, big).flows).toBe(BIG);
   h = await open();
 }, 120_000);
 
@@ -72,4 +77,28 @@ describe('thousands of findings of one kind', () => {
     await group.locator(`.finding.selected[data-finding="${ids[0]}"]`).waitFor();
     expect(await group.locator('.finding').count()).toBe(100);
   });
+
+  it('reports how many flows are analysed while a long analysis runs', async () => {
+    await h.page.click('text=Close all');
+    await h.page.locator('[data-testid="dropzone"]').waitFor();
+    // Every status text while it runs (sampled each animation frame).
+    await h.page.evaluate(() => {
+      const w = window as unknown as { seen: string[] };
+      w.seen = [];
+      const look = () => {
+        const t = document.querySelector('[data-testid="status"]')?.textContent ?? '';
+        if (w.seen[w.seen.length - 1] !== t) w.seen.push(t);
+        requestAnimationFrame(look);
+      };
+      look();
+    });
+    await dropDiskFiles(h.page, '[data-testid="dropzone"]', [big]);
+    await h.page.locator('.fgroup-count').filter({ hasText: String(BIG) }).waitFor({ timeout: 120_000 });
+    const seen = await h.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const done = seen.map((t) => /^Analysing… ([\d,]+) of 120,000 flows/.exec(t)?.[1]).filter((x): x is string => !!x).map((x) => Number(x.replace(/,/g, '')));
+    console.log(`progress seen: ${done.join(', ')}`);
+    expect(done.length, seen.join(' | ')).toBeGreaterThan(0);
+    expect(done).toEqual([...done].sort((x, y) => x - y));
+    expect(done.every((n) => n > 0 && n <= BIG)).toBe(true);
+  }, 180_000);
 });

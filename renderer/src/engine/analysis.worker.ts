@@ -4,7 +4,8 @@
  * clock offsets or timers change (no re-indexing). Also works out, for the views, each packet's
  * verdict (forwarded / dropped / received only) and which result flow each local flow belongs to.
  */
-import { analyzeWithDetail } from '../../../shared/engine/analyze.ts';
+import { startAnalysis } from '../../../shared/engine/analyze.ts';
+import type { FlowSummary } from '../../../shared/api/analysis.ts';
 import type { Model } from '../../../shared/engine/model.ts';
 import { matchStages } from '../../../shared/engine/align.ts';
 import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
@@ -83,7 +84,21 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
   try {
     const present = m.captures.filter((c) => indexes.has(c.id));
     const inputs = present.map((c) => ({ spec: c.spec, ix: indexes.get(c.id)! }));
-    const { result, model } = analyzeWithDetail(inputs, { settings: m.settings, clockOffsets: m.clockOffsets }, false);
+    const run = startAnalysis(inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
+    const model = run.model;
+    // Progress while the flows are analysed (every flow's rules: seconds with a few hundred
+    // thousand flows), at most every 200 ms.
+    const flows: FlowSummary[] = [];
+    let shown = performance.now();
+    for (const done of run.steps((f) => flows.push(f))) {
+      const now = performance.now();
+      if (now - shown < 200) continue;
+      shown = now;
+      const progress: AnalysisReply = { type: 'progress', seq: m.seq, done, total: run.totalFlows };
+      self.postMessage(progress);
+    }
+    const result = run.finish();
+    result.flows = flows;
     const first: AnalysisReply = { type: 'result', seq: m.seq, result, ids: present.map((c) => c.id), ms: performance.now() - t0 };
     try {
       self.postMessage(first);

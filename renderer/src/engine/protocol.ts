@@ -62,4 +62,6 @@ export type AnalysisReply =
   | { type: 'result'; seq: number; result: AnalysisResult; ids: number[]; ms: number }
   /** ...then the per-packet links for the views. */
   | { type: 'links'; seq: number; links: AnalysisLinks; ms: number }
-  | { type: 'error'; seq: number; message: string };
+  | { type: 'error'; seq: number; message: string }
+  /** Flows analysed so far (sent while an analysis takes long). */
+  | { type: 'progress'; seq: number; done: number; total: number };

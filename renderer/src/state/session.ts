@@ -73,6 +73,8 @@ export interface AppState {
   prefs: Prefs;
   analysis: AnalysisView | null;
   analyzing: boolean;
+  /** Flows analysed so far, while a long analysis runs (null: none reported yet). */
+  analysisProgress: { done: number; total: number } | null;
   analysisError: string | null;
   selectedFindingId: string | null;
   selectedFlow: number;
@@ -152,6 +154,7 @@ export class Session {
       prefs,
       analysis: null,
       analyzing: false,
+      analysisProgress: null,
       analysisError: null,
       selectedFindingId: null,
       selectedFlow: -1,
@@ -391,7 +394,7 @@ export class Session {
         settings: this.state.settings,
         clockOffsets: this.state.clockOffsets,
       };
-      this.set({ analyzing: true });
+      this.set({ analyzing: true, analysisProgress: null });
       this.mark('analyze');
       this.analysis().postMessage(req);
     }, delayMs);
@@ -400,7 +403,11 @@ export class Session {
   private onAnalysis(m: AnalysisReply): void {
     if (m.seq !== this.seq) return;
     if (m.type === 'error') {
-      this.set({ analyzing: false, analysisError: m.message });
+      this.set({ analyzing: false, analysisProgress: null, analysisError: m.message });
+      return;
+    }
+    if (m.type === 'progress') {
+      this.set({ analysisProgress: { done: m.done, total: m.total } });
       return;
     }
     this.mark(m.type);

@@ -118,7 +118,17 @@ export function FindingsPanel() {
             <p>{s.analysisError}</p>
           </div>
         ) : (
-          !a && <p className="empty">{s.analyzing || s.captures.some((c) => c.status !== 'done') ? 'Reading captures…' : 'No analysis yet.'}</p>
+          !a && (
+            <p className="empty" data-testid="findings-waiting">
+              {s.captures.some((c) => c.status === 'queued' || c.status === 'indexing')
+                ? 'Reading captures…'
+                : s.analyzing
+                  ? s.analysisProgress
+                    ? `Analysing flows: ${s.analysisProgress.done.toLocaleString('en-US')} of ${s.analysisProgress.total.toLocaleString('en-US')}…`
+                    : 'Analysing…'
+                  : 'No analysis yet.'}
+            </p>
+          )
         )}
         {a && a.findings.length === 0 && <p className="empty">No findings: every session looks consistent across the captures.</p>}
         {groups.map((g) => (

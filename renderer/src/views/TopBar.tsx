@@ -35,7 +35,7 @@ export function TopBar({ run }: { run: Commands['run'] }) {
   const autosaved = kase.autosavedAt && has ? new Date(kase.autosavedAt).toLocaleTimeString() : null;
   let status = '';
   if (reading.length) status = `Reading ${reading.length} of ${s.captures.length} files…`;
-  else if (s.analyzing) status = 'Analysing…';
+  else if (s.analyzing) status = s.analysisProgress ? `Analysing… ${formatCount(s.analysisProgress.done)} of ${formatCount(s.analysisProgress.total)} flows` : 'Analysing…';
   else if (s.analysisError && has) status = 'Analysis failed (see Findings)';
   else if (s.analysis) {
     status = `${s.captures.length} files · ${formatBytes(bytes)} · ${formatCount(packets)} packets · ${formatCount(s.analysis.result.flows.length)} flows`;
