@@ -123,6 +123,9 @@ function addrText(version: number, words: Uint32Array, at: number): string {
  * analyses one flow at a time: the text it makes then lives only while its flow does, instead of
  * surviving, and being copied by the garbage collector, for the whole analysis).
  */
+/** Seconds between the common clock's origin and the first capture's first second (see buildModel). */
+export const CLOCK_LEAD_S = 4;
+
 export function buildModel(
   inputs: { spec: CaptureSpec; ix: IndexedCapture }[],
   settings: Settings,
@@ -133,7 +136,13 @@ export function buildModel(
   // read through views of its packed table.
   for (const x of inputs) if (x.ix.packedFlows && x.ix.flows.length === 0) viewIndex(x.ix);
   const withPackets = inputs.filter((x) => x.ix.packets > 0);
-  const baseSec = withPackets.length ? Math.min(...withPackets.map((x) => x.ix.baseSec)) : 0;
+  // The common clock starts CLOCK_LEAD_S seconds before the first capture's first second, so that
+  // every time on it is past 2^31 ns from the start: V8 then sees float64 times from the first
+  // flow on. With the first seconds' times small integers, code optimized on them was thrown
+  // away at the first time past 2.147 s (an add that overflowed, a Segment's fields widened
+  // from small integers), and compiled again. Only the origin moves: every time printed is the
+  // same instant.
+  const baseSec = (withPackets.length ? Math.min(...withPackets.map((x) => x.ix.baseSec)) : 0) - CLOCK_LEAD_S;
   const points: CapturePoint[] = inputs.map((x, index) => {
     const { rowStart, rows } = x.ix;
     const off = clockOffsets[x.spec.device] ?? 0;
