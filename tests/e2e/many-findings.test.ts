@@ -13,10 +13,13 @@ import { dropDiskFiles, open, shot, type Harness } from './browser.ts';
 
 const FLOWS = 3000;
 const BIG = 120_000;
+/** One flow past the most the app analyses (APP_MAX_FLOWS in renderer/src/engine/analysis.worker.ts). */
+const TOO_MANY = 500_001;
 let h: Harness;
 let dir: string;
 let path: string;
 let big: string;
+let huge: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'stagediff-e2e-findings-'));
@@ -24,6 +27,8 @@ beforeAll(async () => {
   expect(generate('many-flows', FLOWS, path).flows).toBe(FLOWS);
   big = join(dir, 'flood.pcap');
   expect(generate('many-flows', BIG, big).flows).toBe(BIG);
+  huge = join(dir, 'huge.pcap');
+  expect(generate('many-flows', TOO_MANY, huge).flows).toBe(TOO_MANY);
   h = await open();
 }, 120_000);
 
@@ -100,5 +105,19 @@ describe('thousands of findings of one kind', () => {
     expect(done.length, seen.join(' | ')).toBeGreaterThan(0);
     expect(done).toEqual([...done].sort((x, y) => x - y));
     expect(done.every((n) => n > 0 && n <= BIG)).toBe(true);
+  }, 180_000);
+
+  it('says at once, with the count and what to do, when there are more flows than it can hold', async () => {
+    await h.page.click('text=Close all');
+    await h.page.locator('[data-testid="dropzone"]').waitFor();
+    const t0 = Date.now();
+    await dropDiskFiles(h.page, '[data-testid="dropzone"]', [huge]);
+    const err = h.page.getByTestId('analysis-error');
+    await err.waitFor({ timeout: 120_000 });
+    console.log(`refused ${TOO_MANY} flows after ${Date.now() - t0} ms`);
+    expect(await err.textContent()).toContain('These captures hold 500,001 flows: more than the app can analyse and show at once (at most 500,000');
+    expect(await err.textContent()).toContain('stagediff analyze --json');
+    expect(await h.page.getByTestId('status').textContent()).toContain('Analysis failed');
+    await shot(h.page, 'too-many-flows');
   }, 180_000);
 });

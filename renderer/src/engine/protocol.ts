@@ -1,5 +1,5 @@
 /** Messages between the UI thread and the engine's Web Workers. */
-import type { AnalysisResult } from '../../../shared/api/analysis.ts';
+import type { AnalysisResult, Finding, FlowSummary } from '../../../shared/api/analysis.ts';
 import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
 import type { CaptureSpec } from '../../../shared/engine/labels.ts';
 import type { Settings } from '../../../shared/engine/settings.ts';
@@ -63,5 +63,10 @@ export type AnalysisReply =
   /** ...then the per-packet links for the views. */
   | { type: 'links'; seq: number; links: AnalysisLinks; ms: number }
   | { type: 'error'; seq: number; message: string }
+  /**
+   * Part of the result, before 'result': flows as they are analysed, then the findings, in
+   * slices (a million flows in one message is more than Chromium can copy at once).
+   */
+  | { type: 'part'; seq: number; flows?: FlowSummary[]; findings?: Finding[] }
   /** Flows analysed so far (sent while an analysis takes long). */
   | { type: 'progress'; seq: number; done: number; total: number };

@@ -4,7 +4,7 @@
  * preferences. Components read snapshots with useSyncExternalStore; every change replaces the
  * snapshot object.
  */
-import type { AnalysisResult, Finding, Stage } from '../../../shared/api/analysis.ts';
+import type { AnalysisResult, Finding, FlowSummary, Stage } from '../../../shared/api/analysis.ts';
 import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
 import { viewFlows } from '../../../shared/engine/packed-flows.ts';
 import { inferLabel } from '../../../shared/engine/labels.ts';
@@ -128,6 +128,8 @@ export class Session {
   private readonly idle: Worker[] = [];
   private analysisWorker: Worker | null = null;
   private seq = 0;
+  /** The parts of the analysis under way (AnalysisReply 'part'), until its 'result'. */
+  private parts: { seq: number; flows: FlowSummary[][]; findings: Finding[][] } = { seq: 0, flows: [], findings: [] };
   private timer: ReturnType<typeof setTimeout> | null = null;
   private loadStarted: number | null = null;
   private zoomSeq = 0;
@@ -409,6 +411,19 @@ export class Session {
     if (m.type === 'progress') {
       this.set({ analysisProgress: { done: m.done, total: m.total } });
       return;
+    }
+    if (m.type === 'part') {
+      if (this.parts.seq !== m.seq) this.parts = { seq: m.seq, flows: [], findings: [] };
+      if (m.flows) this.parts.flows.push(m.flows);
+      if (m.findings) this.parts.findings.push(m.findings);
+      return;
+    }
+    if (m.type === 'result' && this.parts.seq === m.seq) {
+      // The flows and findings came ahead in parts.
+      const { flows, findings } = this.parts;
+      this.parts = { seq: 0, flows: [], findings: [] };
+      m.result.flows = flows.flat().concat(m.result.flows);
+      m.result.findings = findings.flat().concat(m.result.findings);
     }
     this.mark(m.type);
     if (m.type === 'links') {
