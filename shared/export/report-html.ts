@@ -154,7 +154,6 @@ export function reportHtml(src: ExportSource, opts: ReportOptions = {}): string 
   // Flows with a card of their own: those of the findings written out.
   const cardFlows = new Set(findings.map((f) => f.flowId));
   const timelines = opts.timelines ?? buildFlowTimelines(src, { annotations, flowIds: findingFlowIds(r).filter((id) => cardFlows.has(id)) }, packetView(src));
-
   const timelineOf = new Map(timelines.map((t) => [t.flowId, t]));
   const count = (s: string) => r.findings.filter((f) => f.severity === s).length;
   const devices = [...new Set(r.captures.map((c) => c.device))];

@@ -44,7 +44,7 @@ interface Group {
  * for minutes. A group shows a window of its findings with buttons for the ones before and after;
  * the window moves to the selected finding (a click elsewhere, j/k, a search).
  */
-export const FINDINGS_PAGE = 100;
+const FINDINGS_PAGE = 100;
 
 function groupFindings(findings: Finding[]): Group[] {
   const groups = new Map<string, Group>();
@@ -59,7 +59,7 @@ function groupFindings(findings: Finding[]): Group[] {
 }
 
 /** The part of a group's items to draw, [from, to): the stored window, moved to the selected item if it lies outside. */
-export function findingsWindow(n: number, stored: readonly [number, number] | undefined, selected: number | undefined): [number, number] {
+function findingsWindow(n: number, stored: readonly [number, number] | undefined, selected: number | undefined): [number, number] {
   let [from, to] = stored ?? [0, FINDINGS_PAGE];
   if (selected !== undefined && (selected < from || selected >= to)) {
     from = Math.max(0, selected - 10);
@@ -97,6 +97,34 @@ export function FindingsPanel() {
   const selectedIn = (g: Group) => (s.selectedFindingId === null ? undefined : g.at.get(s.selectedFindingId));
   const isOpen = (g: Group) => open[g.key] ?? (g.items.length <= 6 || selectedIn(g) !== undefined);
 
+  /** A group's window of findings, with buttons for the ones before and after it. */
+  const groupItems = (g: Group) => {
+    const n = g.items.length;
+    const [from, to] = findingsWindow(n, windows.current.at.get(g.key), selectedIn(g));
+    windows.current.at.set(g.key, [from, to]);
+    const show = (w: [number, number]) => {
+      windows.current.at.set(g.key, w);
+      redraw((k) => k + 1);
+    };
+    return (
+      <>
+        {from > 0 && (
+          <button className="quiet more-findings" data-testid="findings-earlier" onClick={() => show([Math.max(0, from - FINDINGS_PAGE), to])}>
+            Show {Math.min(from, FINDINGS_PAGE).toLocaleString('en-US')} earlier ({from.toLocaleString('en-US')} before these)
+          </button>
+        )}
+        {g.items.slice(from, to).map((f) => (
+          <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} notes={notes.byFinding.get(f.id)} onNote={() => kase.openNote(findingTarget(f))} />
+        ))}
+        {to < n && (
+          <button className="quiet more-findings" data-testid="findings-more" onClick={() => show([from, Math.min(n, to + FINDINGS_PAGE)])}>
+            Show {Math.min(n - to, FINDINGS_PAGE).toLocaleString('en-US')} more ({(n - to).toLocaleString('en-US')} after these)
+          </button>
+        )}
+      </>
+    );
+  };
+
   return (
     <aside className="panel findings" aria-label="Findings">
       <header className="panel-head">
@@ -112,10 +140,11 @@ export function FindingsPanel() {
         </span>
       </header>
       <div className="findings-list" ref={listRef} data-testid="findings">
-        {!a && s.analysisError && !s.analyzing && s.captures.length > 0 ? (
+        {s.analysisError && !s.analyzing && s.captures.length > 0 ? (
           <div className="analysis-error" role="alert" data-testid="analysis-error">
             <p className="err">The analysis failed.</p>
             <p>{s.analysisError}</p>
+            {a && <p className="muted">The findings below are from the analysis before.</p>}
           </div>
         ) : (
           !a && (
@@ -139,33 +168,7 @@ export function FindingsPanel() {
               <span className="fgroup-title">{g.title}</span>
               <span className="fgroup-count">{g.items.length}</span>
             </button>
-            {isOpen(g) &&
-              (() => {
-                const n = g.items.length;
-                const [from, to] = findingsWindow(n, windows.current.at.get(g.key), selectedIn(g));
-                windows.current.at.set(g.key, [from, to]);
-                const show = (w: [number, number]) => {
-                  windows.current.at.set(g.key, w);
-                  redraw((k) => k + 1);
-                };
-                return (
-                  <>
-                    {from > 0 && (
-                      <button className="quiet more-findings" data-testid="findings-earlier" onClick={() => show([Math.max(0, from - FINDINGS_PAGE), to])}>
-                        Show {Math.min(from, FINDINGS_PAGE).toLocaleString('en-US')} earlier ({from.toLocaleString('en-US')} before these)
-                      </button>
-                    )}
-                    {g.items.slice(from, to).map((f) => (
-                      <FindingItem key={f.id} f={f} selected={f.id === s.selectedFindingId} onSelect={() => session.selectFinding(f.id)} notes={notes.byFinding.get(f.id)} onNote={() => kase.openNote(findingTarget(f))} />
-                    ))}
-                    {to < n && (
-                      <button className="quiet more-findings" data-testid="findings-more" onClick={() => show([from, Math.min(n, to + FINDINGS_PAGE)])}>
-                        Show {Math.min(n - to, FINDINGS_PAGE).toLocaleString('en-US')} more ({(n - to).toLocaleString('en-US')} after these)
-                      </button>
-                    )}
-                  </>
-                );
-              })()}
+            {isOpen(g) && groupItems(g)}
           </section>
         ))}
       </div>

@@ -8,9 +8,8 @@
  * body is drawn the cheap way: AG Grid's plain JavaScript grid (createGrid, no React component per
  * row or cell) with every row a full-width row whose cells one small renderer stamps out from a
  * template (a clone and a text per cell; rows that leave the screen are refilled for the rows that
- * come in), laid out at the header's column positions. The header
- * stays AG Grid's own (sort, resize, reorder, tooltips); the row model, row ids, row classes,
- * hover and clicks too.
+ * come in), laid out at the header's column positions. The header stays AG Grid's own (sort,
+ * resize, reorder, tooltips); the row model, row ids, row classes, hover and clicks too.
  *
  * A row is drawn from its row index (RowSource), not from the block the infinite row model loads
  * for it: that model draws rows whose block has not arrived yet as empty placeholders, gets the
@@ -185,7 +184,7 @@ interface CellSpec {
 
 /**
  * Sets an element's text in place: the text node it already holds is rewritten, so a row drawn
- * again (see RowPool) makes no new node.
+ * again (RowLayout.take) makes no new node.
  */
 function setText(e: Node, s: string): void {
   const t = e.firstChild;
