@@ -217,7 +217,7 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   const flowRows = r.flows.slice(0, max).map((f) => {
     const ks = kindsOf.get(f.id) ?? [];
     const notes = annotations.filter((a) => a.target.kind === 'flow' && a.target.flowId === f.id).length;
-    const dis = join ? join.sessions.some((s) => s.flowId === f.id && s.disagrees) : false;
+    const dis = join ? loggedSessions(join, f.id).some((s) => s.disagrees) : false;
     return [
       cardFlows.has(f.id) ? `<a href="#flow-${esc(anchor(f.id))}">${esc(f.id)}</a>` : esc(f.id),
       esc(f.proto), `<span class="mono">${esc(f.client)}</span>`, `<span class="mono">${esc(f.server)}</span>`,

@@ -451,9 +451,27 @@ export function joinTrafficLog(result: AnalysisResult, logs: TrafficLog[], opts:
   return { sessions, unmatched, notLogged };
 }
 
-/** The logged sessions of one flow on one device (the flows grid's "logged end reason" cell). */
+/** Each join's sessions by flow id, made at the first question (a join is not changed once made). */
+const sessionsByFlow = new WeakMap<TrafficLogJoin, Map<string, LoggedSession[]>>();
+
+/**
+ * The logged sessions of one flow on one device (the flows grid's "logged end reason" cell, the
+ * flows CSV, the report): from an index by flow, since callers ask for every flow in turn (a pass
+ * over every session per flow was quadratic with a big log and many flows).
+ */
 export function loggedSessions(join: TrafficLogJoin, flowId: string, device?: string): LoggedSession[] {
-  return join.sessions.filter((s) => s.flowId === flowId && (device === undefined || s.device === device));
+  let byFlow = sessionsByFlow.get(join);
+  if (!byFlow) {
+    byFlow = new Map();
+    for (const s of join.sessions) {
+      const list = byFlow.get(s.flowId);
+      if (list) list.push(s);
+      else byFlow.set(s.flowId, [s]);
+    }
+    sessionsByFlow.set(join, byFlow);
+  }
+  const list = byFlow.get(flowId) ?? [];
+  return list.filter((s) => device === undefined || s.device === device);
 }
 
 function disagrees(inferred: string | null, logged: string | null, logEnd: number, capEnd: number | undefined, tol: number): boolean {

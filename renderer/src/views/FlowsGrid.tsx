@@ -7,6 +7,7 @@ import { gridTheme } from './gridTheme.ts';
 import { flowTarget } from '../../../shared/case/case-file.ts';
 import { useCase, useCaseController } from '../state/case-hooks.ts';
 import { noteLines } from './notes-util.ts';
+import { loggedSessions } from '../../../shared/tlog/traffic-log.ts';
 
 type FlowRow = Record<string, string | number | null> & { idx: number; id: string };
 
@@ -69,6 +70,7 @@ export function FlowsGrid({ search }: { search: string }) {
       logged.set(k, e);
     }
     for (const x of join?.notLogged ?? []) logDevices.add(x.device);
+
     const rows: FlowRow[] = a.result.flows.map((f, idx) => {
       let first = Infinity;
       let last = -Infinity;
@@ -77,7 +79,7 @@ export function FlowsGrid({ search }: { search: string }) {
         last = Math.max(last, isoToNs(p.last, a.extras.baseSec));
       }
       const nt = flowNotes.get(f.id) ?? [];
-      const mine = join ? join.sessions.filter((x) => x.flowId === f.id) : [];
+      const mine = join ? loggedSessions(join, f.id) : [];
       const dis = mine.filter((x) => x.disagrees);
       const r: FlowRow = { idx, id: f.id, proto: f.proto, client: f.client, server: f.server, first, duration: (last - first) / 1e9, findings: (kinds.get(f.id) ?? []).join(', '), notes: nt.length, notesText: nt.join('\n'),
         logCheck: dis.length ? dis.map((x) => `${x.device}: ${x.logged ?? '(none)'}`).join(', ') : mine.length ? 'agrees' : '',
