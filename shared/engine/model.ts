@@ -117,15 +117,15 @@ function addrText(version: number, words: Uint32Array, at: number): string {
   return ipv6Text(b, 0);
 }
 
+/** Seconds between the common clock's origin and the first capture's first second (see buildModel). */
+export const CLOCK_LEAD_S = 4;
+
 /**
  * `describe`: whether to work out every flow's endpoints (client, server, their text, NAT views)
  * now; without, the caller runs describeFlow on each flow before it looks at it (a worker that
  * analyses one flow at a time: the text it makes then lives only while its flow does, instead of
  * surviving, and being copied by the garbage collector, for the whole analysis).
  */
-/** Seconds between the common clock's origin and the first capture's first second (see buildModel). */
-export const CLOCK_LEAD_S = 4;
-
 export function buildModel(
   inputs: { spec: CaptureSpec; ix: IndexedCapture }[],
   settings: Settings,

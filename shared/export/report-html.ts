@@ -153,7 +153,8 @@ export function reportHtml(src: ExportSource, opts: ReportOptions = {}): string 
   }
   // Flows with a card of their own: those of the findings written out.
   const cardFlows = new Set(findings.map((f) => f.flowId));
-  const timelines = opts.timelines ?? buildFlowTimelines(src, { annotations, flowIds: findingFlowIds(r).filter((id) => cardFlows.has(id)) }, packetView(src));
+  const cardFlowIds = findingFlowIds(r).filter((id) => cardFlows.has(id));
+  const timelines = opts.timelines ?? buildFlowTimelines(src, { annotations, flowIds: cardFlowIds }, packetView(src));
   const timelineOf = new Map(timelines.map((t) => [t.flowId, t]));
   const count = (s: string) => r.findings.filter((f) => f.severity === s).length;
   const devices = [...new Set(r.captures.map((c) => c.device))];
@@ -194,7 +195,7 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   if (findings.length) {
     o.push(`<ul class="summary-list">${findings.map((f) => `<li><span class="badge ${esc(f.severity)}">${esc(f.severity)}</span><a href="#${esc(anchor(f.id))}">${esc(f.summary)}</a></li>`).join('\n')}</ul>`);
   }
-  if (left.size) o.push(`<p class="meta">${[...left].map(([kind, n]) => `${esc(n)} more ${esc(kind)} finding${n === 1 ? '' : 's'}`).join(', ')} not written out in this report (all findings are in the findings CSV and JSON exports).</p>`);
+  if (left.size) o.push(`<p class="meta">${[...left].map(([kind, n]) => moreFindings(kind, n)).join(', ')} not written out in this report (all findings are in the findings CSV and JSON exports).</p>`);
   const offsets = Object.entries(r.clockOffsets ?? {}).filter(([, v]) => v);
   if (offsets.length) o.push(`<p class="meta">Clock offsets applied: ${offsets.map(([d, s]) => `${esc(d)} ${s > 0 ? '+' : ''}${esc(s)} s`).join(', ')}.</p>`);
   for (const e of r.clockEstimates ?? []) {
@@ -209,7 +210,7 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   o.push('<h2 id="findings">Findings</h2>');
   if (!findings.length) o.push('<p>No findings.</p>');
   for (const f of findings) o.push(findingCard(f, flowsById.get(f.flowId), timelineOf.get(f.flowId), annotations, join));
-  for (const [kind, n] of left) o.push(`<p class="meta">${esc(n)} more ${esc(kind)} finding${n === 1 ? '' : 's'} like the ones above (see the findings CSV or JSON export).</p>`);
+  for (const [kind, n] of left) o.push(`<p class="meta">${moreFindings(kind, n)} like the ones above (see the findings CSV or JSON export).</p>`);
 
   // ---- flows
   o.push('<h2 id="flows">Flows</h2>');
@@ -229,8 +230,8 @@ ${annotations.length ? `<div class="stat"><b>${annotations.length}</b>notes</div
   });
   o.push(table(['flow', 'proto', 'client', 'server', 'devices', 'packets (all points)', 'end reason', 'findings'], flowRows, { num: [5] }));
   if (r.flows.length > max) o.push(`<p class="meta">${r.flows.length - max} more flows not listed (see the CSV export).</p>`);
-  for (const id of findingFlowIds(r)) {
-    const f = cardFlows.has(id) ? flowsById.get(id) : undefined;
+  for (const id of cardFlowIds) {
+    const f = flowsById.get(id);
     if (!f) continue;
     o.push(`<div class="card" id="flow-${esc(anchor(f.id))}"><h3>${esc(f.id)} ${esc(f.proto.toUpperCase())} <span class="mono">${esc(f.client)} → ${esc(f.server)}</span></h3>${flowPointsTable(f, join)}</div>`);
   }
@@ -317,6 +318,11 @@ function findingsShown(sorted: Finding[], annotations: Annotation[], perKind: nu
     return false;
   });
   return { findings, left };
+}
+
+/** "2950 more incomplete-handshake findings" (escaped). */
+function moreFindings(kind: string, n: number): string {
+  return `${esc(n)} more ${esc(kind)} finding${n === 1 ? '' : 's'}`;
 }
 
 function findingCard(f: Finding, flow: FlowSummary | undefined, tl: FlowTimeline | undefined, annotations: Annotation[], join?: TrafficLogJoin): string {

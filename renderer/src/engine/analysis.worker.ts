@@ -6,6 +6,7 @@
  */
 import { startAnalysis } from '../../../shared/engine/analyze.ts';
 import type { FlowSummary } from '../../../shared/api/analysis.ts';
+import { formatCount } from '../util/time.ts';
 import type { Model } from '../../../shared/engine/model.ts';
 import { matchStages } from '../../../shared/engine/align.ts';
 import { flowRows, type FlowAtPoint } from '../../../shared/engine/model.ts';
@@ -20,7 +21,7 @@ const indexes = new Map<number, IndexedCapture>();
 /**
  * Most flows the app analyses: 500,000 (a million tiny flows, one finding each) loaded in
  * Chromium in ~24 s with a 1.3 GB page heap; a million crashed the page after the analysis,
- * while the page took over the result (docs/performance.md, "Limits").
+ * while the page took over the result (docs/decisions.md, "The app analyses at most 500,000 flows").
  */
 const APP_MAX_FLOWS = 500_000;
 
@@ -97,9 +98,8 @@ self.onmessage = (e: MessageEvent<AnalysisRequest>) => {
     const run = startAnalysis(inputs, { settings: m.settings, clockOffsets: m.clockOffsets });
     const model = run.model;
     if (run.totalFlows > APP_MAX_FLOWS) {
-      const n = (x: number) => x.toLocaleString('en-US');
       throw new Error(
-        `These captures hold ${n(run.totalFlows)} flows: more than the app can analyse and show at once (at most ${n(APP_MAX_FLOWS)}; beyond that its page runs out of memory). ` +
+        `These captures hold ${formatCount(run.totalFlows)} flows: more than the app can analyse and show at once (at most ${formatCount(APP_MAX_FLOWS)}; beyond that its page runs out of memory). ` +
           'Analyse them with the command line (stagediff analyze --json FILES, or stagediff export), or open fewer or shorter captures.',
       );
     }

@@ -120,6 +120,11 @@ export function orderFindings(f: Finding[]): Finding[] {
 
 type Listener = () => void;
 
+/** The last analysis of the open captures failed (its message in analysisError). */
+export function analysisFailed(s: AppState): boolean {
+  return !!s.analysisError && !s.analyzing && s.captures.length > 0;
+}
+
 export class Session {
   private state: AppState;
   private readonly listeners = new Set<Listener>();

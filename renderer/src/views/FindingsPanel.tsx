@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Finding } from '../../../shared/api/analysis.ts';
 import { useAppState, useSession } from '../state/hooks.ts';
-import { formatDuration } from '../util/time.ts';
+import { analysisFailed, type AppState } from '../state/session.ts';
+import { formatCount, formatDuration } from '../util/time.ts';
 import type { Annotation } from '../../../shared/api/case.ts';
 import { findingTarget } from '../../../shared/case/case-file.ts';
 import { useCase, useCaseController } from '../state/case-hooks.ts';
@@ -69,6 +70,14 @@ function findingsWindow(n: number, stored: readonly [number, number] | undefined
   return [from, Math.max(from, Math.min(to, n))];
 }
 
+/** What the panel says before there is an analysis. */
+function waitingText(s: AppState): string {
+  if (s.captures.some((c) => c.status === 'queued' || c.status === 'indexing')) return 'Reading captures…';
+  if (!s.analyzing) return 'No analysis yet.';
+  const p = s.analysisProgress;
+  return p ? `Analysing flows: ${formatCount(p.done)} of ${formatCount(p.total)}…` : 'Analysing…';
+}
+
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 
@@ -110,7 +119,7 @@ export function FindingsPanel() {
       <>
         {from > 0 && (
           <button className="quiet more-findings" data-testid="findings-earlier" onClick={() => show([Math.max(0, from - FINDINGS_PAGE), to])}>
-            Show {Math.min(from, FINDINGS_PAGE).toLocaleString('en-US')} earlier ({from.toLocaleString('en-US')} before these)
+            Show {formatCount(Math.min(from, FINDINGS_PAGE))} earlier ({formatCount(from)} before these)
           </button>
         )}
         {g.items.slice(from, to).map((f) => (
@@ -118,7 +127,7 @@ export function FindingsPanel() {
         ))}
         {to < n && (
           <button className="quiet more-findings" data-testid="findings-more" onClick={() => show([from, Math.min(n, to + FINDINGS_PAGE)])}>
-            Show {Math.min(n - to, FINDINGS_PAGE).toLocaleString('en-US')} more ({(n - to).toLocaleString('en-US')} after these)
+            Show {formatCount(Math.min(n - to, FINDINGS_PAGE))} more ({formatCount(n - to)} after these)
           </button>
         )}
       </>
@@ -140,7 +149,7 @@ export function FindingsPanel() {
         </span>
       </header>
       <div className="findings-list" ref={listRef} data-testid="findings">
-        {s.analysisError && !s.analyzing && s.captures.length > 0 ? (
+        {analysisFailed(s) ? (
           <div className="analysis-error" role="alert" data-testid="analysis-error">
             <p className="err">The analysis failed.</p>
             <p>{s.analysisError}</p>
@@ -149,13 +158,7 @@ export function FindingsPanel() {
         ) : (
           !a && (
             <p className="empty" data-testid="findings-waiting">
-              {s.captures.some((c) => c.status === 'queued' || c.status === 'indexing')
-                ? 'Reading captures…'
-                : s.analyzing
-                  ? s.analysisProgress
-                    ? `Analysing flows: ${s.analysisProgress.done.toLocaleString('en-US')} of ${s.analysisProgress.total.toLocaleString('en-US')}…`
-                    : 'Analysing…'
-                  : 'No analysis yet.'}
+              {waitingText(s)}
             </p>
           )
         )}

@@ -70,7 +70,6 @@ export function FlowsGrid({ search }: { search: string }) {
       logged.set(k, e);
     }
     for (const x of join?.notLogged ?? []) logDevices.add(x.device);
-
     const rows: FlowRow[] = a.result.flows.map((f, idx) => {
       let first = Infinity;
       let last = -Infinity;

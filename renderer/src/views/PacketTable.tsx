@@ -346,7 +346,7 @@ class RowLayout {
   /** A row that left the screen: out of the page, and kept if it is of the current layout. */
   give(v: RowView): void {
     v.el.remove();
-    if (v.version === this.version && this.pool.length < POOL_MAX) this.pool.push(v);
+    if (this.current(v) && this.pool.length < POOL_MAX) this.pool.push(v);
   }
   current(v: RowView): boolean {
     return v.version === this.version;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useAppState, useSession } from '../state/hooks.ts';
+import { analysisFailed } from '../state/session.ts';
 import type { Commands } from './App.tsx';
 import { formatBytes, formatCount } from '../util/time.ts';
 import { EXPORT_ITEMS } from './exports.ts';
@@ -33,10 +34,11 @@ export function TopBar({ run }: { run: Commands['run'] }) {
   const has = s.captures.length > 0;
   const ready = s.loadMs !== null && !reading.length && !s.analyzing && s.analysis ? `${(s.loadMs / 1000).toFixed(2)} s` : null;
   const autosaved = kase.autosavedAt && has ? new Date(kase.autosavedAt).toLocaleTimeString() : null;
+  const failed = analysisFailed(s);
   let status = '';
   if (reading.length) status = `Reading ${reading.length} of ${s.captures.length} files…`;
   else if (s.analyzing) status = s.analysisProgress ? `Analysing… ${formatCount(s.analysisProgress.done)} of ${formatCount(s.analysisProgress.total)} flows` : 'Analysing…';
-  else if (s.analysisError && has) status = 'Analysis failed (see Findings)';
+  else if (failed) status = 'Analysis failed (see Findings)';
   else if (s.analysis) {
     status = `${s.captures.length} files · ${formatBytes(bytes)} · ${formatCount(packets)} packets · ${formatCount(s.analysis.result.flows.length)} flows`;
   }
@@ -88,7 +90,7 @@ export function TopBar({ run }: { run: Commands['run'] }) {
       </nav>
       {/* Cut at the end when the bar is narrow (the least needed part last); the tooltip has it all. */}
       <div className="status" data-testid="status" title={[status, ready && `drop to findings ${ready}`, autosaved && `autosaved ${autosaved}`].filter(Boolean).join(' · ') || undefined}>
-        {s.analysisError && !reading.length && !s.analyzing && has ? <span className="err">{status}</span> : status}
+        {failed && !reading.length ? <span className="err">{status}</span> : status}
         {ready && <span className="muted"> · ready in {ready}</span>}
         {autosaved && (
           <span className="muted" data-testid="autosaved" title={kase.casePath ? `Also saved to ${kase.casePath}` : 'Kept so that closing or a crash loses nothing; restored on the next start'}>
