@@ -1,12 +1,12 @@
 /// <reference lib="webworker" />
 /**
- * Indexing worker: one capture file in, its columnar index out. Reads the File itself in
- * CHUNK_BYTES slices (or takes chunks from the UI thread), reports progress about every 100 ms.
+ * Indexing worker: one capture file in, its columnar index out. Reads the File itself as a
+ * stream (or takes chunks from the UI thread), reports progress about every 100 ms.
  * Cancel = the UI terminates the worker.
  */
 import { CaptureIndexer, transferables } from '../../../shared/engine/capture-index.ts';
 import { packIndex } from '../../../shared/engine/packed-flows.ts';
-import { CHUNK_BYTES, type IndexReply, type IndexRequest } from './protocol.ts';
+import type { IndexReply, IndexRequest } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -68,13 +68,14 @@ self.onmessage = async (e: MessageEvent<IndexRequest>) => {
       const f = m.file;
       // Columns sized once for the whole file instead of doubling as they fill.
       begin().expectBytes(f.size);
-      // Read the next chunk while this one is parsed: file I/O and decoding overlap.
-      const read = (o: number) => f.slice(o, Math.min(f.size, o + CHUNK_BYTES)).arrayBuffer();
-      let next: Promise<ArrayBuffer> | null = f.size > 0 ? read(0) : null;
-      for (let o = 0; next; o += CHUNK_BYTES) {
-        const buf = await next;
-        next = o + CHUNK_BYTES < f.size ? read(o + CHUNK_BYTES) : null;
-        push(new Uint8Array(buf));
+      // The File's own stream: Chromium reads ahead while a chunk is parsed, and it reads ~1.5x
+      // faster than File.slice(...).arrayBuffer() calls (docs/decisions.md, "The app reads a
+      // dropped file as a stream").
+      const reader = f.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        push(value);
       }
       finish();
     } else if (m.type === 'chunk') push(m.bytes);

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { STAGES, type Stage } from '../../../shared/api/analysis.ts';
+import { STAGES, type CaptureSummary, type Stage } from '../../../shared/api/analysis.ts';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { CaptureEntry } from '../state/session.ts';
-import { formatBytes, formatCount, formatDateTime, isoToNs } from '../util/time.ts';
+import { formatBytes, formatCount, formatDateTime, isoToNs, type TimeFormat } from '../util/time.ts';
 
 const STAGE_ORDER: Record<string, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
 
@@ -78,12 +78,7 @@ export function CaptureBoard() {
                     </td>
                   </tr>
                   {rows.map((c) => {
-                    const sum = summaries.get(c.source.path);
-                    const off = (s.clockOffsets[c.device] ?? 0) * 1e9;
-                    const range =
-                      sum?.first && sum.last && s.analysis
-                        ? `${formatDateTime(isoToNs(sum.first, s.analysis.extras.baseSec) + off, tf)} – ${formatDateTime(isoToNs(sum.last, s.analysis.extras.baseSec) + off, tf).slice(-12)}`
-                        : '';
+                    const range = timeRange(c, summaries.get(c.source.path), s.analysis?.extras.baseSec, (s.clockOffsets[c.device] ?? 0) * 1e9, tf);
                     return (
                       <tr key={c.id} data-capture={c.source.name}>
                         <td className="file" title={c.source.path}>
@@ -130,6 +125,25 @@ export function CaptureBoard() {
       )}
     </section>
   );
+}
+
+/**
+ * A file's first and last packet time: from the analysis (on its common clock, relative times
+ * too), else from the file's own index (wall-clock times: an analysis refused or failed, or not
+ * made yet).
+ */
+function timeRange(c: CaptureEntry, sum: CaptureSummary | undefined, baseSec: number | undefined, offNs: number, tf: TimeFormat): string {
+  let first: number;
+  let last: number;
+  if (sum?.first && sum.last && baseSec !== undefined) {
+    first = isoToNs(sum.first, baseSec);
+    last = isoToNs(sum.last, baseSec);
+  } else if (c.ix && c.ix.packets > 0) {
+    tf = { ...tf, mode: 'absolute', baseSec: c.ix.baseSec };
+    first = c.ix.firstNs;
+    last = c.ix.lastNs;
+  } else return '';
+  return `${formatDateTime(first + offNs, tf)} – ${formatDateTime(last + offNs, tf).slice(-12)}`;
 }
 
 function Status({ c }: { c: CaptureEntry }) {
