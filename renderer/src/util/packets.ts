@@ -163,15 +163,48 @@ function sortRowsByTime(t: Float64Array, rows: Uint32Array): Uint32Array {
   return rows;
 }
 
-/** Every packet of every capture, in time order. */
-export function allPackets(a: AnalysisView): PacketSet {
-  const lists = a.entries.map((e, p) => {
+/** Each capture's rows in time order (position in a.entries, rows). */
+export function rowsByTime(a: AnalysisView): { pos: number; rows: Uint32Array }[] {
+  return a.entries.map((e, p) => {
     const n = e.ix!.packets;
     const rows = new Uint32Array(n);
     for (let i = 0; i < n; i++) rows[i] = i;
     return { pos: p, rows: sortRowsByTime(e.ix!.tNs, rows) };
   });
-  return mergeSorted(a, lists);
+}
+
+/** Every packet of every capture, in time order. */
+export function allPackets(a: AnalysisView): PacketSet {
+  return mergeSorted(a, rowsByTime(a));
+}
+
+/** The first i >= lo whose row's time t[rows[i]] is at least `atLeast` (rows in time order). */
+function firstAtOrAfter(rows: Uint32Array, t: Float64Array, atLeast: number, lo: number): number {
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[rows[mid]] < atLeast) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Calls `mark(px)` for each pixel column that holds a packet of one capture (`rows` in time order,
+ * times `shift + t[row]`) between times d0 and d1, a time at column floor(r0 + (time - d0) *
+ * perNs). The rows are skipped through a column at a time (a binary search per column), so the
+ * cost follows the columns marked, not the packets: 2M packets took 136 ms a timeline draw when
+ * each was looked at.
+ */
+export function markColumns(rows: Uint32Array, t: Float64Array, shift: number, d0: number, d1: number, r0: number, perNs: number, mark: (px: number) => void): void {
+  for (let i = firstAtOrAfter(rows, t, d0 - shift, 0); i < rows.length; ) {
+    const time = shift + t[rows[i]];
+    if (time > d1) break;
+    const px = Math.floor(r0 + (time - d0) * perNs);
+    mark(px);
+    // The first packet of a later column (rounding may give this column once more: i only grows).
+    i = firstAtOrAfter(rows, t, d0 + (px + 1 - r0) / perNs - shift, i + 1);
+  }
 }
 
 /** The packets of one result flow at every capture point, in time order. */

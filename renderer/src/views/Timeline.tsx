@@ -11,7 +11,7 @@ import { zoom as d3zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type
 import type { Finding } from '../../../shared/api/analysis.ts';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { AnalysisView, PacketRef } from '../state/session.ts';
-import { allPackets, evidencePackets, flowPackets, packetRow, timeNs, verdictCode, type PacketSet } from '../util/packets.ts';
+import { evidencePackets, flowPackets, markColumns, packetRow, rowsByTime, timeNs, verdictCode, type PacketSet } from '../util/packets.ts';
 import { formatDuration, formatTime, isoToNs, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from '../engine/protocol.ts';
 import type { Annotation } from '../../../shared/api/case.ts';
@@ -153,7 +153,7 @@ export function Timeline() {
   const layout = useMemo(() => (a ? lanesOf(a) : null), [a]);
   const flowSet = useMemo(() => (a && s.selectedFlow >= 0 ? flowPackets(a, s.selectedFlow) : null), [a, s.selectedFlow]);
   const evSet = useMemo(() => (a ? evidencePackets(a, s.selectedFindingId) : null), [a, s.selectedFindingId]);
-  const all = useMemo(() => (a && s.prefs.showAllPackets ? allPackets(a) : null), [a, s.prefs.showAllPackets]);
+  const all = useMemo(() => (a && s.prefs.showAllPackets ? rowsByTime(a) : null), [a, s.prefs.showAllPackets]);
   const finding: Finding | undefined = a?.findings.find((f) => f.id === s.selectedFindingId);
   const tf = session.timeFormat();
 
@@ -340,21 +340,14 @@ export function Timeline() {
     }
     g.textAlign = 'left';
 
-    // All packets, muted, one mark per pixel column and lane.
+    // All packets, muted, one mark per pixel column and lane that has any.
     if (all) {
       g.fillStyle = col.all;
-      const seen = new Uint8Array(Math.ceil(W + 2) * lanes.length);
-      const d = x.domain();
-      for (let i = 0; i < all.length; i++) {
-        const p = all.pos[i];
-        const t = timeNs(a, p, all.row[i]);
-        if (t < d[0] || t > d[1]) continue;
-        const px = Math.floor(x(t));
-        const lane = layout.laneOfPos[p];
-        const k = lane * Math.ceil(W + 2) + px;
-        if (seen[k]) continue;
-        seen[k] = 1;
-        g.fillRect(px, laneY(lane) + laneH * 0.3, 1, laneH * 0.4);
+      const [d0, d1] = x.domain();
+      const [r0, r1] = x.range();
+      for (const { pos, rows } of all) {
+        const y = laneY(layout.laneOfPos[pos]) + laneH * 0.3;
+        markColumns(rows, a.entries[pos].ix!.tNs, a.extras.shiftNs[pos], d0, d1, r0, (r1 - r0) / (d1 - d0), (px) => g.fillRect(px, y, 1, laneH * 0.4));
       }
     }
 
