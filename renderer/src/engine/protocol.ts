@@ -8,6 +8,8 @@ import type { Settings } from '../../../shared/engine/settings.ts';
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export type IndexRequest =
+  /** Where the analysis worker takes the index (its lean view) when it is made: first, before the bytes. */
+  | { type: 'analysis'; port: MessagePort }
   /** Read the File in the worker. */
   | { type: 'file'; file: Blob }
   /** Bytes pushed by the UI thread (Electron bridge reads); then 'end'. */
@@ -28,6 +30,9 @@ export const V_RECEIVED_ONLY = 3;
 export const VERDICT_NAMES = ['', 'forwarded', 'dropped', 'received only'] as const;
 
 export type AnalysisRequest =
+  /** A capture's index (lean) comes on this port, from its index worker. */
+  | { type: 'expect'; id: number; port: MessagePort }
+  /** A capture's index (lean), from the page (an analysis worker that replaced one that died). */
   | { type: 'set'; id: number; ix: IndexedCapture }
   | { type: 'remove'; id: number }
   | {

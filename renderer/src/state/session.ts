@@ -5,11 +5,11 @@
  * snapshot object.
  */
 import type { AnalysisResult, Finding, FlowSummary, Stage } from '../../../shared/api/analysis.ts';
-import type { IndexedCapture } from '../../../shared/engine/capture-index.ts';
-import { viewFlows } from '../../../shared/engine/packed-flows.ts';
+import { leanView, type IndexedCapture } from '../../../shared/engine/capture-index.ts';
+import { postable, viewFlows } from '../../../shared/engine/packed-flows.ts';
 import { inferLabel } from '../../../shared/engine/labels.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/engine/settings.ts';
-import type { AnalysisExtras, AnalysisReply, AnalysisRequest, IndexReply } from '../engine/protocol.ts';
+import type { AnalysisExtras, AnalysisReply, AnalysisRequest, IndexReply, IndexRequest } from '../engine/protocol.ts';
 import { CHUNK_BYTES } from '../engine/protocol.ts';
 import type { CaptureSource } from '../engine/source.ts';
 import { isoToNs, type TimeFormat, type TimeMode, type TimeZoneMode } from '../util/time.ts';
@@ -243,6 +243,11 @@ export class Session {
     this.mark(`index-start ${c.source.name}`);
     this.workers.set(c.id, w);
     this.updateCapture(c.id, { status: 'indexing' });
+    // The index worker hands the analysis worker its copy of the index directly.
+    const ch = new MessageChannel();
+    const aw = this.analysis();
+    aw.postMessage({ type: 'expect', id: c.id, port: ch.port2 } satisfies AnalysisRequest, [ch.port2]);
+    w.postMessage({ type: 'analysis', port: ch.port1 } satisfies IndexRequest, [ch.port1]);
     w.onmessage = (e: MessageEvent<IndexReply>) => {
       const m = e.data;
       if (m.type === 'progress') this.updateCapture(c.id, { bytesRead: m.bytesRead, packets: m.packets });
@@ -250,9 +255,10 @@ export class Session {
         this.mark(`index-done ${c.source.name}`);
         this.releaseWorker(c.id);
         const err = m.ix.errors[0];
-        // The analysis worker gets the packed flow table (typed arrays: a plain copy); this
-        // thread reads it in place and keeps it packed for the next worker (see postable).
-        this.analysis().postMessage({ type: 'set', id: c.id, ix: m.ix } satisfies AnalysisRequest);
+        // The analysis worker that was given the port has the index; one started since (the
+        // other died) gets it from here.
+        if (aw !== this.analysisWorker) this.sendIndex(this.analysis(), c.id, m.ix);
+        // This thread reads the packed flow table in place and keeps it packed (see postable).
         if (m.ix.packedFlows) m.ix.flows = viewFlows(m.ix.packedFlows);
         this.updateCapture(c.id, {
           status: 'done',
@@ -380,8 +386,15 @@ export class Session {
         this.set({ analyzing: false, analysisError: e.message || 'the analysis stopped without a message (out of memory?)' });
       };
       this.analysisWorker = w;
+      // A worker that replaces one that died has none of the indexes made so far.
+      for (const c of this.state.captures) if (c.status === 'done' && c.ix) this.sendIndex(w, c.id, c.ix);
     }
     return this.analysisWorker;
+  }
+
+  /** An index made earlier, to an analysis worker (its lean view, copied). */
+  private sendIndex(w: Worker, id: number, ix: IndexedCapture): void {
+    w.postMessage({ type: 'set', id, ix: postable(leanView(ix)) } satisfies AnalysisRequest);
   }
 
   requestAnalysis(delayMs = 150): void {
