@@ -50,8 +50,10 @@ function push(bytes: Uint8Array): void {
 let analysisPort: MessagePort | null = null;
 
 function finish(): void {
+  const made = begin();
+  post({ type: 'progress', bytesRead: made.bytesRead, packets: made.packets, grouping: true });
   // Flow table packed into a few typed arrays: transferred, not cloned object by object.
-  const ix = packIndex(begin().finish());
+  const ix = packIndex(made.finish());
   // The analysis worker's copy, lean, goes straight from this thread (copied here, before the
   // columns are transferred below): the page's thread neither copies it nor waits while it is
   // copied (~1.4 s for a 2.5 GB file when the page passed the whole index on).

@@ -17,7 +17,8 @@ export type IndexRequest =
   | { type: 'end' };
 
 export type IndexReply =
-  | { type: 'progress'; bytesRead: number; packets: number }
+  /** grouping: every byte is read, the packets are being grouped by flow (seconds for a big file). */
+  | { type: 'progress'; bytesRead: number; packets: number; grouping?: boolean }
   /** header: the file's bytes before the first record (pcap header, pcapng SHB/IDBs), for packet detail. */
   | { type: 'done'; ix: IndexedCapture; header: Uint8Array; ms: number }
   | { type: 'error'; message: string };

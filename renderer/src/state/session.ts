@@ -29,6 +29,8 @@ export interface CaptureEntry {
   ix?: IndexedCapture;
   header?: Uint8Array;
   indexMs?: number;
+  /** Every byte read; the index worker is grouping the packets by flow. */
+  grouping?: boolean;
 }
 
 export interface Prefs {
@@ -250,7 +252,7 @@ export class Session {
     w.postMessage({ type: 'analysis', port: ch.port1 } satisfies IndexRequest, [ch.port1]);
     w.onmessage = (e: MessageEvent<IndexReply>) => {
       const m = e.data;
-      if (m.type === 'progress') this.updateCapture(c.id, { bytesRead: m.bytesRead, packets: m.packets });
+      if (m.type === 'progress') this.updateCapture(c.id, { bytesRead: m.bytesRead, packets: m.packets, grouping: m.grouping === true });
       else if (m.type === 'done') {
         this.mark(`index-done ${c.source.name}`);
         this.releaseWorker(c.id);

@@ -150,11 +150,11 @@ function Status({ c }: { c: CaptureEntry }) {
   if (c.status === 'indexing' || c.status === 'queued') {
     const pct = c.source.size ? Math.min(100, (100 * c.bytesRead) / c.source.size) : 0;
     return (
-      <span className="progress" title={`${formatBytes(c.bytesRead)} of ${formatBytes(c.source.size)}, ${formatCount(c.packets)} packets`}>
+      <span className="progress" title={c.grouping ? `All ${formatCount(c.packets)} packets read; grouping them by flow` : `${formatBytes(c.bytesRead)} of ${formatBytes(c.source.size)}, ${formatCount(c.packets)} packets`}>
         <span className="bar">
           <span style={{ width: `${pct}%` }} />
         </span>
-        <span className="small muted">{c.status === 'queued' ? 'queued' : `${pct.toFixed(0)}%`}</span>
+        <span className="small muted">{c.status === 'queued' ? 'queued' : c.grouping ? 'grouping' : `${pct.toFixed(0)}%`}</span>
       </span>
     );
   }
