@@ -69,6 +69,26 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
     await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
   });
 
+  it('replaces an analysis worker that dies, with every capture it had', async () => {
+    const before = await h.page.evaluate(() => (globalThis as unknown as { stagediffSession: { get(): { analysis: { findings: { id: string }[] } } } }).stagediffSession.get().analysis.findings.map((f) => f.id));
+    // What the page sees when Chromium stops the worker (an uncaught error, its heap exhausted):
+    // its error event. The indexes went to that worker from the index workers, not the page.
+    await h.page.evaluate(() => {
+      const w = (globalThis as unknown as { stagediffSession: { analysisWorker: Worker } }).stagediffSession.analysisWorker;
+      w.onerror!(new ErrorEvent('error', { message: 'worker stopped' }));
+    });
+    expect(await h.page.getByTestId('status').textContent()).toContain('Analysis failed');
+    const input = h.page.locator('input[data-offset="PA-VM-2"]');
+    await input.fill('30');
+    await input.press('Enter');
+    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('430 s'), null, { timeout: 15_000 });
+    await input.fill('0');
+    await input.press('Enter');
+    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
+    const after = await h.page.evaluate(() => (globalThis as unknown as { stagediffSession: { get(): { analysis: { findings: { id: string }[] } } } }).stagediffSession.get().analysis.findings.map((f) => f.id));
+    expect(after).toEqual(before);
+  });
+
   it("opens a packet's detail: decoded layers and a hex dump", async () => {
     await h.page.click('[data-tab="evidence"]');
     const row = h.page.locator('[data-testid="evidence-grid"] .ag-row').filter({ hasText: 'dropped by PA-VM-2' }).first();
