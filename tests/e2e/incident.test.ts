@@ -118,6 +118,47 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
     await h.page.fill('[data-search]', '');
   });
 
+  it('keeps the flows grid across tabs, and shows a new analysis when it comes back', async () => {
+    const grid = h.page.locator('[data-testid="flows-grid"]');
+    // The moved session's flow: its row (row ids are positions in the result's flows, which a new
+    // analysis may order differently) and its client.
+    const moved = () =>
+      h.page.evaluate(() => {
+        const a = (globalThis as unknown as { stagediffSession: { get(): { analysis: { findings: { kind: string; flowId: string }[]; result: { flows: { id: string; client: string }[] } } } } }).stagediffSession.get().analysis;
+        const id = a.findings.find((f) => f.kind === 'session-moved')!.flowId;
+        const i = a.result.flows.findIndex((f) => f.id === id);
+        return { sel: `[data-testid="flows-grid"] .ag-row[row-id="${i}"] [col-id="duration"]`, client: a.result.flows[i].client };
+      });
+    const m0 = await moved();
+    await h.page.fill('[data-search]', m0.client);
+    await h.page.locator(m0.sel).waitFor();
+    const before = await h.page.locator(m0.sel).textContent();
+    await h.page.evaluate(() => ((document.querySelector('[data-testid="flows-grid"] .ag-root-wrapper') as unknown as { kept?: boolean }).kept = true));
+    await h.page.click('[data-tab="evidence"]');
+    expect(await grid.isVisible()).toBe(false);
+    await h.page.click('[data-tab="flows"]');
+    // The same grid, not one built again.
+    expect(await h.page.evaluate(() => (document.querySelector('[data-testid="flows-grid"] .ag-root-wrapper') as unknown as { kept?: boolean }).kept)).toBe(true);
+    // A new analysis while the grid is hidden (PA-VM-2's clock 30 s later: the session ends 30 s later).
+    await h.page.click('[data-tab="evidence"]');
+    const input = h.page.locator('input[data-offset="PA-VM-2"]');
+    await input.fill('30');
+    await input.press('Enter');
+    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('430 s'), null, { timeout: 15_000 });
+    await h.page.click('[data-tab="flows"]');
+    const m1 = await moved();
+    await h.page.locator(m1.sel).waitFor();
+    const after = await h.page.locator(m1.sel).textContent();
+    console.log(`moved session's duration: ${before} -> ${after}`);
+    expect(after).not.toBe(before);
+    await input.fill('0');
+    await input.press('Enter');
+    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
+    const m2 = await moved();
+    await h.page.waitForFunction(({ sel, before }) => document.querySelector(sel)?.textContent === before, { sel: m2.sel, before }, { timeout: 15_000 });
+    await h.page.fill('[data-search]', '');
+  });
+
   it('keyboard: j/k move between findings', async () => {
     await h.page.locator('.findings-list').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
     await h.page.keyboard.press('Escape');

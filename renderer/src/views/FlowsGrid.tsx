@@ -18,7 +18,12 @@ type FlowRow = Record<string, string | number | null> & { idx: number; id: strin
 const SEARCH_DEBOUNCE_FLOWS = 20_000;
 const SEARCH_PAUSE_MS = 250;
 
-export function FlowsGrid({ search }: { search: string }) {
+/**
+ * The flows of the analysis in an AG Grid. `hidden`: on another tab; the grid keeps what it shows
+ * and builds nothing new until it is shown again (a new analysis, new notes or a new time format
+ * meanwhile are built once, then).
+ */
+export function FlowsGrid({ search, hidden = false }: { search: string; hidden?: boolean }) {
   const s = useAppState();
   const session = useSession();
   const a = s.analysis;
@@ -35,7 +40,12 @@ export function FlowsGrid({ search }: { search: string }) {
   }, [search, many]);
   const quickFilter = many ? paused : search;
 
+  // What the rows are made from; while hidden, the last rows made stay.
+  const inputs = [a, tf.zone, tf.mode, tf.baseSec, tf.originNs, notes, join] as const;
+  const shown = useRef(inputs);
+  if (!hidden) shown.current = inputs;
   const { rows, cols } = useMemo(() => {
+    const [a, , , , , notes, join] = shown.current;
     if (!a) return { rows: [] as FlowRow[], cols: [] as (ColDef<FlowRow> | ColGroupDef<FlowRow>)[] };
     const devices = [...new Set(a.entries.map((e) => e.device))].sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
     const kinds = new Map<string, string[]>();
@@ -189,21 +199,21 @@ export function FlowsGrid({ search }: { search: string }) {
       ),
     ];
     return { rows, cols };
-  }, [a, tf.zone, tf.mode, tf.baseSec, tf.originNs, notes, join]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, shown.current); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const api = apiRef.current;
-    if (!api || s.selectedFlow < 0) return;
+    if (!api || hidden || s.selectedFlow < 0) return;
     const node = api.getRowNode(String(s.selectedFlow));
     if (node && !node.isSelected()) {
       node.setSelected(true, true);
       api.ensureNodeVisible(node, 'middle');
     }
-  }, [s.selectedFlow, rows]);
+  }, [s.selectedFlow, rows, hidden]);
 
-  if (!a) return <div className="grid-empty">No flows yet.</div>;
+  if (!a) return hidden ? null : <div className="grid-empty">No flows yet.</div>;
   return (
-    <div className="grid-wrap" data-testid="flows-grid">
+    <div className="grid-wrap" data-testid="flows-grid" style={hidden ? { display: 'none' } : undefined}>
       <AgGridReact<FlowRow>
         theme={gridTheme}
         rowData={rows}

@@ -25,6 +25,10 @@ export function Workspace() {
   const flowSet = useMemo(() => (a && tab === 'packets' && scope === 'flow' && s.selectedFlow >= 0 ? flowPackets(a, s.selectedFlow) : null), [a, tab, scope, s.selectedFlow]);
   const all = useMemo(() => (a && tab === 'packets' && scope === 'all' ? allPackets(a) : null), [a, tab, scope]);
   const totalPackets = a ? a.entries.reduce((n, e) => n + (e.ix?.packets ?? 0), 0) : 0;
+  // The flows grid stays once opened, hidden on the other tabs: at 250,000 flows it takes ~3 s to
+  // build (our rows, then AG Grid's row nodes), which every visit to the tab paid again.
+  const [flowsOpened, setFlowsOpened] = useState(false);
+  if (tab === 'flows' && !flowsOpened) setFlowsOpened(true);
   const noteCount = useCase().annotations.length;
 
   useEffect(() => {
@@ -77,7 +81,7 @@ export function Workspace() {
           <div className="bottom-body">
             <div className="bottom-main">
               {tab === 'evidence' && <PacketTable set={evidence} testId="evidence-grid" withNote emptyText={s.selectedFindingId ? 'This finding names no packets.' : 'Select a finding to list its evidence packets.'} />}
-              {tab === 'flows' && <FlowsGrid search={search} />}
+              {(tab === 'flows' || flowsOpened) && <FlowsGrid search={search} hidden={tab !== 'flows'} />}
               {tab === 'notes' && <NotesPanel />}
               {tab === 'packets' && <PacketTable set={scope === 'flow' ? flowSet : all} testId="packets-grid" emptyText={scope === 'flow' ? 'Select a flow (or a finding) to list its packets, or choose All packets.' : 'No packets.'} />}
             </div>
