@@ -8,6 +8,7 @@ import { flowTarget } from '../../../shared/case/case-file.ts';
 import { useCase, useCaseController } from '../state/case-hooks.ts';
 import { noteLines } from './notes-util.ts';
 import { loggedSessions } from '../../../shared/tlog/traffic-log.ts';
+import type { FlowPoint } from '../../../shared/api/analysis.ts';
 
 type FlowRow = Record<string, string | number | null> & { idx: number; id: string };
 
@@ -80,6 +81,8 @@ export function FlowsGrid({ search, hidden = false }: { search: string; hidden?:
       logged.set(k, e);
     }
     for (const x of join?.notLogged ?? []) logDevices.add(x.device);
+    // Each device's column fields, made once (not per row).
+    const deviceKeys = devices.map((d) => ({ device: d, packets: `${d}|packets`, history: `${d}|history`, state: `${d}|state`, end: `${d}|end`, dropped: `${d}|dropped`, logged: `${d}|logged`, loggedDis: `${d}|loggedDis`, loggedTip: `${d}|loggedTip` }));
     const rows: FlowRow[] = a.result.flows.map((f, idx) => {
       let first = Infinity;
       let last = -Infinity;
@@ -94,21 +97,23 @@ export function FlowsGrid({ search, hidden = false }: { search: string; hidden?:
         logCheck: dis.length ? dis.map((x) => `${x.device}: ${x.logged ?? '(none)'}`).join(', ') : mine.length ? 'agrees' : '',
         logCheckTip: (dis.length ? dis : mine).map((x) => `${x.disagrees ? '⚠ ' : ''}${x.device} logged “${x.logged ?? '(none)'}”, stagediff inferred “${x.inferred ?? '—'}” (${x.source} line ${x.line})`).join('\n'),
       };
-      for (const d of devices) {
-        const pts = f.points.filter((p) => p.device === d);
-        if (!pts.length) continue;
-        const main = pts.find((p) => p.stage === 'receive') ?? pts[0];
+      for (const k of deviceKeys) {
+        const d = k.device;
+        // The device's receive stage, else its first point.
+        let main: FlowPoint | undefined;
+        for (const p of f.points) if (p.device === d && (main === undefined || (p.stage === 'receive' && main.stage !== 'receive'))) main = p;
+        if (!main) continue;
         const dev = f.devices.find((x) => x.device === d);
-        r[`${d}|packets`] = main.packets;
-        r[`${d}|history`] = main.history;
-        r[`${d}|state`] = main.state;
-        r[`${d}|end`] = dev?.endReason ?? main.endReason ?? '';
-        r[`${d}|dropped`] = dev?.dropped ?? 0;
+        r[k.packets] = main.packets;
+        r[k.history] = main.history;
+        r[k.state] = main.state;
+        r[k.end] = dev?.endReason ?? main.endReason ?? '';
+        r[k.dropped] = dev?.dropped ?? 0;
         if (logDevices.has(d)) {
           const lg = logged.get(`${f.id}|${d}`);
-          r[`${d}|logged`] = lg ? lg.reasons.join(', ') : 'not logged';
-          r[`${d}|loggedDis`] = lg?.dis ? 'yes' : '';
-          r[`${d}|loggedTip`] = lg ? lg.tip.join('\n\n') : `No session of this flow in ${d}'s traffic log (stagediff inferred “${r[`${d}|end`] || '—'}”).`;
+          r[k.logged] = lg ? lg.reasons.join(', ') : 'not logged';
+          r[k.loggedDis] = lg?.dis ? 'yes' : '';
+          r[k.loggedTip] = lg ? lg.tip.join('\n\n') : `No session of this flow in ${d}'s traffic log (stagediff inferred “${r[k.end] || '—'}”).`;
         }
       }
       return r;
