@@ -9,7 +9,7 @@ import { KEY_WORDS } from '../../../shared/engine/flow-table.ts';
 import { endpointText, hex32, ipv4FromU32 } from '../../../shared/format/addr.ts';
 import { PROTO_NAMES } from '../../../shared/engine/model.ts';
 import { tcpFlagsText } from '../engine/detail.ts';
-import { VERDICT_NAMES } from '../engine/protocol.ts';
+import { V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY, V_UNKNOWN, VERDICT_NAMES } from '../engine/protocol.ts';
 
 /** Packets as parallel arrays, in time order. */
 export interface PacketSet {
@@ -176,6 +176,40 @@ export function rowsByTime(a: AnalysisView): { pos: number; rows: Uint32Array }[
 /** Every packet of every capture, in time order. */
 export function allPackets(a: AnalysisView): PacketSet {
   return mergeSorted(a, rowsByTime(a));
+}
+
+/** Verdicts in the order the timeline draws them: a dropped packet's mark is on top. */
+const DRAW_ORDER = [V_UNKNOWN, V_FORWARDED, V_RECEIVED_ONLY, V_DROPPED];
+
+/**
+ * A packet set (in time order) split by capture and verdict, each part's rows in time order, in
+ * the timeline's drawing order: what markColumns draws a flow's packets from.
+ */
+export function rowsByVerdict(a: AnalysisView, set: PacketSet): { pos: number; verdict: number; rows: Uint32Array }[] {
+  const parts = new Map<number, number[]>();
+  for (let i = 0; i < set.length; i++) {
+    const p = set.pos[i];
+    const k = p * 4 + verdictCode(a, p, set.row[i]);
+    const rows = parts.get(k);
+    if (rows) rows.push(set.row[i]);
+    else parts.set(k, [set.row[i]]);
+  }
+  return [...parts]
+    .map(([k, rows]) => ({ pos: k >> 2, verdict: k & 3, rows: Uint32Array.from(rows) }))
+    .sort((x, y) => DRAW_ORDER.indexOf(x.verdict) - DRAW_ORDER.indexOf(y.verdict) || x.pos - y.pos);
+}
+
+/** The first entry of a packet set (in time order) at time t or later (later than t when `after`). */
+export function entryAt(a: AnalysisView, set: PacketSet, t: number, after = false): number {
+  let lo = 0;
+  let hi = set.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = timeNs(a, set.pos[mid], set.row[mid]);
+    if (v < t || (after && v === t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The first i >= lo whose row's time t[rows[i]] is at least `atLeast` (rows in time order). */

@@ -11,7 +11,7 @@ import { zoom as d3zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type
 import type { Finding } from '../../../shared/api/analysis.ts';
 import { useAppState, useSession } from '../state/hooks.ts';
 import type { AnalysisView, PacketRef } from '../state/session.ts';
-import { evidencePackets, flowPackets, markColumns, packetRow, rowsByTime, timeNs, verdictCode, type PacketSet } from '../util/packets.ts';
+import { entryAt, evidencePackets, flowPackets, markColumns, packetRow, rowsByTime, rowsByVerdict, timeNs, verdictCode, type PacketSet } from '../util/packets.ts';
 import { formatDuration, formatTime, isoToNs, zoneLabel, type TimeFormat } from '../util/time.ts';
 import { V_DROPPED, V_FORWARDED, V_RECEIVED_ONLY } from '../engine/protocol.ts';
 import type { Annotation } from '../../../shared/api/case.ts';
@@ -154,6 +154,10 @@ export function Timeline() {
   const flowSet = useMemo(() => (a && s.selectedFlow >= 0 ? flowPackets(a, s.selectedFlow) : null), [a, s.selectedFlow]);
   const evSet = useMemo(() => (a ? evidencePackets(a, s.selectedFindingId) : null), [a, s.selectedFindingId]);
   const all = useMemo(() => (a && s.prefs.showAllPackets ? rowsByTime(a) : null), [a, s.prefs.showAllPackets]);
+  const flowMarks = useMemo(() => (a && flowSet ? rowsByVerdict(a, flowSet) : null), [a, flowSet]);
+  const timeout = a ? (a.result.settings?.gwlbIdleTimeout ?? s.settings.gwlbIdleTimeout) * 1e9 : 0;
+  // Idle gaps of the selected flow (30 s or more, or the GWLB timer if shorter).
+  const gaps = useMemo(() => (a && flowSet ? flowGaps(a, flowSet, Math.min(timeout, 30e9)) : []), [a, flowSet, timeout]);
   const finding: Finding | undefined = a?.findings.find((f) => f.id === s.selectedFindingId);
   const tf = session.timeFormat();
 
@@ -352,10 +356,8 @@ export function Timeline() {
     }
 
     // Idle gaps of the selected flow, with the GWLB idle timer.
-    const timeout = (a.result.settings?.gwlbIdleTimeout ?? s.settings.gwlbIdleTimeout) * 1e9;
     if (flowSet) {
-      const minGap = Math.min(timeout, 30e9);
-      for (const gp of flowGaps(a, flowSet, minGap)) {
+      for (const gp of gaps) {
         const xa = x(gp.from);
         const xb = x(gp.to);
         if (xb < r0 || xa > r1) continue;
@@ -384,17 +386,16 @@ export function Timeline() {
       }
     }
 
-    // The selected flow's packets.
+    // The selected flow's packets, a mark for each pixel column of a lane with a packet of a
+    // verdict (a dropped one on top), to 4 px past either end.
     const markW = 3;
-    if (flowSet) {
-      for (let i = 0; i < flowSet.length; i++) {
-        const p = flowSet.pos[i];
-        const r = flowSet.row[i];
-        const px = x(timeNs(a, p, r));
-        if (px < r0 - 4 || px > r1 + 4) continue;
-        const lane = layout.laneOfPos[p];
-        g.fillStyle = verdictColor(col, verdictCode(a, p, r));
-        g.fillRect(Math.round(px) - 1, laneY(lane) + laneH * 0.18, markW, laneH * 0.64);
+    if (flowMarks) {
+      const [d0, d1] = x.domain();
+      const perNs = (r1 - r0) / (d1 - d0);
+      for (const { pos, verdict, rows } of flowMarks) {
+        g.fillStyle = verdictColor(col, verdict);
+        const y = laneY(layout.laneOfPos[pos]) + laneH * 0.18;
+        markColumns(rows, a.entries[pos].ix!.tNs, a.extras.shiftNs[pos], d0 - 4 / perNs, d1 + 4 / perNs, r0 - 4, perNs, (px) => g.fillRect(px - 1, y, markW, laneH * 0.64));
       }
     }
     // Evidence packets: outlined.
@@ -527,7 +528,9 @@ export function Timeline() {
     if (lane < 0 || lane >= lanes.length) return null;
     let best: PacketRef | null = null;
     let bd = 6;
-    for (let i = 0; i < flowSet.length; i++) {
+    // Only the packets within 6 px (the set is in time order).
+    const end = entryAt(a, flowSet, x.invert(mx + 6), true);
+    for (let i = entryAt(a, flowSet, x.invert(mx - 6)); i < end; i++) {
       const p = flowSet.pos[i];
       if (layout.laneOfPos[p] !== lane) continue;
       const d = Math.abs(x(timeNs(a, p, flowSet.row[i])) - mx);
