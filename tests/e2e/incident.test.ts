@@ -159,6 +159,34 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
     await h.page.fill('[data-search]', '');
   });
 
+  it('lists all packets in the order of the current analysis, after a change made on another tab', async () => {
+    const first = h.page.locator('[data-testid="packets-grid"] .ag-row[row-index="0"]');
+    await h.page.click('[data-tab="packets"]');
+    await h.page.selectOption('select.scope', 'all');
+    await h.page.waitForFunction(() => document.querySelector('[data-testid="packets-grid"] .ag-row[row-index="0"][row-id]'));
+    expect(await first.textContent()).toContain('PA-VM-1');
+    // PA-VM-1's clock 1000 s later: PA-VM-2's packets come first (its first is 0.37 s after PA-VM-1's).
+    await h.page.click('[data-tab="evidence"]');
+    const input = h.page.locator('input[data-offset="PA-VM-1"]');
+    const offsetIs = (v: number) =>
+      h.page.waitForFunction((v) => ((globalThis as unknown as { stagediffSession: { get(): { analysis: { result: { clockOffsets: Record<string, number> } } } } }).stagediffSession.get().analysis.result.clockOffsets['PA-VM-1'] ?? 0) === v, v, { timeout: 15_000 });
+    await input.fill('1000');
+    await input.press('Enter');
+    await offsetIs(1000);
+    await h.page.click('[data-tab="packets"]');
+    await h.page.waitForFunction(() => document.querySelector('[data-testid="packets-grid"] .ag-row[row-index="0"][row-id]')?.textContent?.includes('PA-VM-2'), null, { timeout: 15_000 });
+    await h.page.click('[data-tab="evidence"]');
+    await input.fill('0');
+    await input.press('Enter');
+    await offsetIs(0);
+    await h.page.click('[data-tab="packets"]');
+    await h.page.waitForFunction(() => document.querySelector('[data-testid="packets-grid"] .ag-row[row-index="0"][row-id]')?.textContent?.includes('PA-VM-1'), null, { timeout: 15_000 });
+    await h.page.selectOption('select.scope', 'flow');
+    await h.page.click('[data-tab="evidence"]');
+    // The moved session was selected before (the analysis at +1000 s had no such finding).
+    await h.page.locator('.finding[data-kind="session-moved"]').first().click();
+  });
+
   it('keyboard: j/k move between findings', async () => {
     await h.page.locator('.findings-list').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
     await h.page.keyboard.press('Escape');
