@@ -2,15 +2,16 @@
  * What the timeline draws a selected flow's packets from (renderer/src/util/packets.ts): the set
  * split by capture and verdict (rowsByVerdict: every packet once, each part in time order, dropped
  * packets last so that their marks are on top), and entryAt, the binary search that limits the
- * pointer's hit test to the packets near it. On the GWLB incident's eight captures, indexed from
- * their bytes; the verdicts are a pattern over the rows (the split is what is tested).
+ * pointer's hit test to the packets near it; flowPackets, a flow's packets from the index's rows
+ * grouped by flow. On the GWLB incident's eight captures, indexed from their bytes; the verdicts
+ * are a pattern over the rows (the split is what is tested).
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexFile } from '../../shared/node/file-source.ts';
-import { allPackets, entryAt, rowsByVerdict, timeNs } from '../../renderer/src/util/packets.ts';
+import { allPackets, entryAt, flowPackets, rowsByVerdict, timeNs } from '../../renderer/src/util/packets.ts';
 import type { AnalysisView } from '../../renderer/src/state/session.ts';
 import { generateScenario } from '../gen/scenarios.ts';
 import { V_DROPPED } from '../../renderer/src/engine/protocol.ts';
@@ -67,5 +68,26 @@ describe("the timeline's flow marks", () => {
         expect([entryAt(a, set, from), entryAt(a, set, to, true)]).toEqual([first, end]);
       }
     }
+  });
+
+  it("give a flow's packets at a capture point as its rows' flow ids say, in time order", async () => {
+    const a = await incident();
+    // One "flow" per local flow of each capture (flowAt: capture, local flow).
+    const flowAt: Int32Array[] = [];
+    a.entries.forEach((e, p) => e.ix!.flows.forEach((_, local) => flowAt.push(Int32Array.of(p, local))));
+    (a.extras as { flowAt?: Int32Array[] }).flowAt = flowAt;
+    expect(flowAt.length).toBeGreaterThan(100);
+    let packets = 0;
+    flowAt.forEach(([p, local], i) => {
+      const ix = a.entries[p].ix!;
+      const want: number[] = [];
+      for (let r = 0; r < ix.packets; r++) if (ix.flow[r] === local) want.push(r);
+      want.sort((x, y) => ix.tNs[x] - ix.tNs[y] || x - y);
+      const set = flowPackets(a, i);
+      expect([...set.row.subarray(0, set.length)]).toEqual(want);
+      expect([...set.pos.subarray(0, set.length)].every((x) => x === p)).toBe(true);
+      packets += set.length;
+    });
+    expect(packets).toBeGreaterThan(1000);
   });
 });

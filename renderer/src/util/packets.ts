@@ -250,10 +250,9 @@ export function flowPackets(a: AnalysisView, flowIndex: number): PacketSet {
     const p = at[k];
     const local = at[k + 1];
     const ix = a.entries[p].ix!;
-    const pf = ix.flows[local];
-    const out: number[] = [];
-    for (let r = pf.firstRow; r <= pf.lastRow; r++) if (ix.flow[r] === local) out.push(r);
-    lists.push({ pos: p, rows: sortRowsByTime(ix.tNs, Uint32Array.from(out)) });
+    // The index keeps each flow's rows together, in time order (a long-lived flow's first to last
+    // row can be the whole file).
+    lists.push({ pos: p, rows: sortRowsByTime(ix.tNs, Uint32Array.from(ix.rows.subarray(ix.rowStart[local], ix.rowStart[local + 1]))) });
   }
   return mergeSorted(a, lists);
 }
