@@ -17,6 +17,17 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Sets a device's clock offset and waits for the moved session's idle time to read `idle`. */
+async function offsetTo(device: string, seconds: number, idle: string): Promise<void> {
+  const input = h.page.locator(`input[data-offset="${device}"]`);
+  await input.fill(String(seconds));
+  await input.press('Enter');
+  await h.page.waitForFunction((idle) => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes(idle), idle, { timeout: 15_000 });
+}
+
+/** The ids of the findings on screen's analysis. */
+const findingIds = () => h.page.evaluate(() => (globalThis as unknown as { stagediffSession: { get(): { analysis: { findings: { id: string }[] } } } }).stagediffSession.get().analysis.findings.map((f) => f.id));
+
 describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
   it('shows the drop zone first, with the sample incident on offer', async () => {
     await h.page.waitForSelector('[data-testid="dropzone"]');
@@ -60,17 +71,12 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
   });
 
   it('a clock offset on PA-VM-2 changes the idle time', async () => {
-    const input = h.page.locator('input[data-offset="PA-VM-2"]');
-    await input.fill('30');
-    await input.press('Enter');
-    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('430 s'), null, { timeout: 15_000 });
-    await input.fill('0');
-    await input.press('Enter');
-    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
+    await offsetTo('PA-VM-2', 30, '430 s');
+    await offsetTo('PA-VM-2', 0, '400 s');
   });
 
   it('replaces an analysis worker that dies, with every capture it had', async () => {
-    const before = await h.page.evaluate(() => (globalThis as unknown as { stagediffSession: { get(): { analysis: { findings: { id: string }[] } } } }).stagediffSession.get().analysis.findings.map((f) => f.id));
+    const before = await findingIds();
     // What the page sees when Chromium stops the worker (an uncaught error, its heap exhausted):
     // its error event. The indexes went to that worker from the index workers, not the page.
     await h.page.evaluate(() => {
@@ -78,15 +84,9 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
       w.onerror!(new ErrorEvent('error', { message: 'worker stopped' }));
     });
     expect(await h.page.getByTestId('status').textContent()).toContain('Analysis failed');
-    const input = h.page.locator('input[data-offset="PA-VM-2"]');
-    await input.fill('30');
-    await input.press('Enter');
-    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('430 s'), null, { timeout: 15_000 });
-    await input.fill('0');
-    await input.press('Enter');
-    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
-    const after = await h.page.evaluate(() => (globalThis as unknown as { stagediffSession: { get(): { analysis: { findings: { id: string }[] } } } }).stagediffSession.get().analysis.findings.map((f) => f.id));
-    expect(after).toEqual(before);
+    await offsetTo('PA-VM-2', 30, '430 s');
+    await offsetTo('PA-VM-2', 0, '400 s');
+    expect(await findingIds()).toEqual(before);
   });
 
   it("opens a packet's detail: decoded layers and a hex dump", async () => {
@@ -141,19 +141,14 @@ describe('a session idle 400 s moves from PA-VM-1 to PA-VM-2', () => {
     expect(await h.page.evaluate(() => (document.querySelector('[data-testid="flows-grid"] .ag-root-wrapper') as unknown as { kept?: boolean }).kept)).toBe(true);
     // A new analysis while the grid is hidden (PA-VM-2's clock 30 s later: the session ends 30 s later).
     await h.page.click('[data-tab="evidence"]');
-    const input = h.page.locator('input[data-offset="PA-VM-2"]');
-    await input.fill('30');
-    await input.press('Enter');
-    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('430 s'), null, { timeout: 15_000 });
+    await offsetTo('PA-VM-2', 30, '430 s');
     await h.page.click('[data-tab="flows"]');
     const m1 = await moved();
     await h.page.locator(m1.sel).waitFor();
     const after = await h.page.locator(m1.sel).textContent();
     console.log(`moved session's duration: ${before} -> ${after}`);
     expect(after).not.toBe(before);
-    await input.fill('0');
-    await input.press('Enter');
-    await h.page.waitForFunction(() => document.querySelector('.finding[data-kind="session-moved"] [data-testid="idle"]')?.textContent?.includes('400 s'), null, { timeout: 15_000 });
+    await offsetTo('PA-VM-2', 0, '400 s');
     const m2 = await moved();
     await h.page.waitForFunction(({ sel, before }) => document.querySelector(sel)?.textContent === before, { sel: m2.sel, before }, { timeout: 15_000 });
     await h.page.fill('[data-search]', '');
