@@ -5,4 +5,4 @@
  * The policy lives in web-policy.mjs (shared with scripts/serve.mjs); tests/main/csp.test.ts checks
  * that index.html's <meta> agrees.
  */
-export { CSP } from './web-policy.mjs';
+export { CSP, ISOLATION_HEADERS } from './web-policy.mjs';

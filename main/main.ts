@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { IPC, type AppInfo, type FileHash, type MenuCommand, type OpenedCase, type OpenedFile } from '../shared/api/bridge.ts';
 import { captureArgs, CAPTURE_EXTENSIONS } from './args.ts';
-import { CSP } from './csp.ts';
+import { CSP, ISOLATION_HEADERS } from './csp.ts';
 import { buildMenuTemplate } from './menu.ts';
 import { addRecent, MIN_SIZE, parseState, serializeState, visibleBounds, type AppState } from './window-state.ts';
 import { APP_ORIGIN, FileAllowList, IpcArgumentError, isAppUrl, validateReadRange, validateRecent, validateSave } from './ipc-validate.ts';
@@ -82,7 +82,7 @@ function start(): void {
     try {
       const body = await readFile(file);
       return new Response(body, {
-        headers: { 'content-type': mimeType(file), 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+        headers: { 'content-type': mimeType(file), 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', ...ISOLATION_HEADERS },
       });
     } catch {
       return new Response('not found', { status: 404 });

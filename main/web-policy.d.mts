@@ -1,2 +1,3 @@
 export declare const CSP: string;
 export declare const MIME_TYPES: Record<string, string>;
+export declare const ISOLATION_HEADERS: Record<string, string>;

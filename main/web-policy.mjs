@@ -18,6 +18,17 @@ export const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/**
+ * Cross-origin isolation: the page and its workers may share memory (SharedArrayBuffer), so a
+ * capture's index is made once and read by every thread instead of copied to each (the app loads
+ * nothing from another origin, so requiring CORP costs nothing).
+ */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
 export const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CSP, MIME_TYPES } from '../main/web-policy.mjs';
+import { CSP, ISOLATION_HEADERS, MIME_TYPES } from '../main/web-policy.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_ROOT = join(here, '..', 'dist', 'renderer');
@@ -38,8 +38,7 @@ const HEADERS = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
+  ...ISOLATION_HEADERS,
   'cache-control': 'no-cache',
 };
 

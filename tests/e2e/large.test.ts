@@ -44,6 +44,14 @@ describe('200 MB of captures', () => {
     console.log(`200 MB drop to findings: ${Math.round(t1 - t0)} ms (app: ${t.loadMs} ms; indexing per file ${t.indexMs.join('/')} ms; analysis ${t.analysisMs} ms)`);
     expect(t.loadMs).toBeLessThan(process.env.STAGEDIFF_PERF_STRICT ? 3000 : 15_000);
     await shot(h.page, '10-bulk-findings');
+    // The page is cross-origin isolated (main/web-policy.mjs), so the indexes are made in shared
+    // memory: the page, the analysis worker and the export workers read one copy.
+    expect(
+      await h.page.evaluate(() => {
+        const s = (globalThis as unknown as { stagediffSession: { get(): { captures: { ix?: { tNs: Float64Array; groupT: Float64Array } }[] } } }).stagediffSession.get();
+        return [crossOriginIsolated, s.captures.every((c) => c.ix!.tNs.buffer instanceof SharedArrayBuffer && c.ix!.groupT.buffer instanceof SharedArrayBuffer)];
+      }),
+    ).toEqual([true, true]);
     // Four files make a status too long for the bar at this width: it ends in an ellipsis, and its
     // tooltip has all of it.
     const status = h.page.getByTestId('status');

@@ -21,9 +21,15 @@ function post(m: IndexReply, transfer: Transferable[] = []): void {
   self.postMessage(m, transfer);
 }
 
+/**
+ * Columns in shared memory when the page is cross-origin isolated (main/web-policy.mjs): the page,
+ * the analysis worker and an export worker then read one copy of the index.
+ */
+const shared = self.crossOriginIsolated === true;
+
 function begin(): CaptureIndexer {
   if (!indexer) {
-    indexer = new CaptureIndexer();
+    indexer = new CaptureIndexer(shared);
     started = performance.now();
   }
   return indexer;
@@ -53,10 +59,11 @@ function finish(): void {
   const made = begin();
   post({ type: 'progress', bytesRead: made.bytesRead, packets: made.packets, grouping: true });
   // Flow table packed into a few typed arrays: transferred, not cloned object by object.
-  const ix = packIndex(made.finish());
-  // The analysis worker's copy, lean, goes straight from this thread (copied here, before the
-  // columns are transferred below): the page's thread neither copies it nor waits while it is
-  // copied (~1.4 s for a 2.5 GB file when the page passed the whole index on).
+  const ix = packIndex(made.finish(), shared);
+  // The analysis worker's view, lean, goes straight from this thread (columns in shared memory
+  // are shared; others are copied here, before they are transferred below): the page's thread
+  // neither copies it nor waits while it is copied (~1.4 s for a 2.5 GB file when the page
+  // passed the whole index on).
   analysisPort?.postMessage(leanView(ix));
   analysisPort?.close();
   analysisPort = null;
