@@ -4,16 +4,15 @@
  * (recognised by sha256), export the HTML report and the flows CSV and check them for real,
  * import the firewall's traffic log and see the disagreement flagged in the flows grid.
  */
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Papa from 'papaparse';
-import type { Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario } from '../gen/scenarios.ts';
 import { parseCase } from '../../shared/case/case-file.ts';
-import { dropFiles, foreignRequests, open, ROOT, shot, type Harness } from './browser.ts';
+import { downloaded, dropFiles, exportAs, foreignRequests, open, ROOT, shot, type Harness } from './browser.ts';
 
 let h: Harness;
 const incident = generateScenario('gwlb-incident', 'pcap-le-us');
@@ -21,20 +20,6 @@ const files = incident.files.map((f) => ({ name: f.fileName, bytes: f.bytes }));
 const FINDING_NOTE = 'Client idle 400 s > GWLB 350 s: keep-alive is off on this host (ticket INC-4711)';
 const PACKET_NOTE = 'First packet after the move: FIN-ACK dropped by PA-VM-2';
 const RANGE_NOTE = 'Change window: GWLB target group edited';
-
-async function downloaded(page: Page, trigger: () => Promise<void>): Promise<{ name: string; text: string; bytes: Buffer; path: string }> {
-  const [d] = (await Promise.all([page.waitForEvent('download', { timeout: 20_000 }), trigger()])) as [Download, void];
-  const path = (await d.path())!;
-  const bytes = readFileSync(path);
-  return { name: d.suggestedFilename(), text: bytes.toString('utf8'), bytes, path };
-}
-
-async function exportAs(page: Page, kind: string): Promise<{ name: string; text: string; bytes: Buffer; path: string }> {
-  return downloaded(page, async () => {
-    await page.getByRole('button', { name: /^Export/ }).click();
-    await page.locator(`[data-export="${kind}"]`).click();
-  });
-}
 
 beforeAll(async () => {
   h = await open();

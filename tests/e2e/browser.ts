@@ -3,10 +3,10 @@
  * Chromium driven by playwright-core, every request recorded (the app must never leave 127.0.0.1),
  * and a real drop: a DragEvent whose DataTransfer carries File objects built in the page.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Download, type Page } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -140,4 +140,24 @@ export async function timings(page: Page): Promise<{ indexMs: number[]; analysis
     const s = (globalThis as unknown as { stagediffSession: { get(): { captures: { indexMs?: number }[]; analysis: { ms: number } | null; loadMs: number | null } } }).stagediffSession.get();
     return { indexMs: s.captures.map((c) => Math.round(c.indexMs ?? -1)), analysisMs: Math.round(s.analysis?.ms ?? -1), loadMs: Math.round(s.loadMs ?? -1) };
   });
+}
+
+/** The file the page downloads when `trigger` runs: its name, bytes and text. */
+export async function downloaded(page: Page, trigger: () => Promise<void>, timeout = 20_000): Promise<{ name: string; text: string; bytes: Buffer; path: string }> {
+  const [d] = (await Promise.all([page.waitForEvent('download', { timeout }), trigger()])) as [Download, void];
+  const path = (await d.path())!;
+  const bytes = readFileSync(path);
+  return { name: d.suggestedFilename(), text: bytes.toString('utf8'), bytes, path };
+}
+
+/** An export from the top bar's Export menu (`kind`: its data-export), downloaded. */
+export async function exportAs(page: Page, kind: string, timeout = 20_000): Promise<{ name: string; text: string; bytes: Buffer; path: string }> {
+  return downloaded(
+    page,
+    async () => {
+      await page.getByRole('button', { name: /^Export/ }).click();
+      await page.locator(`[data-export="${kind}"]`).click();
+    },
+    timeout,
+  );
 }

@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BULK_FILES, writeBulk } from '../gen/scenarios.ts';
-import { dropDiskFiles, foreignRequests, open, shot, timings, type Harness } from './browser.ts';
+import { dropDiskFiles, exportAs, foreignRequests, open, shot, timings, type Harness } from './browser.ts';
 
 const BYTES = 200 * 1024 * 1024;
 let h: Harness;
@@ -247,4 +247,30 @@ describe('200 MB of captures', () => {
     const top = check(await look(0));
     expect(top.filter((r) => r.notes).map((r) => r.index)).toEqual([2]);
   });
+
+  it('exports every packet as CSV and as a merged pcapng, sent to the page in pieces', async () => {
+    const packets = 221_286;
+    // ~33 MB of CSV and ~210 MB of pcapng: several 8 MiB pieces each (ExportReply 'part').
+    const csv = await exportAs(h.page, 'packets-csv', 120_000);
+    expect(csv.bytes.length).toBeGreaterThan(20 * 1024 * 1024);
+    const lines = csv.text.split('\n').filter((l) => l.length > 0);
+    expect(lines.length).toBe(packets + 1);
+    expect(lines[0]).toMatch(/^stagediff\.capture,stagediff\.device,/);
+    expect(lines.slice(1).every((l) => /^PA-VM-[12]_(receive|transmit)\.pcap,PA-VM-[12],/.test(l))).toBe(true);
+    const merged = await exportAs(h.page, 'pcapng', 120_000);
+    // Walk the blocks: one Enhanced Packet Block (type 6) a packet, every block whole.
+    const b = merged.bytes;
+    let epb = 0;
+    let o = 0;
+    while (o + 12 <= b.length) {
+      const type = b.readUInt32LE(o);
+      const len = b.readUInt32LE(o + 4);
+      expect(len % 4).toBe(0);
+      expect(b.readUInt32LE(o + len - 4)).toBe(len);
+      if (type === 6) epb++;
+      o += len;
+    }
+    expect(o).toBe(b.length);
+    expect(epb).toBe(packets);
+  }, 240_000);
 });

@@ -14,6 +14,8 @@ function worker(): Worker {
 export interface ExportOutput {
   text?: string;
   bytes?: Uint8Array;
+  /** Every piece of the output in order (a big one comes in several; see ExportReply 'part'). */
+  parts: (string | Uint8Array)[];
   info?: string;
 }
 
@@ -26,6 +28,7 @@ export function runExport(state: AppState, job: ExportJob, opts: { sources?: Cap
   return new Promise((resolve, reject) => {
     const w = worker();
     const done = () => w.terminate();
+    const parts: (string | Uint8Array)[] = [];
     opts.signal?.addEventListener('abort', () => {
       done();
       reject(new Error('cancelled'));
@@ -33,6 +36,7 @@ export function runExport(state: AppState, job: ExportJob, opts: { sources?: Cap
     w.onmessage = async (e: MessageEvent<ExportReply>) => {
       const m = e.data;
       if (m.type === 'progress') opts.onProgress?.(m.text);
+      else if (m.type === 'part') parts.push((m.text ?? m.bytes)!);
       else if (m.type === 'read') {
         const src = opts.sources?.[m.source];
         try {
@@ -44,7 +48,10 @@ export function runExport(state: AppState, job: ExportJob, opts: { sources?: Cap
         }
       } else if (m.type === 'done') {
         done();
-        resolve({ text: m.text, bytes: m.bytes, info: m.info });
+        parts.push((m.text ?? m.bytes ?? '')!);
+        // text and bytes: the whole output when it came in one piece.
+        const whole = parts.length === 1;
+        resolve({ text: whole ? m.text : undefined, bytes: whole ? m.bytes : undefined, parts, info: m.info });
       } else if (m.type === 'error') {
         done();
         reject(new Error(m.message));

@@ -43,6 +43,8 @@ export type ExportRequest =
 export type ExportReply =
   | { type: 'progress'; text: string }
   | { type: 'read'; req: number; source: number; offset: number; length: number }
+  /** A piece of a big output (tables, the merged pcapng), in order; the rest comes with 'done'. */
+  | { type: 'part'; text?: string; bytes?: Uint8Array }
   | { type: 'done'; text?: string; bytes?: Uint8Array; info?: string }
   | { type: 'hashed'; sha256: string; size: number }
   | { type: 'error'; message: string };

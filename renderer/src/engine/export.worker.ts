@@ -17,6 +17,8 @@ import { unpackIndex } from '../../../shared/engine/packed-flows.ts';
 declare const self: DedicatedWorkerGlobalScope;
 
 const CHUNK = 4 * 1024 * 1024;
+/** Characters or bytes of a big output per message to the page (ExportReply 'part'). */
+const PART = 8 * 1024 * 1024;
 let nextReq = 1;
 const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
 
@@ -66,15 +68,43 @@ async function run(m: Extract<ExportRequest, { type: 'run' }>): Promise<void> {
     }
     case 'table': {
       const trafficLog = job.logs.length ? joinTrafficLog(src.result, job.logs) : undefined;
-      const parts = [...(job.format === 'csv' ? csvChunks(job.what, src, { trafficLog }) : jsonChunks(job.what, src, { trafficLog }))];
-      post({ type: 'done', text: parts.join('') });
+      post({ type: 'progress', text: 'Writing the table…' });
+      // To the page a piece at a time, as UTF-8 (the page makes a Blob of the pieces without
+      // encoding anything): neither side holds the whole text as one string (a million packets
+      // as JSON is close to V8's longest string).
+      const utf8 = new TextEncoder();
+      let piece: string[] = [];
+      let chars = 0;
+      for (const c of job.format === 'csv' ? csvChunks(job.what, src, { trafficLog }) : jsonChunks(job.what, src, { trafficLog })) {
+        piece.push(c);
+        chars += c.length;
+        if (chars < PART) continue;
+        const bytes = utf8.encode(piece.join(''));
+        post({ type: 'part', bytes }, [bytes.buffer]);
+        piece = [];
+        chars = 0;
+      }
+      const bytes = utf8.encode(piece.join(''));
+      post({ type: 'done', bytes }, [bytes.buffer]);
       return;
     }
     case 'pcapng': {
       const view = packetView(src);
       const comments = mergeComments(src.result, job.annotations, view ? flowFirstFrames(view) : undefined);
-      const out: Uint8Array[] = [];
+      let out: Uint8Array[] = [];
       let total = 0;
+      /** The bytes written since the last piece, in one array. */
+      const take = (): Uint8Array => {
+        const bytes = new Uint8Array(total);
+        let o = 0;
+        for (const c of out) {
+          bytes.set(c, o);
+          o += c.length;
+        }
+        out = [];
+        total = 0;
+        return bytes;
+      };
       post({ type: 'progress', text: 'Merging the captures…' });
       const stats = await mergePcapng(
         job.sources.map((s, i) => ({ path: s.path, device: s.device, stage: s.stage, chunks: chunksOf(s, i) })),
@@ -82,14 +112,12 @@ async function run(m: Extract<ExportRequest, { type: 'run' }>): Promise<void> {
         (chunk) => {
           out.push(chunk);
           total += chunk.length;
+          if (total < PART) return;
+          const bytes = take();
+          post({ type: 'part', bytes }, [bytes.buffer]);
         },
       );
-      const bytes = new Uint8Array(total);
-      let o = 0;
-      for (const c of out) {
-        bytes.set(c, o);
-        o += c.length;
-      }
+      const bytes = take();
       post({ type: 'done', bytes, info: `${stats.packets} packets, ${stats.interfaces.length} interfaces, ${stats.comments} comments` }, [bytes.buffer]);
       return;
     }

@@ -622,8 +622,8 @@ export function caseName(title: string): string {
 }
 
 /** A download in the browser (no bridge). */
-export function download(name: string, data: string | Uint8Array, mime: string): void {
-  const url = URL.createObjectURL(new Blob([data as BlobPart], { type: mime }));
+export function download(name: string, data: string | Uint8Array | (string | Uint8Array)[], mime: string): void {
+  const url = URL.createObjectURL(new Blob((Array.isArray(data) ? data : [data]) as BlobPart[], { type: mime }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -10,6 +10,7 @@ import { download, type CaseController } from '../state/case.ts';
 import { runExport } from '../engine/export-client.ts';
 import type { ExportJob } from '../engine/export-protocol.ts';
 import { bridge } from '../engine/source.ts';
+import { formatBytes } from '../util/time.ts';
 
 export type ExportKind = 'html' | 'pdf' | 'png' | 'svg' | 'pcapng' | `${ExportWhat}-${'csv' | 'json'}`;
 
@@ -33,15 +34,41 @@ function slug(title: string): string {
   return title.trim().replace(/[\\/:*?"<>|\s]+/g, '-').replace(/^[.-]+/, '') || 'incident';
 }
 
-async function save(session: Session, name: string, ext: string, data: string | Uint8Array): Promise<void> {
+/** The desktop app's save takes one piece of at most this size (main/ipc-validate.ts). */
+const MAX_SAVE_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Saves an export: a download of its pieces in the browser (a Blob of parts: never one string
+ * or array of the whole), the save dialog in the desktop app (one piece, joined here).
+ */
+async function save(session: Session, name: string, ext: string, data: string | Uint8Array | (string | Uint8Array)[]): Promise<void> {
+  const parts = Array.isArray(data) ? data : [data];
   const b = bridge();
   if (b) {
-    const r = await b.save({ defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }], data });
+    const size = parts.reduce((n, p) => n + (typeof p === 'string' ? p.length : p.byteLength), 0);
+    if (size > MAX_SAVE_BYTES) {
+      session.notify(`${name} would be ${formatBytes(size)}: more than the desktop app saves at once (${formatBytes(MAX_SAVE_BYTES)}). Use \`stagediff export\` on the command line for this one.`);
+      return;
+    }
+    const r = await b.save({ defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }], data: joinParts(parts) });
     if (r.saved) session.notify(`Saved ${r.path}`);
     return;
   }
-  download(name, data, MIME[ext] ?? 'application/octet-stream');
+  download(name, parts, MIME[ext] ?? 'application/octet-stream');
   session.notify(`Downloaded ${name}`);
+}
+
+/** An export's pieces as one (they are all text or all bytes). */
+function joinParts(parts: (string | Uint8Array)[]): string | Uint8Array {
+  if (parts.length === 1 || typeof parts[0] === 'string') return parts.length === 1 ? parts[0] : parts.join('');
+  const bytes = parts as Uint8Array[];
+  const out = new Uint8Array(bytes.reduce((n, p) => n + p.byteLength, 0));
+  let o = 0;
+  for (const p of bytes) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
 }
 
 /** The SVG document drawn on a canvas at 2x, as PNG bytes. */
@@ -132,13 +159,13 @@ export async function runExportCommand(session: Session, kase: CaseController, k
         },
         { sources: entries.map((e) => e.source), onProgress: progress },
       );
-      await save(session, `${base}-merged.pcapng`, 'pcapng', out.bytes ?? new Uint8Array(0));
+      await save(session, `${base}-merged.pcapng`, 'pcapng', out.parts);
       if (out.info) session.notify(`${session.get().message ?? ''} (${out.info})`);
       return;
     }
     const [what, format] = kind.split('-') as [ExportWhat, 'csv' | 'json'];
     const out = await runExport(s, { kind: 'table', format, what, logs: c.logs }, { onProgress: progress });
-    await save(session, `${base}-${what}.${format}`, format, out.text ?? '');
+    await save(session, `${base}-${what}.${format}`, format, out.parts);
   } catch (e) {
     session.notify(`Export failed: ${(e as Error).message}`);
   } finally {
