@@ -13,6 +13,7 @@ import { mergeComments, mergePcapng } from '../../../shared/export/pcapng-merged
 import { joinTrafficLog } from '../../../shared/tlog/traffic-log.ts';
 import type { ExportReply, ExportRequest, MergeSourceSpec } from './export-protocol.ts';
 import { unpackIndex } from '../../../shared/engine/packed-flows.ts';
+import { concatBytes } from '../../../shared/format/bytes.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -95,12 +96,7 @@ async function run(m: Extract<ExportRequest, { type: 'run' }>): Promise<void> {
       let total = 0;
       /** The bytes written since the last piece, in one array. */
       const take = (): Uint8Array => {
-        const bytes = new Uint8Array(total);
-        let o = 0;
-        for (const c of out) {
-          bytes.set(c, o);
-          o += c.length;
-        }
+        const bytes = concatBytes(out);
         out = [];
         total = 0;
         return bytes;

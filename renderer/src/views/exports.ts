@@ -11,6 +11,7 @@ import { runExport } from '../engine/export-client.ts';
 import type { ExportJob } from '../engine/export-protocol.ts';
 import { bridge } from '../engine/source.ts';
 import { formatBytes } from '../util/time.ts';
+import { concatBytes } from '../../../shared/format/bytes.ts';
 
 export type ExportKind = 'html' | 'pdf' | 'png' | 'svg' | 'pcapng' | `${ExportWhat}-${'csv' | 'json'}`;
 
@@ -60,15 +61,8 @@ async function save(session: Session, name: string, ext: string, data: string | 
 
 /** An export's pieces as one (they are all text or all bytes). */
 function joinParts(parts: (string | Uint8Array)[]): string | Uint8Array {
-  if (parts.length === 1 || typeof parts[0] === 'string') return parts.length === 1 ? parts[0] : parts.join('');
-  const bytes = parts as Uint8Array[];
-  const out = new Uint8Array(bytes.reduce((n, p) => n + p.byteLength, 0));
-  let o = 0;
-  for (const p of bytes) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  if (parts.length === 1) return parts[0];
+  return typeof parts[0] === 'string' ? parts.join('') : concatBytes(parts as Uint8Array[]);
 }
 
 /** The SVG document drawn on a canvas at 2x, as PNG bytes. */
