@@ -4,7 +4,7 @@
  * are limited to paths the user opened (the allow-list lives here, in the main process).
  */
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
-import { MAX_READ_BYTES, type ReadRangeRequest, type SaveRequest } from '../shared/api/bridge.ts';
+import { MAX_READ_BYTES, MAX_SAVE_BYTES, type ReadRangeRequest, type SaveRequest } from '../shared/api/bridge.ts';
 
 export class IpcArgumentError extends Error {}
 
@@ -80,7 +80,6 @@ export function safeFileName(name: unknown, fallback = 'stagediff-export'): stri
   return clean || fallback;
 }
 
-const MAX_SAVE_BYTES = 512 * 1024 * 1024;
 
 export function validateSave(arg: unknown): SaveRequest {
   if (typeof arg !== 'object' || arg === null) throw new IpcArgumentError('save expects an object');

@@ -129,6 +129,8 @@ export interface ReadRangeRequest {
 
 /** The largest byte range one readRange call may ask for (the renderer reads in chunks). */
 export const MAX_READ_BYTES = 16 * 1024 * 1024;
+/** Most bytes (or characters) one save request may carry (the main process refuses more). */
+export const MAX_SAVE_BYTES = 512 * 1024 * 1024;
 
 export interface SaveRequest {
   /** Suggested file name (no directories). */

@@ -47,12 +47,12 @@ export function FlowsGrid({ search, hidden = false }: { search: string; hidden?:
   }, [search, many]);
   const quickFilter = many ? paused : search;
 
-  // What the rows are made from; while hidden, the last rows made stay.
-  const inputs = [a, tf.zone, tf.mode, tf.baseSec, tf.originNs, notes, join] as const;
+  // What the rows are made from (and its parts the rows depend on); while hidden, the last rows made stay.
+  const inputs = { a, notes, join, deps: [a, tf.zone, tf.mode, tf.baseSec, tf.originNs, notes, join] };
   const shown = useRef(inputs);
   if (!hidden) shown.current = inputs;
   const { rows, cols } = useMemo(() => {
-    const [a, , , , , notes, join] = shown.current;
+    const { a, notes, join } = shown.current;
     if (!a) return { rows: [] as FlowRow[], cols: [] as (ColDef<FlowRow> | ColGroupDef<FlowRow>)[] };
     const devices = [...new Set(a.entries.map((e) => e.device))].sort((x, y) => x.localeCompare(y, undefined, { numeric: true }));
     const kinds = new Map<string, string[]>();
@@ -70,22 +70,9 @@ export function FlowsGrid({ search, hidden = false }: { search: string; hidden?:
       const list = notes.byFinding.get(f.id);
       if (list) addNotes(f.flowId, list.map((n) => n.text));
     }
-    // Traffic log: which devices it covers, and per flow and device what was logged.
-    const logged = new Map<string, { reasons: string[]; dis: boolean; tip: string[] }>();
+    // Traffic log: which devices it covers (a flow's sessions come from loggedSessions).
     const logDevices = new Set<string>();
-    for (const x of join?.sessions ?? []) {
-      logDevices.add(x.device);
-      const k = `${x.flowId}|${x.device}`;
-      const e = logged.get(k) ?? { reasons: [], dis: false, tip: [] };
-      const r = x.logged ?? '(none)';
-      if (!e.reasons.includes(r)) e.reasons.push(r);
-      e.dis ||= x.disagrees;
-      e.tip.push(
-        `${x.disagrees ? '⚠ Disagrees: ' : ''}${x.device} logged “${x.logged ?? '(none)'}”; stagediff inferred “${x.inferred ?? '—'}” from the captures.` +
-          `\n${x.source} line ${x.line}${x.sessionId ? `, session ${x.sessionId}` : ''}, started ${x.start}, ${x.elapsedSec ?? '?'} s${x.action ? `, action ${x.action}` : ''}`,
-      );
-      logged.set(k, e);
-    }
+    for (const x of join?.sessions ?? []) logDevices.add(x.device);
     for (const x of join?.notLogged ?? []) logDevices.add(x.device);
     // Each device's column fields, made once (not per row).
     const deviceKeys = devices.map((d) => ({ device: d, packets: `${d}|packets`, history: `${d}|history`, state: `${d}|state`, end: `${d}|end`, dropped: `${d}|dropped`, logged: `${d}|logged`, loggedDis: `${d}|loggedDis`, loggedTip: `${d}|loggedTip` }));
@@ -116,10 +103,18 @@ export function FlowsGrid({ search, hidden = false }: { search: string; hidden?:
         r[k.end] = dev?.endReason ?? main.endReason ?? '';
         r[k.dropped] = dev?.dropped ?? 0;
         if (logDevices.has(d)) {
-          const lg = logged.get(`${f.id}|${d}`);
-          r[k.logged] = lg ? lg.reasons.join(', ') : 'not logged';
-          r[k.loggedDis] = lg?.dis ? 'yes' : '';
-          r[k.loggedTip] = lg ? lg.tip.join('\n\n') : `No session of this flow in ${d}'s traffic log (stagediff inferred “${r[k.end] || '—'}”).`;
+          const ds = mine.filter((x) => x.device === d);
+          r[k.logged] = ds.length ? [...new Set(ds.map((x) => x.logged ?? '(none)'))].join(', ') : 'not logged';
+          r[k.loggedDis] = ds.some((x) => x.disagrees) ? 'yes' : '';
+          r[k.loggedTip] = ds.length
+            ? ds
+                .map(
+                  (x) =>
+                    `${x.disagrees ? '⚠ Disagrees: ' : ''}${x.device} logged “${x.logged ?? '(none)'}”; stagediff inferred “${x.inferred ?? '—'}” from the captures.` +
+                    `\n${x.source} line ${x.line}${x.sessionId ? `, session ${x.sessionId}` : ''}, started ${x.start}, ${x.elapsedSec ?? '?'} s${x.action ? `, action ${x.action}` : ''}`,
+                )
+                .join('\n\n')
+            : `No session of this flow in ${d}'s traffic log (stagediff inferred “${r[k.end] || '—'}”).`;
         }
       }
       return r;
@@ -210,7 +205,7 @@ export function FlowsGrid({ search, hidden = false }: { search: string; hidden?:
       ),
     ];
     return { rows, cols };
-  }, shown.current); // eslint-disable-line react-hooks/exhaustive-deps
+  }, shown.current.deps); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     const api = apiRef.current;

@@ -12,6 +12,7 @@ import type { ExportJob } from '../engine/export-protocol.ts';
 import { bridge } from '../engine/source.ts';
 import { formatBytes } from '../util/time.ts';
 import { concatBytes } from '../../../shared/format/bytes.ts';
+import { MAX_SAVE_BYTES } from '../../../shared/api/bridge.ts';
 
 export type ExportKind = 'html' | 'pdf' | 'png' | 'svg' | 'pcapng' | `${ExportWhat}-${'csv' | 'json'}`;
 
@@ -34,9 +35,6 @@ const MIME: Record<string, string> = { html: 'text/html', csv: 'text/csv', json:
 function slug(title: string): string {
   return title.trim().replace(/[\\/:*?"<>|\s]+/g, '-').replace(/^[.-]+/, '') || 'incident';
 }
-
-/** The desktop app's save takes one piece of at most this size (main/ipc-validate.ts). */
-const MAX_SAVE_BYTES = 512 * 1024 * 1024;
 
 /**
  * Saves an export: a download of its pieces in the browser (a Blob of parts: never one string
