@@ -16,7 +16,7 @@ import { mimeType, resolveStatic } from './static-files.ts';
 import { openCaseFile, sha256File, writeCaseFile } from '../shared/node/case-io.ts';
 import { autosavePath, CasePaths, pdfRequestAllowed, validateCase, validateHashFiles, validateSaveCase, validateSavePdf, withCaseExtension } from './case-ipc.ts';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
 const rendererRoot = join(__dirname, '..', 'renderer');
@@ -356,6 +356,7 @@ function registerIpc(): void {
     electron: process.versions.electron ?? '',
     chrome: process.versions.chrome ?? '',
     platform: process.platform,
+    memoryBytes: totalmem(),
   }));
 }
 

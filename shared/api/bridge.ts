@@ -149,6 +149,8 @@ export interface AppInfo {
   electron: string;
   chrome: string;
   platform: string;
+  /** The machine's memory in bytes (os.totalmem): the app's budget for packets is half of it. */
+  memoryBytes: number;
 }
 
 /** A case file main read for the renderer (Open Case, or the autosave copy). */

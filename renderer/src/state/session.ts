@@ -11,7 +11,8 @@ import { inferLabel } from '../../../shared/engine/labels.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../../shared/engine/settings.ts';
 import type { AnalysisExtras, AnalysisReply, AnalysisRequest, IndexReply, IndexRequest } from '../engine/protocol.ts';
 import { CHUNK_BYTES } from '../engine/protocol.ts';
-import type { CaptureSource } from '../engine/source.ts';
+import { bridge, type CaptureSource } from '../engine/source.ts';
+import { budgetMessage, captureToStop, machineMemory, packetBudget } from './memory-budget.ts';
 import { isoToNs, type TimeFormat, type TimeMode, type TimeZoneMode } from '../util/time.ts';
 
 export type CaptureStatus = 'queued' | 'indexing' | 'done' | 'error' | 'cancelled';
@@ -147,9 +148,16 @@ export class Session {
     this.marks.push({ name, t: performance.now() });
   }
   readonly maxWorkers: number;
+  /** The machine's memory (bytes), for the packets' budget (memory-budget.ts). */
+  private memoryBytes = machineMemory();
 
   constructor() {
     this.maxWorkers = Math.max(1, Math.min(16, navigator.hardwareConcurrency || 2));
+    // The desktop app knows the machine's memory exactly (a browser rounds it, at most 8 GB).
+    void bridge()
+      ?.appInfo()
+      .then((i) => (this.memoryBytes = machineMemory(i.memoryBytes)))
+      .catch(() => {});
     const prefs = loadJson<Prefs>(PREFS_KEY, {
       zone: 'utc',
       timeMode: 'absolute',
@@ -252,8 +260,10 @@ export class Session {
     w.postMessage({ type: 'analysis', port: ch.port1 } satisfies IndexRequest, [ch.port1]);
     w.onmessage = (e: MessageEvent<IndexReply>) => {
       const m = e.data;
-      if (m.type === 'progress') this.updateCapture(c.id, { bytesRead: m.bytesRead, packets: m.packets, grouping: m.grouping === true });
-      else if (m.type === 'done') {
+      if (m.type === 'progress') {
+        this.updateCapture(c.id, { bytesRead: m.bytesRead, packets: m.packets, grouping: m.grouping === true });
+        this.keepToBudget();
+      } else if (m.type === 'done') {
         this.mark(`index-done ${c.source.name}`);
         this.releaseWorker(c.id);
         const err = m.ix.errors[0];
@@ -285,6 +295,22 @@ export class Session {
     };
     if (c.source.file) w.postMessage({ type: 'file', file: c.source.file });
     else void this.feed(c, w);
+  }
+
+  /**
+   * Stops reading the captures the packets' memory budget has no room for, the last added first
+   * (memory-budget.ts); each says why on its row, and the others go on.
+   */
+  private keepToBudget(): void {
+    const budget = packetBudget(this.memoryBytes);
+    let stopped = false;
+    for (let c = captureToStop(this.state.captures, budget); c; c = captureToStop(this.state.captures, budget)) {
+      this.finishWorker(c.id);
+      this.analysisWorker?.postMessage({ type: 'remove', id: c.id } satisfies AnalysisRequest);
+      this.updateCapture(c.id, { status: 'error', error: budgetMessage(c, this.state.captures, this.memoryBytes) });
+      stopped = true;
+    }
+    if (stopped) this.pump();
   }
 
   /** The file is done: the worker goes back to the pool for the next file. */

@@ -29,8 +29,11 @@ export function TopBar({ run }: { run: Commands['run'] }) {
   }, [exportOpen]);
 
   const reading = s.captures.filter((c) => c.status === 'indexing' || c.status === 'queued');
-  const packets = s.captures.reduce((n, c) => n + c.packets, 0);
-  const bytes = s.captures.reduce((n, c) => n + c.source.size, 0);
+  // The files the analysis holds (not those that failed, were cancelled or did not fit in memory).
+  const held = s.analysis?.entries ?? [];
+  const packets = held.reduce((n, c) => n + c.packets, 0);
+  const bytes = held.reduce((n, c) => n + c.source.size, 0);
+  const notRead = s.captures.length - held.length;
   const has = s.captures.length > 0;
   const ready = s.loadMs !== null && !reading.length && !s.analyzing && s.analysis ? `${(s.loadMs / 1000).toFixed(2)} s` : null;
   const autosaved = kase.autosavedAt && has ? new Date(kase.autosavedAt).toLocaleTimeString() : null;
@@ -40,7 +43,7 @@ export function TopBar({ run }: { run: Commands['run'] }) {
   else if (s.analyzing) status = s.analysisProgress ? `Analysing… ${formatCount(s.analysisProgress.done)} of ${formatCount(s.analysisProgress.total)} flows` : 'Analysing…';
   else if (failed) status = 'Analysis failed (see Findings)';
   else if (s.analysis) {
-    status = `${s.captures.length} files · ${formatBytes(bytes)} · ${formatCount(packets)} packets · ${formatCount(s.analysis.result.flows.length)} flows`;
+    status = `${held.length} files · ${formatBytes(bytes)} · ${formatCount(packets)} packets · ${formatCount(s.analysis.result.flows.length)} flows${notRead > 0 ? ` · ${notRead} not read` : ''}`;
   }
   return (
     <header className="topbar">
