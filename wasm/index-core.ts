@@ -96,6 +96,20 @@ export const ABORT: i32 = 1;
 // File.
 let le = true;
 let nano = false;
+/** The file is pcapng (blocks), not classic pcap (records after the 24-byte header). */
+let ng = false;
+/** Bytes of the file before IN[start] of the next run() (pcapng: block offsets for the section's end). */
+let fileOff: f64 = 0;
+// pcapng: the section (one; a second section header is the JavaScript reader's) and its interfaces.
+let sectionSeen = false;
+/** File offset where the section ends by its header (-1: unknown). */
+let sectionEnd: f64 = -1;
+let ifCount: u32 = 0;
+const MAX_IF: u32 = 64;
+/** Per interface: timestamp units per second (10^n), nanoseconds per unit, if_tsoffset (s). */
+const ifDiv: usize = memory.data(8 * 64, 8);
+const ifMul: usize = memory.data(8 * 64, 8);
+const ifOffset: usize = memory.data(8 * 64, 8);
 let maxCapLen: u32 = 262144;
 /** Records copied out so far (the ring holds records ringBase .. n). */
 let ringBase: u32 = 0;
@@ -177,10 +191,15 @@ let flowCookie: i64 = -1;
 }
 
 /** A new file; 0 when there is no memory for the flow table. */
-export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32): i32 {
+export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng: bool): i32 {
   le = littleEndian;
   nano = nanoseconds;
   maxCapLen = maxCap;
+  ng = pcapng;
+  fileOff = 0;
+  sectionSeen = false;
+  sectionEnd = -1;
+  ifCount = 0;
   ringBase = 0;
   status = OK;
   why = 0;
@@ -625,7 +644,12 @@ function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
 }
 
 /** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
-/** Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 3 a caplen over the link type's maximum. */
+/**
+ * Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 3 a caplen over
+ * the link type's maximum, 4 a pcapng block the core does not read (a second section, a simple or
+ * obsolete packet block, one bigger than its input) or that the reader would report, 5 a pcapng
+ * interface of another link type or timestamp resolution.
+ */
 let why: i32 = 0;
 export function reason(): i32 {
   return why;
@@ -750,6 +774,12 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
  * flushed()). getStatus() is ABORT when a record needs the JavaScript indexer.
  */
 export function run(start: u32, avail: u32): u32 {
+  const done = ng ? runNg(start, avail) : runPcap(start, avail);
+  fileOff += <f64>done;
+  return done;
+}
+
+function runPcap(start: u32, avail: u32): u32 {
   let pos: usize = IN + <usize>start;
   const end: usize = IN + <usize>avail;
   while (status === OK && end - pos >= 16 && n - ringBase < RING) {
@@ -788,6 +818,190 @@ export function run(start: u32, avail: u32): u32 {
     pos += 16 + <usize>capLen;
   }
   return <u32>(pos - IN - <usize>start);
+}
+
+// ---- pcapng (shared/readers/pcapng.ts is the reference: what it reports, the core declines) ----
+
+const SHB: u32 = 0x0a0d0d0a;
+const BOM: u32 = 0x1a2b3c4d;
+const BT_IDB: u32 = 1;
+const BT_PB: u32 = 2;
+const BT_SPB: u32 = 3;
+const BT_EPB: u32 = 6;
+/** The reader's largest block (Wireshark's MAX_BLOCK_SIZE). */
+const MAX_BLOCK: u32 = 32 + 128 * 1024 * 1024 + 131072;
+
+@inline function rd16(p: usize): u32 {
+  return le ? <u32>load<u16>(p) : <u32>bswap<u16>(load<u16>(p));
+}
+
+function stop(reason: i32): void {
+  status = ABORT;
+  why = reason;
+  stoppedAt = n;
+}
+
+/**
+ * The options in [p, end): false when one runs past the end (the reader's error). Of an IDB
+ * (`idb`), if_tsresol and if_tsoffset are kept in optTsresol / optTsOffset.
+ */
+let optTsresol: u32 = 6;
+let optTsOffset: f64 = 0;
+function options(p: usize, end: usize, idb: bool): bool {
+  while (p + 4 <= end) {
+    const code = rd16(p);
+    const olen = rd16(p + 2);
+    if (code === 0) break;
+    if (p + 4 + <usize>olen > end) return false;
+    const v = p + 4;
+    if (idb) {
+      if (code === 9 && olen >= 1) optTsresol = <u32>load<u8>(v);
+      else if (code === 14 && olen >= 8) optTsOffset = <f64>(le ? load<i64>(v) : bswap<i64>(load<i64>(v)));
+    }
+    p = v + ((<usize>olen + 3) & ~(<usize>3));
+  }
+  return true;
+}
+
+/** The blocks in IN[start .. avail), as run() does records. */
+function runNg(start: u32, avail: u32): u32 {
+  const first: usize = IN + <usize>start;
+  let pos = first;
+  const end: usize = IN + <usize>avail;
+  while (status === OK && end - pos >= 12 && n - ringBase < RING) {
+    const at = fileOff + <f64>(pos - first);
+    let type = rd32(pos);
+    let blockLe = le;
+    if (type === SHB) {
+      // A second section (it may change the byte order and numbers its interfaces afresh): the reader's.
+      if (sectionSeen) {
+        stop(4);
+        break;
+      }
+      const bom = u32be(pos + 8);
+      if (bom === BOM) blockLe = false;
+      else if (bom === bswap<u32>(BOM)) blockLe = true;
+      else {
+        stop(4);
+        break;
+      }
+    } else if (!sectionSeen) {
+      stop(4);
+      break;
+    }
+    const saved = le;
+    le = blockLe;
+    const len = rd32(pos + 4);
+    le = saved;
+    if (len < 12 || (len & 3) !== 0 || len > MAX_BLOCK || <usize>len > INCAP) {
+      stop(4);
+      break;
+    }
+    if (end - pos < <usize>len) break;
+    le = blockLe;
+    const trailer = rd32(pos + <usize>len - 4);
+    le = saved;
+    // A block past the section's end: the reader warns; so the reader reads the file.
+    if (trailer !== len || (sectionEnd >= 0 && at + <f64>len > sectionEnd && type !== SHB)) {
+      stop(4);
+      break;
+    }
+    if (type === BT_EPB) {
+      if (!packet(pos, len)) break;
+    } else if (type === BT_IDB) {
+      if (!interfaceBlock(pos, len)) break;
+    } else if (type === SHB) {
+      if (len < 28) {
+        stop(4);
+        break;
+      }
+      le = blockLe;
+      if (rd16(pos + 12) !== 1 || rd16(pos + 14) !== 0 || !options(pos + 24, pos + <usize>len - 4, false)) {
+        le = saved;
+        stop(4);
+        break;
+      }
+      const hi = rd32(pos + 16 + (le ? 4 : 0));
+      const lo = rd32(pos + 16 + (le ? 0 : 4));
+      sectionEnd = hi === 0xffffffff && lo === 0xffffffff ? -1 : hi >= 0x200000 ? -1 : at + <f64>len + <f64>hi * 4294967296 + <f64>lo;
+      sectionSeen = true;
+      ifCount = 0;
+    } else if (type === BT_PB || type === BT_SPB) {
+      stop(4);
+      break;
+    }
+    // Other blocks (name resolution, statistics, custom, unknown): skipped, as the reader does.
+    pos += <usize>len;
+  }
+  return <u32>(pos - first);
+}
+
+/** An interface description block: Ethernet with a decimal resolution down to ns, else the reader's. */
+function interfaceBlock(pos: usize, len: u32): bool {
+  if (len < 20) {
+    stop(4);
+    return false;
+  }
+  const linkType = rd16(pos + 8);
+  optTsresol = 6;
+  optTsOffset = 0;
+  if (!options(pos + 16, pos + <usize>len - 4, true)) {
+    stop(4);
+    return false;
+  }
+  const exponent = optTsresol & 0x7f;
+  if (linkType !== 1 || (optTsresol & 0x80) !== 0 || exponent > 9 || ifCount >= MAX_IF) {
+    stop(5);
+    return false;
+  }
+  let units: u64 = 1;
+  for (let k: u32 = 0; k < exponent; k++) units *= 10;
+  store<u64>(ifDiv + (<usize>ifCount << 3), units);
+  store<u64>(ifMul + (<usize>ifCount << 3), <u64>1000000000 / units);
+  store<f64>(ifOffset + (<usize>ifCount << 3), optTsOffset);
+  ifCount++;
+  return true;
+}
+
+/** An enhanced packet block: its record, or false (stopped). */
+function packet(pos: usize, len: u32): bool {
+  if (len < 32) {
+    stop(4);
+    return false;
+  }
+  const id = rd32(pos + 8);
+  const capLen = rd32(pos + 20);
+  if (id >= ifCount || capLen > len - 32) {
+    stop(4);
+    return false;
+  }
+  if (capLen > maxCapLen) {
+    stop(3);
+    return false;
+  }
+  const optStart = pos + 28 + ((<usize>capLen + 3) & ~(<usize>3));
+  const optEnd = pos + <usize>len - 4;
+  if (optStart < optEnd && !options(optStart, optEnd, false)) {
+    stop(4);
+    return false;
+  }
+  // The 64-bit timestamp in the interface's units, divided exactly (the reader's long division).
+  const units = (<u64>rd32(pos + 12) << 32) | <u64>rd32(pos + 16);
+  const div = load<u64>(ifDiv + (<usize>id << 3));
+  const whole = units / div;
+  if (whole >= (<u64>1 << 53)) {
+    stop(4);
+    return false;
+  }
+  const sec = <f64>whole + load<f64>(ifOffset + (<usize>id << 3));
+  const nsec = <f64>((units - whole * div) * load<u64>(ifMul + (<usize>id << 3)));
+  const index = n;
+  if (!record(pos + 28, capLen, rd32(pos + 24), sec, nsec)) {
+    status = ABORT;
+    stoppedAt = index;
+    return false;
+  }
+  return true;
 }
 
 /** True when the ring is full: the caller copies records ringStart() .. packets() out. */
@@ -830,6 +1044,10 @@ export function wire(): f64 {
 }
 export function flows(): u32 {
   return flowCount;
+}
+/** pcapng: the interfaces described (all Ethernet); the index lists no link type for none. */
+export function interfaces(): u32 {
+  return ifCount;
 }
 export function columns(which: i32): usize {
   switch (which) {

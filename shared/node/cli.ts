@@ -22,7 +22,7 @@ import type { AnalysisResult } from '../api/analysis.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { FileReadError, readChunks } from './file-source.ts';
-import { looksClassicPcap } from './index-core.ts';
+import { looksCoreReadable } from './index-core.ts';
 import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
 
 /**
@@ -270,8 +270,8 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
 /**
  * Threads to read a capture set: one per BYTES_PER_LANE of input the JavaScript indexer reads
  * (each thread warms up its own JIT, which only pays off on enough packets) or CORE_BYTES_PER_LANE
- * of classic pcap, at least one, at most `threads` (docs/performance.md). A set of one file is
- * read by one thread whatever this says. With one, a single worker reads and analyses all: even
+ * of classic pcap or pcapng (the WebAssembly core's), at least one, at most `threads`
+ * (docs/performance.md). A set of one file is read by one thread whatever this says. With one, a single worker reads and analyses all: even
  * one worker keeps the analysis's heap limit off the main thread (bin/stagediff.mjs then need not
  * restart node with a bigger one).
  */
@@ -280,7 +280,7 @@ function laneCount(specs: CaptureSpec[], threads: number): number {
   for (const s of specs) {
     try {
       const size = statSync(s.path).size;
-      lanes += size / (looksClassicPcap(s.path) ? CORE_BYTES_PER_LANE : BYTES_PER_LANE);
+      lanes += size / (looksCoreReadable(s.path) ? CORE_BYTES_PER_LANE : BYTES_PER_LANE);
     } catch {
       // Reported by the indexer.
     }

@@ -1,12 +1,12 @@
 /**
- * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap file of Ethernet
- * records read straight into the module's memory and indexed there, lean and in shared memory,
+ * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap or pcapng file of
+ * Ethernet records read straight into the module's memory and indexed there, lean and in shared memory,
  * as CaptureIndexer would index it (same columns, flows, history letters). The module is compiled
  * and instantiated once per thread (~1 ms), and reused for each file.
  *
- * It answers null for any file it does not take whole: not a pcap 2.x of Ethernet, a record of
- * another shape (see the core) or anything the reader would report (a truncated record, an
- * oversized caplen). The caller then indexes the file in JavaScript, which stays the reference.
+ * It answers null for any file it does not take whole: not a pcap 2.x or a one-section pcapng of
+ * Ethernet, a record or block of another shape (see the core) or anything the reader would report
+ * (a truncated record, an oversized caplen, a bad block length). The caller then indexes the file in JavaScript, which stays the reference.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { FlowStore, HIST_INLINE, packIndex } from '../engine/packed-flows.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  init(le: number, nano: number, maxCap: number): number;
+  init(le: number, nano: number, maxCap: number, pcapng: number): number;
   run(start: number, avail: number): number;
   ringFull(): number;
   ringStart(): number;
@@ -35,6 +35,7 @@ interface CoreExports {
   greatestTime(): number;
   wire(): number;
   flows(): number;
+  interfaces(): number;
   columns(which: number): number;
 }
 
@@ -49,14 +50,17 @@ function pcapLittleEndian(dv: DataView): boolean | null {
   return be === PCAP_US || be === PCAP_NS ? false : null;
 }
 
+/** pcapng's section header block type (the same in either byte order). */
+const PCAPNG_SHB = 0x0a0d0d0a;
+
 /**
  * Whether a regular file starts as a classic pcap file (either byte order, micro- or
- * nanoseconds): one the core may read. False for anything else, and when it cannot be read (the
+ * nanoseconds) or a pcapng one: one the core may read. False for anything else, and when it cannot be read (the
  * reader says why, later). Anything but a regular file is not opened at all: opening a FIFO
  * waits for a writer (or, without blocking, counts as its reader and lets a writer in that then
  * loses it), and reading takes bytes off it.
  */
-export function looksClassicPcap(path: string): boolean {
+export function looksCoreReadable(path: string): boolean {
   const head = new Uint8Array(4);
   let fd = -1;
   try {
@@ -68,7 +72,8 @@ export function looksClassicPcap(path: string): boolean {
   } finally {
     if (fd >= 0) closeSync(fd);
   }
-  return pcapLittleEndian(new DataView(head.buffer)) !== null;
+  const dv = new DataView(head.buffer);
+  return pcapLittleEndian(dv) !== null || dv.getUint32(0, true) === PCAPNG_SHB;
 }
 const LINKTYPE_ETHERNET = 1;
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
@@ -92,6 +97,8 @@ const DECLINED: Record<number, string> = {
   1: 'another packet shape',
   2: 'too many flows',
   3: 'a caplen over the maximum',
+  4: 'a pcapng block the core does not read',
+  5: 'a pcapng interface of another link type or timestamp resolution',
 };
 
 /** The core's index of a file, or null and why it declined the file. */
@@ -153,16 +160,23 @@ export async function indexWithCore(
   const head = new Uint8Array(24);
   if (readSync(fd, head, 0, 24, 0) !== 24) return no('not a pcap file');
   const dv = new DataView(head.buffer);
-  const le = pcapLittleEndian(dv);
-  if (le === null) return no('not a classic pcap file');
-  const nano = dv.getUint32(0, le) === PCAP_NS;
-  const major = dv.getUint16(4, le);
-  const minor = dv.getUint16(6, le);
-  const link = dv.getUint32(20, le);
-  // What the reader would warn about or refuse (another version, reserved bits) is its to say.
-  if (major !== 2 || minor > 4) return no(`pcap version ${major}.${minor}`);
-  if (link !== LINKTYPE_ETHERNET) return no(`link type ${link}`);
-  if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET))) return no('no memory');
+  const ng = dv.getUint32(0, true) === PCAPNG_SHB;
+  // pcapng: the core reads every block from the section header on (byte order, interfaces).
+  let pos = ng ? 0 : 24;
+  if (ng) {
+    if (!x.init(1, 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), 1)) return no('no memory');
+  } else {
+    const le = pcapLittleEndian(dv);
+    if (le === null) return no('not a pcap or pcapng file');
+    const nano = dv.getUint32(0, le) === PCAP_NS;
+    const major = dv.getUint16(4, le);
+    const minor = dv.getUint16(6, le);
+    const link = dv.getUint32(20, le);
+    // What the reader would warn about or refuse (another version, reserved bits) is its to say.
+    if (major !== 2 || minor > 4) return no(`pcap version ${major}.${minor}`);
+    if (link !== LINKTYPE_ETHERNET) return no(`link type ${link}`);
+    if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), 0)) return no('no memory');
+  }
   histMore = new Map();
   cookieMore = new Map();
   // The columns the core fills in its ring, copied out into a block sized for the file from its
@@ -171,7 +185,6 @@ export async function indexWithCore(
   // untouched, but V8 counts its size and collects garbage the more often.)
   let t: Transient | null = null;
   let cap = 0;
-  let pos = 24;
   const copyOut = () => {
     const from = x.ringStart();
     const n = x.packets();
@@ -243,8 +256,8 @@ export async function indexWithCore(
     true,
   );
   const ix = assembleIndex({
-    format: 'pcap',
-    linkTypes: [LINKTYPE_ETHERNET],
+    format: ng ? 'pcapng' : 'pcap',
+    linkTypes: ng && x.interfaces() === 0 ? [] : [LINKTYPE_ETHERNET],
     n,
     bytesRead: size,
     malformed: 0,
