@@ -85,6 +85,8 @@ const L_I: u32 = 0x49;
 const HIST_INLINE: u32 = 16;
 
 const KEY_WORDS: u32 = 10;
+/** A row of no flow (capture-index.ts NO_FLOW). */
+const NO_FLOW: u32 = 0xffffffff;
 const TCP_FIN: u32 = 0x01;
 const TCP_SYN: u32 = 0x02;
 const TCP_RST: u32 = 0x04;
@@ -659,8 +661,19 @@ let stoppedAt: u32 = 0;
 export function stoppedRecord(): u32 {
   return stoppedAt;
 }
+/**
+ * An Ethernet frame whose type the decoder reads no further (ARP, LLDP, an 802.3 length, ...):
+ * whole header, neither IP nor a tag nor bridged Ethernet (decodeEthertype).
+ */
+function otherFrame(off: usize, capLen: u32): bool {
+  if (capLen < 14) return false;
+  const type = u16be(off + 12);
+  return type !== 0x0800 && type !== 0x86dd && type !== 0x8100 && type !== 0x88a8 && type !== 0x9100 && type !== 0x8926 && type !== 0x6558;
+}
+
 function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {
-  if (!decode(off, capLen, origLen)) {
+  const other = otherFrame(off, capLen);
+  if (!other && !decode(off, capLen, origLen)) {
     why = 1;
     return false;
   }
@@ -674,6 +687,15 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
   if (t < leastT) leastT = t;
   if (t > greatestT) greatestT = t;
   wireBytes += <f64>origLen;
+  if (other) {
+    // A row of no flow, as CaptureIndexer.record makes one for a packet without IP.
+    store<i32>(colIpId + (<usize>r << 2), -1);
+    store<u16>(colTcpFlags + (<usize>r << 1), 0);
+    store<u32>(colSig + (<usize>r << 2), signature(0, 0, 0, 0, 0));
+    store<u32>(colFlow + (<usize>r << 2), NO_FLOW);
+    store<u8>(colFlags + r, 0);
+    return true;
+  }
   let f: u32 = 0;
   if (flowCookie !== -1) f |= P_COOKIE;
   store<i32>(colIpId + (<usize>r << 2), ipId);

@@ -199,6 +199,25 @@ describe('the index core in WebAssembly', () => {
     expect((await indexWithCoreAt(path))!.packedFlows!.count).toBe(20_000);
   });
 
+  it('takes frames without IP (ARP, LLDP, 802.3 with LLC) as rows of no flow, as the JavaScript indexer does', async () => {
+    const frame = (type: number, len: number) => {
+      const p = Buffer.alloc(Math.max(len, 14), 0xab);
+      p.writeUInt16BE(type, 12);
+      return p.subarray(0, len);
+    };
+    const others = [frame(0x0806, 42), frame(0x88cc, 60), frame(0x0026, 60), frame(0x88cc, 14), frame(0x9000, 20)];
+    const pkts = [tcpPacket(true, 1, 0x02), ...others.slice(0, 2), tcpPacket(false, 9, 0x12), ...others.slice(2), tcpPacket(true, 2, 0x10)];
+    const w = new PcapWriter();
+    const path = write('no-ip.pcap', Buffer.concat([w.header(), ...pkts.map((p, k) => w.record(1_700_000_000 + k, 0, p))]));
+    expect(await same(path)).toBe(true);
+    const ix = (await indexWithCoreAt(path))!;
+    expect([ix.packets, ix.rows.length, ix.packedFlows!.count]).toEqual([8, 3, 1]);
+    // A frame cut inside its Ethernet header is the reader's to call malformed.
+    const cut = write('no-ip-cut.pcap', Buffer.concat([w.header(), w.record(1_700_000_000, 0, frame(0x0806, 13))]));
+    expect(await indexWithCoreAt(cut)).toBeNull();
+    expect((await js(cut)).malformed).toBe(1);
+  });
+
   it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
     // One TCP flow: 24 SYNs, each with another sequence number (Zeek's S again each time), then
     // data, FIN and RST from both sides: a history well past 16 letters.
