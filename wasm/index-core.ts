@@ -277,8 +277,8 @@ function decode(off: usize, capLen: u32, origLen: u32): bool {
   payloadOff = 0;
   payloadCapLen = 0;
   flowCookie = -1;
-  if (u16be(off + 12) !== 0x0800) return false;
-  return ipv4(off + 14, off + capLen, true);
+  if (frameType(off, capLen) !== 0x0800) return false;
+  return ipv4(l3Off, off + capLen, true);
 }
 
 function ipv4(off: usize, end: usize, outer: bool): bool {
@@ -666,9 +666,32 @@ export function stoppedRecord(): u32 {
  * whole header, neither IP nor a tag nor bridged Ethernet (decodeEthertype).
  */
 function otherFrame(off: usize, capLen: u32): bool {
-  if (capLen < 14) return false;
-  const type = u16be(off + 12);
-  return type !== 0x0800 && type !== 0x86dd && type !== 0x8100 && type !== 0x88a8 && type !== 0x9100 && type !== 0x8926 && type !== 0x6558;
+  const type = frameType(off, capLen);
+  return type >= 0 && type !== 0x0800 && type !== 0x86dd && type !== 0x8926 && type !== 0x6558;
+}
+
+/** Where the frame's payload starts, past its 802.1Q / 802.1ad tags (frameType). */
+let l3Off: usize = 0;
+/** Most tags the core reads through (the decoder's MAX_DEPTH is 16). */
+const MAX_TAGS = 8;
+
+/**
+ * The type of an Ethernet frame past its 802.1Q / 802.1ad / 0x9100 tags (decodeTag), with l3Off
+ * where what it announces starts; -1 for a frame cut inside its header or a tag, or more tags
+ * than MAX_TAGS.
+ */
+function frameType(off: usize, capLen: u32): i32 {
+  if (capLen < 14) return -1;
+  const end = off + <usize>capLen;
+  let p = off + 14;
+  let type = u16be(off + 12);
+  for (let k = 0; type === 0x8100 || type === 0x88a8 || type === 0x9100; k++) {
+    if (k >= MAX_TAGS || end - p < 4) return -1;
+    type = u16be(p + 2);
+    p += 4;
+  }
+  l3Off = p;
+  return <i32>type;
 }
 
 function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {

@@ -218,6 +218,37 @@ describe('the index core in WebAssembly', () => {
     expect((await js(cut)).malformed).toBe(1);
   });
 
+  it('reads through 802.1Q and 802.1ad tags, as the JavaScript indexer does', async () => {
+    // A tag (TPID, TCI) before the type: one 802.1Q, or an 802.1ad S-tag and a C-tag (QinQ).
+    const tagged = (p: Buffer, tpids: number[]) => {
+      const tags = Buffer.alloc(4 * tpids.length);
+      tpids.forEach((t, k) => {
+        tags.writeUInt16BE(t, 4 * k);
+        tags.writeUInt16BE(0x2000 | (100 + k), 4 * k + 2);
+      });
+      return Buffer.concat([p.subarray(0, 12), tags, p.subarray(12)]);
+    };
+    const arp = Buffer.alloc(42, 0xab);
+    arp.writeUInt16BE(0x0806, 12);
+    const pkts = [
+      tagged(tcpPacket(true, 1, 0x02), [0x8100]),
+      tagged(tcpPacket(false, 9, 0x12), [0x88a8, 0x8100]),
+      tcpPacket(true, 2, 0x10),
+      tagged(tcpPacket(true, 2, 0x18, 20), [0x9100]),
+      tagged(arp, [0x8100]),
+    ];
+    const w = new PcapWriter();
+    const path = write('vlan.pcap', Buffer.concat([w.header(), ...pkts.map((p, k) => w.record(1_700_000_000 + k, 0, p))]));
+    expect(await same(path)).toBe(true);
+    const ix = (await indexWithCoreAt(path))!;
+    // One flow whatever the tags (the key has none), the tagged ARP a row of no flow.
+    expect([ix.packets, ix.rows.length, ix.packedFlows!.count]).toEqual([5, 4, 1]);
+    // A tag cut short is the reader's to report.
+    const cut = write('vlan-cut.pcap', Buffer.concat([w.header(), w.record(1_700_000_000, 0, tagged(arp, [0x8100]).subarray(0, 16))]));
+    expect(await indexWithCoreAt(cut)).toBeNull();
+    expect((await js(cut)).malformed).toBe(1);
+  });
+
   it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
     // One TCP flow: 24 SYNs, each with another sequence number (Zeek's S again each time), then
     // data, FIN and RST from both sides: a history well past 16 letters.
