@@ -151,6 +151,8 @@ const probe: usize = memory.data(40, 16);
 
 // Decoded fields of the packet at hand (the fast decoder's Decoded).
 let reportedEnd: usize = 0;
+/** The innermost IP packet's version (4 or 6). */
+let ipVer: u32 = 4;
 let ipProto: i32 = -1;
 let ipId: i32 = -1;
 let ipLen: u32 = 0;
@@ -277,8 +279,10 @@ function decode(off: usize, capLen: u32, origLen: u32): bool {
   payloadOff = 0;
   payloadCapLen = 0;
   flowCookie = -1;
-  if (frameType(off, capLen) !== 0x0800) return false;
-  return ipv4(l3Off, off + capLen, true);
+  const type = frameType(off, capLen);
+  if (type === 0x0800) return ipv4(l3Off, off + capLen, true);
+  if (type === 0x86dd) return ipv6(l3Off, off + capLen, true);
+  return false;
 }
 
 function ipv4(off: usize, end: usize, outer: bool): bool {
@@ -290,6 +294,7 @@ function ipv4(off: usize, end: usize, outer: bool): bool {
   const ipEnd = ipRep < end ? ipRep : end;
   const proto = <i32>load<u8>(off + 9);
   // beginIp: this IP packet's fields, the transport's cleared.
+  ipVer = 4;
   srcAddrOff = off + 12;
   dstAddrOff = off + 16;
   ipProto = proto;
@@ -305,6 +310,35 @@ function ipv4(off: usize, end: usize, outer: bool): bool {
   if (proto === 6) return tcp(off + 20, ipEnd);
   if (proto === 17) return udp(off + 20, ipEnd, outer);
   return false;
+}
+
+/**
+ * IPv6 straight to TCP or UDP (decodeIpv6 for that shape). Extension headers, ICMPv6, a payload
+ * length of 0 (jumbograms, GSO) or past the packet: the reader's.
+ */
+function ipv6(off: usize, end: usize, outer: bool): bool {
+  if (end - off < 40 || load<u8>(off) >> 4 !== 6) return false;
+  const payloadLen = u16be(off + 4);
+  const ipRep = off + 40 + <usize>payloadLen;
+  if (payloadLen === 0 || ipRep > reportedEnd) return false;
+  const proto = <i32>load<u8>(off + 6);
+  if (proto !== 6 && proto !== 17) return false;
+  const ipEnd = ipRep < end ? ipRep : end;
+  ipVer = 6;
+  srcAddrOff = off + 8;
+  dstAddrOff = off + 24;
+  ipProto = proto;
+  srcPort = 0;
+  dstPort = 0;
+  tcpOk = false;
+  tcpFlags = 0;
+  tcpLen = 0;
+  payloadCapLen = 0;
+  ipLen = 40 + payloadLen;
+  ipId = -1;
+  reportedEnd = ipRep;
+  if (proto === 6) return tcp(off + 40, ipEnd);
+  return udp(off + 40, ipEnd, outer);
 }
 
 function tcp(off: usize, end: usize): bool {
@@ -360,10 +394,14 @@ function geneve(off: usize, end: usize): bool {
   }
   const type = u16be(off + 2);
   if (type === 0x6558) {
-    if (end - hdrEnd < 14 || u16be(hdrEnd + 12) !== 0x0800) return false;
-    return ipv4(hdrEnd + 14, end, false);
+    if (end - hdrEnd < 14) return false;
+    const inner = u16be(hdrEnd + 12);
+    if (inner === 0x0800) return ipv4(hdrEnd + 14, end, false);
+    if (inner === 0x86dd) return ipv6(hdrEnd + 14, end, false);
+    return false;
   }
   if (type === 0x0800) return ipv4(hdrEnd, end, false);
+  if (type === 0x86dd) return ipv6(hdrEnd, end, false);
   return false;
 }
 
@@ -737,21 +775,23 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
   }
   store<u32>(colSig + (<usize>r << 2), signature(tcpSeq, tcpAck, tflags, len, h));
 
-  // keyFor: IPv4, one address word.
-  const s = u32be(srcAddrOff);
-  const d = u32be(dstAddrOff);
-  let cmp: i32 = s < d ? -1 : s > d ? 1 : 0;
+  // keyFor: the addresses (one word for IPv4, four for IPv6) and ports, the lesser side first.
+  const words: usize = ipVer === 4 ? 1 : 4;
+  let cmp: i32 = 0;
+  for (let w: usize = 0; w < words && cmp === 0; w++) {
+    const s = u32be(srcAddrOff + 4 * w);
+    const d = u32be(dstAddrOff + 4 * w);
+    cmp = s < d ? -1 : s > d ? 1 : 0;
+  }
   if (cmp === 0) cmp = srcPort < dstPort ? -1 : srcPort > dstPort ? 1 : 0;
   const side: u32 = cmp <= 0 ? 0 : 1;
-  store<u32>(probe + 0, (4 << 8) | (<u32>ipProto & 0xff));
-  store<u32>(probe + 4, cmp <= 0 ? s : d);
-  store<u32>(probe + 8, 0);
-  store<u32>(probe + 12, 0);
-  store<u32>(probe + 16, 0);
-  store<u32>(probe + 20, cmp <= 0 ? d : s);
-  store<u32>(probe + 24, 0);
-  store<u32>(probe + 28, 0);
-  store<u32>(probe + 32, 0);
+  const aOff = cmp <= 0 ? srcAddrOff : dstAddrOff;
+  const bOff = cmp <= 0 ? dstAddrOff : srcAddrOff;
+  store<u32>(probe + 0, (ipVer << 8) | (<u32>ipProto & 0xff));
+  for (let w: usize = 0; w < 4; w++) {
+    store<u32>(probe + 4 + 4 * w, w < words ? u32be(aOff + 4 * w) : 0);
+    store<u32>(probe + 20 + 4 * w, w < words ? u32be(bOff + 4 * w) : 0);
+  }
   const pa = cmp <= 0 ? srcPort : dstPort;
   const pb = cmp <= 0 ? dstPort : srcPort;
   store<u32>(probe + 36, (pa << 16) | pb);
@@ -765,7 +805,7 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
   if (lastWasNew) {
     // FlowStore.add: the row's numbers and the slots of a new flow (SLOTS_AT_START).
     setA(o + N_ID, <f64>id);
-    setA(o + N_VERSION, 4);
+    setA(o + N_VERSION, <f64>ipVer);
     setA(o + N_PROTO, <f64>ipProto);
     setA(o + F_NEXT_SEQ, -1);
     setA(o + F_NEXT_SEQ + 1, -1);
