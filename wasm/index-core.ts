@@ -307,14 +307,37 @@ function ipv4(off: usize, end: usize, outer: bool): bool {
   ipLen = total;
   ipId = <i32>u16be(off + 4);
   reportedEnd = ipRep;
-  if (proto === 6) return tcp(off + 20, ipEnd);
-  if (proto === 17) return udp(off + 20, ipEnd, outer);
-  return false;
+  return transport(proto, off + 20, ipEnd, outer);
 }
 
 /**
- * IPv6 straight to TCP or UDP (decodeIpv6 for that shape). Extension headers, ICMPv6, a payload
- * length of 0 (jumbograms, GSO) or past the packet: the reader's.
+ * What follows the IP header (decodeTransport): TCP, UDP, ICMP and ICMPv6 but their errors (the
+ * reader decodes the packet they quote), and any protocol it reads no further (ESP, OSPF, ...: a
+ * flow without ports). IP in IP and GRE: the reader's.
+ */
+function transport(proto: i32, off: usize, end: usize, outer: bool): bool {
+  if (proto === 6) return tcp(off, end);
+  if (proto === 17) return udp(off, end, outer);
+  if (proto === 1 || proto === 58) return icmp(off, end, proto === 58);
+  return proto !== 4 && proto !== 41 && proto !== 47;
+}
+
+/** decodeIcmp: an echo's identifier as both ports (Zeek's flow); an error quoting a packet, the reader's. */
+function icmp(off: usize, end: usize, v6: bool): bool {
+  if (end - off < 4) return false;
+  const type = <u32>load<u8>(off);
+  const echo = v6 ? type === 128 || type === 129 : type === 8 || type === 0;
+  if (echo && end - off >= 8) {
+    srcPort = u16be(off + 4);
+    dstPort = srcPort;
+  }
+  const error = v6 ? type >= 1 && type <= 4 : type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+  return !(error && end - off > 8);
+}
+
+/**
+ * IPv6 without extension headers (decodeIpv6 for that shape). Extension headers, a payload length
+ * of 0 (jumbograms, GSO) or past the packet: the reader's.
  */
 function ipv6(off: usize, end: usize, outer: bool): bool {
   if (end - off < 40 || load<u8>(off) >> 4 !== 6) return false;
@@ -322,7 +345,9 @@ function ipv6(off: usize, end: usize, outer: bool): bool {
   const ipRep = off + 40 + <usize>payloadLen;
   if (payloadLen === 0 || ipRep > reportedEnd) return false;
   const proto = <i32>load<u8>(off + 6);
-  if (proto !== 6 && proto !== 17) return false;
+  // Extension headers (hop-by-hop, routing, fragment, destination options, authentication,
+  // mobility, HIP, shim6): the reader walks them.
+  if (proto === 0 || proto === 43 || proto === 44 || proto === 51 || proto === 60 || proto === 135 || proto === 139 || proto === 140) return false;
   const ipEnd = ipRep < end ? ipRep : end;
   ipVer = 6;
   srcAddrOff = off + 8;
@@ -337,8 +362,7 @@ function ipv6(off: usize, end: usize, outer: bool): bool {
   ipLen = 40 + payloadLen;
   ipId = -1;
   reportedEnd = ipRep;
-  if (proto === 6) return tcp(off + 40, ipEnd);
-  return udp(off + 40, ipEnd, outer);
+  return transport(proto, off + 40, ipEnd, outer);
 }
 
 function tcp(off: usize, end: usize): bool {

@@ -249,6 +249,70 @@ describe('the index core in WebAssembly', () => {
     expect((await js(cut)).malformed).toBe(1);
   });
 
+  it('takes ICMP, ICMPv6 and protocols without ports, and leaves ICMP errors that quote a packet to the reader', async () => {
+    // Ethernet + IPv4 (10.0.0.1 -> 10.0.0.2) or IPv6 (2001:db8::1 -> 2001:db8::2) + `body`.
+    const ip4 = (proto: number, body: Buffer, fromA = true) => {
+      const p = Buffer.alloc(34 + body.length);
+      p.writeUInt16BE(0x0800, 12);
+      p.writeUInt8(0x45, 14);
+      p.writeUInt16BE(20 + body.length, 16);
+      p.writeUInt8(64, 22);
+      p.writeUInt8(proto, 23);
+      p.writeUInt32BE(fromA ? 0x0a000001 : 0x0a000002, 26);
+      p.writeUInt32BE(fromA ? 0x0a000002 : 0x0a000001, 30);
+      body.copy(p, 34);
+      return p;
+    };
+    const ip6 = (next: number, body: Buffer, fromA = true) => {
+      const p = Buffer.alloc(54 + body.length);
+      p.writeUInt16BE(0x86dd, 12);
+      p.writeUInt8(0x60, 14);
+      p.writeUInt16BE(body.length, 18);
+      p.writeUInt8(next, 20);
+      p.writeUInt8(64, 21);
+      p.writeUInt32BE(0x20010db8, 22);
+      p.writeUInt8(fromA ? 1 : 2, 37);
+      p.writeUInt32BE(0x20010db8, 38);
+      p.writeUInt8(fromA ? 2 : 1, 53);
+      body.copy(p, 54);
+      return p;
+    };
+    const icmp = (type: number, code: number, rest: Buffer) => Buffer.concat([Buffer.from([type, code, 0, 0]), rest]);
+    const echo = (type: number, id: number) => icmp(type, 0, Buffer.from([id >> 8, id & 255, 0, 1, 0xde, 0xad]));
+    const w = new PcapWriter();
+    const file = (name: string, pkts: Buffer[]) => write(name, Buffer.concat([w.header(), ...pkts.map((p, k) => w.record(1_700_000_000 + k, 0, p))]));
+    const taken = file('icmp.pcap', [
+      ip4(1, echo(8, 77)),
+      ip4(1, echo(0, 77), false),
+      ip4(1, echo(8, 78)),
+      // Unreachable with nothing quoted after its 8 bytes; a redirect with no room for one.
+      ip4(1, icmp(3, 1, Buffer.alloc(4))),
+      ip4(1, icmp(5, 0, Buffer.alloc(2))),
+      ip6(58, echo(128, 5)),
+      ip6(58, echo(129, 5), false),
+      // Neighbour solicitation; ESP and OSPF (flows without ports); IPv6 with no next header.
+      ip6(58, icmp(135, 0, Buffer.alloc(20))),
+      ip4(50, Buffer.alloc(24, 7)),
+      ip4(89, Buffer.alloc(24, 7), false),
+      ip6(59, Buffer.alloc(8)),
+    ]);
+    expect(await same(taken)).toBe(true);
+    expect((await indexWithCoreAt(taken))!.packedFlows!.count).toBe(8);
+    // An unreachable quoting the IPv4/UDP packet it answers; IPv6 with a hop-by-hop header; IP in
+    // IP: the reader's.
+    const quoted = ip4(17, Buffer.from([0x9c, 0x40, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00])).subarray(14);
+    for (const [name, pkt] of [
+      ['icmp-quote', ip4(1, icmp(3, 3, Buffer.concat([Buffer.alloc(4), quoted])))],
+      ['hop-by-hop', ip6(0, Buffer.from([6, 0, 0, 0, 0, 0, 0, 0]))],
+      ['ip-in-ip', ip4(4, quoted)],
+    ] as const) {
+      const path = file(`${name}.pcap`, [ip4(1, echo(8, 1)), pkt]);
+      expect(await indexWithCoreAt(path), name).toBeNull();
+      expect(coreDeclined()).toBe('another packet shape (record 2)');
+      expect((await js(path)).packets).toBe(2);
+    }
+  });
+
   it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
     // One TCP flow: 24 SYNs, each with another sequence number (Zeek's S again each time), then
     // data, FIN and RST from both sides: a history well past 16 letters.
