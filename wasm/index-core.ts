@@ -262,7 +262,8 @@ function reach(end: usize): bool {
 
 // ---- the fast decoder (fast-index.ts) ----
 
-function decode(off: usize, capLen: u32, origLen: u32): bool {
+/** The fast shapes' fields of a frame of `type` (frameType, its payload at l3Off). */
+function decode(off: usize, capLen: u32, origLen: u32, type: i32): bool {
   if (capLen < 34) return false;
   reportedEnd = off + <usize>(origLen > capLen ? origLen : capLen);
   ipProto = -1;
@@ -279,7 +280,6 @@ function decode(off: usize, capLen: u32, origLen: u32): bool {
   payloadOff = 0;
   payloadCapLen = 0;
   flowCookie = -1;
-  const type = frameType(off, capLen);
   if (type === 0x0800) return ipv4(l3Off, off + capLen, true);
   if (type === 0x86dd) return ipv6(l3Off, off + capLen, true);
   return false;
@@ -727,8 +727,7 @@ export function stoppedRecord(): u32 {
  * An Ethernet frame whose type the decoder reads no further (ARP, LLDP, an 802.3 length, ...):
  * whole header, neither IP nor a tag nor bridged Ethernet (decodeEthertype).
  */
-function otherFrame(off: usize, capLen: u32): bool {
-  const type = frameType(off, capLen);
+@inline function otherFrame(type: i32): bool {
   return type >= 0 && type !== 0x0800 && type !== 0x86dd && type !== 0x8926 && type !== 0x6558;
 }
 
@@ -742,11 +741,15 @@ const MAX_TAGS = 8;
  * where what it announces starts; -1 for a frame cut inside its header or a tag, or more tags
  * than MAX_TAGS.
  */
-function frameType(off: usize, capLen: u32): i32 {
+@inline function frameType(off: usize, capLen: u32): i32 {
   if (capLen < 14) return -1;
   const end = off + <usize>capLen;
   let p = off + 14;
   let type = u16be(off + 12);
+  if (type === 0x0800) {
+    l3Off = p;
+    return 0x0800;
+  }
   for (let k = 0; type === 0x8100 || type === 0x88a8 || type === 0x9100; k++) {
     if (k >= MAX_TAGS || end - p < 4) return -1;
     type = u16be(p + 2);
@@ -757,8 +760,9 @@ function frameType(off: usize, capLen: u32): i32 {
 }
 
 function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {
-  const other = otherFrame(off, capLen);
-  if (!other && !decode(off, capLen, origLen)) {
+  const type = frameType(off, capLen);
+  const other = otherFrame(type);
+  if (!other && !decode(off, capLen, origLen, type)) {
     why = 1;
     return false;
   }
