@@ -1,14 +1,17 @@
 // The capture index's per-record core in WebAssembly (AssemblyScript, built by scripts/build.mjs
-// into dist/index-core.wasm). It indexes a classic pcap file of Ethernet records whose packets
-// all have the index's fast shapes (shared/decode/fast-index.ts: IPv4 without options or
-// fragments; TCP, UDP, GENEVE with the AWS options around an Ethernet or IPv4 inner packet),
-// doing what CaptureIndexer.record does for them (shared/engine/capture-index.ts: the lean
+// into dist/index-core.wasm). It indexes a classic pcap or a one-section pcapng file of Ethernet
+// records, doing what CaptureIndexer.record does (shared/engine/capture-index.ts: the lean
 // columns, the flow table, the per-flow numbers, the TCP state and history letters; the rare
 // extras the flow table keeps in maps, a history past its inline letters and a flow's further
-// GENEVE cookies, go to the caller). Anything else (another packet shape, a record the pcap
-// reader would complain about, more than MAX_FLOWS flows) stops it with ABORT, and the
-// file is indexed by the JavaScript indexer instead, which stays the reference:
-// tests/engine/index-core.test.ts indexes captures both ways and compares every field.
+// GENEVE cookies, go to the caller). It decodes the common shapes itself: 802.1Q/802.1ad tags,
+// frames without IP, IPv4 without options or fragments, IPv6 without extension headers, TCP,
+// UDP, ICMP/ICMPv6 but errors, other protocols without ports, GENEVE with the AWS options around
+// Ethernet, IPv4 or IPv6. A record of any other shape it leaves to the caller (status DECODE):
+// the caller decodes it with the full decoder and hands the fields back (recordDecoded), which
+// makes the row from them. A record the reader would complain about, a pcapng block it does not
+// read, or more than MAX_FLOWS flows stop it with ABORT, and the file is indexed by the
+// JavaScript indexer instead, which stays the reference: tests/engine/index-core.test.ts indexes
+// captures both ways and compares every field.
 //
 // Memory: static data (the probe key); [IN, IN + INCAP) the input (a chunk of the file plus the
 // start of a record cut by the chunk's end); the columns of the last RING records (the caller
@@ -56,9 +59,11 @@ const F_RETRANS = N_S + 20;
 const F_ZERO_WINDOW = N_S + 22;
 
 /** Per-packet flags (capture-index.ts P_*). */
+const P_MALFORMED: u32 = 1;
 const P_KEEPALIVE: u32 = 2;
 const P_RETRANS: u32 = 4;
 const P_COOKIE: u32 = 8;
+const P_FRAGMENT: u32 = 16;
 const P_SIDE_B: u32 = 32;
 const P_PAYLOAD_HASH: u32 = 64;
 
@@ -94,6 +99,8 @@ const TCP_ACK: u32 = 0x10;
 
 export const OK: i32 = 0;
 export const ABORT: i32 = 1;
+/** A record of a shape the core does not decode: the caller decodes it and hands the fields over (recordDecoded). */
+export const DECODE: i32 = 2;
 
 // File.
 let le = true;
@@ -201,6 +208,7 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng:
   maxCapLen = maxCap;
   ng = pcapng;
   fileOff = 0;
+  malformedCount = 0;
   sectionSeen = false;
   sectionEnd = -1;
   ifCount = 0;
@@ -265,7 +273,16 @@ function reach(end: usize): bool {
 /** The fast shapes' fields of a frame of `type` (frameType, its payload at l3Off). */
 function decode(off: usize, capLen: u32, origLen: u32, type: i32): bool {
   if (capLen < 34) return false;
+  clearFields(off, capLen, origLen);
+  if (type === 0x0800) return ipv4(l3Off, off + capLen, true);
+  if (type === 0x86dd) return ipv6(l3Off, off + capLen, true);
+  return false;
+}
+
+/** Decoded.reset: the fields of a packet before its layers are read. */
+function clearFields(off: usize, capLen: u32, origLen: u32): void {
   reportedEnd = off + <usize>(origLen > capLen ? origLen : capLen);
+  ipVer = 0;
   ipProto = -1;
   ipId = -1;
   ipLen = 0;
@@ -280,9 +297,6 @@ function decode(off: usize, capLen: u32, origLen: u32, type: i32): bool {
   payloadOff = 0;
   payloadCapLen = 0;
   flowCookie = -1;
-  if (type === 0x0800) return ipv4(l3Off, off + capLen, true);
-  if (type === 0x86dd) return ipv6(l3Off, off + capLen, true);
-  return false;
 }
 
 function ipv4(off: usize, end: usize, outer: bool): bool {
@@ -759,13 +773,116 @@ const MAX_TAGS = 8;
   return <i32>type;
 }
 
+// The record waiting for the caller's decoder (status DECODE).
+let pendingOff: usize = 0;
+let pendingCap: u32 = 0;
+let pendingOrig: u32 = 0;
+let pendingSec: f64 = 0;
+let pendingNsec: f64 = 0;
+/** Bytes of the input the waiting record takes (its header, or its whole pcapng block). */
+let pendingLen: u32 = 0;
+/** Packets the decoder called malformed (the index's `malformed`). */
+let malformedCount: u32 = 0;
+
 function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {
   const type = frameType(off, capLen);
-  const other = otherFrame(type);
-  if (!other && !decode(off, capLen, origLen, type)) {
-    why = 1;
+  if (otherFrame(type)) {
+    // A row of no flow, as CaptureIndexer.record makes one for a packet without IP.
+    clearFields(off, capLen, origLen);
+    ipVer = 0;
+  } else if (!decode(off, capLen, origLen, type)) {
+    // Another shape: the caller decodes it with the full decoder (recordDecoded).
+    pendingOff = off;
+    pendingCap = capLen;
+    pendingOrig = origLen;
+    pendingSec = sec;
+    pendingNsec = nsec;
+    status = DECODE;
     return false;
   }
+  return row(origLen, sec, nsec, 0);
+}
+
+/**
+ * The waiting record, decoded by the caller (Decoded's fields; addresses are offsets in the
+ * module's memory, where the record is): its row, as `record` makes one. The flow's id, -1 for a
+ * row of no flow, -2 when the flow table is full (ABORT).
+ */
+export function recordDecoded(
+  version: u32,
+  proto: i32,
+  src: usize,
+  dst: usize,
+  sport: u32,
+  dport: u32,
+  tcp: bool,
+  flags: u32,
+  seq: u32,
+  ack: u32,
+  window: u32,
+  segLen: u32,
+  len: u32,
+  id: i32,
+  payload: usize,
+  payloadLen: u32,
+  cookie: f64,
+  malformedPkt: bool,
+  fragment: bool,
+): i32 {
+  status = OK;
+  ipVer = version;
+  ipProto = proto;
+  srcAddrOff = src;
+  dstAddrOff = dst;
+  srcPort = sport;
+  dstPort = dport;
+  tcpOk = tcp;
+  tcpFlags = flags;
+  tcpSeq = seq;
+  tcpAck = ack;
+  tcpWindow = window;
+  tcpLen = segLen;
+  ipLen = len;
+  ipId = id;
+  payloadOff = payload;
+  payloadCapLen = payloadLen;
+  flowCookie = cookie < 0 ? -1 : <i64>cookie;
+  let f: u32 = 0;
+  if (malformedPkt) {
+    f |= P_MALFORMED;
+    malformedCount++;
+  }
+  if (fragment) f |= P_FRAGMENT;
+  // The caller goes on after the record: so do the block offsets.
+  fileOff += <f64>pendingLen;
+  if (!row(pendingOrig, pendingSec, pendingNsec, f)) {
+    status = ABORT;
+    stoppedAt = n;
+    return -2;
+  }
+  return ipVer === 0 ? -1 : lastFlow;
+}
+export function pendingRecord(): usize {
+  return pendingOff;
+}
+export function pendingCapLen(): u32 {
+  return pendingCap;
+}
+export function pendingOrigLen(): u32 {
+  return pendingOrig;
+}
+export function pendingLength(): u32 {
+  return pendingLen;
+}
+export function malformed(): u32 {
+  return malformedCount;
+}
+
+/** The flow of the last row made (row). */
+let lastFlow: i32 = -1;
+
+/** The record's row from the decoded fields (the globals), with `f0` flags already known. */
+function row(origLen: u32, sec: f64, nsec: f64, f0: u32): bool {
   const i = n;
   n = i + 1;
   /** The record's place in the columns. */
@@ -776,16 +893,7 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
   if (t < leastT) leastT = t;
   if (t > greatestT) greatestT = t;
   wireBytes += <f64>origLen;
-  if (other) {
-    // A row of no flow, as CaptureIndexer.record makes one for a packet without IP.
-    store<i32>(colIpId + (<usize>r << 2), -1);
-    store<u16>(colTcpFlags + (<usize>r << 1), 0);
-    store<u32>(colSig + (<usize>r << 2), signature(0, 0, 0, 0, 0));
-    store<u32>(colFlow + (<usize>r << 2), NO_FLOW);
-    store<u8>(colFlags + r, 0);
-    return true;
-  }
-  let f: u32 = 0;
+  let f: u32 = f0;
   if (flowCookie !== -1) f |= P_COOKIE;
   store<i32>(colIpId + (<usize>r << 2), ipId);
   const tflags: u32 = ipProto === 6 ? tcpFlags : 0;
@@ -802,6 +910,11 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     f |= P_PAYLOAD_HASH;
   }
   store<u32>(colSig + (<usize>r << 2), signature(tcpSeq, tcpAck, tflags, len, h));
+  if (ipVer === 0) {
+    store<u32>(colFlow + (<usize>r << 2), NO_FLOW);
+    store<u8>(colFlags + r, <u8>f);
+    return true;
+  }
 
   // keyFor: the addresses (one word for IPv4, four for IPv6) and ports, the lesser side first.
   const words: usize = ipVer === 4 ? 1 : 4;
@@ -829,6 +942,7 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     return false;
   }
   const id = <u32>lid;
+  lastFlow = lid;
   const o = id * N_COUNT;
   if (lastWasNew) {
     // FlowStore.add: the row's numbers and the slots of a new flow (SLOTS_AT_START).
@@ -924,8 +1038,11 @@ function runPcap(start: u32, avail: u32): u32 {
     }
     const index = n;
     if (!record(pos + 16, capLen, rd32(pos + 12), sec, nsec)) {
-      status = ABORT;
-      stoppedAt = index;
+      if (status === DECODE) pendingLen = 16 + capLen;
+      else {
+        status = ABORT;
+        stoppedAt = index;
+      }
       break;
     }
     pos += 16 + <usize>capLen;
@@ -1110,8 +1227,11 @@ function packet(pos: usize, len: u32): bool {
   const nsec = <f64>((units - whole * div) * load<u64>(ifMul + (<usize>id << 3)));
   const index = n;
   if (!record(pos + 28, capLen, rd32(pos + 24), sec, nsec)) {
-    status = ABORT;
-    stoppedAt = index;
+    if (status === DECODE) pendingLen = len;
+    else {
+      status = ABORT;
+      stoppedAt = index;
+    }
     return false;
   }
   return true;

@@ -1008,7 +1008,7 @@ release(new ArrayBuffer(8));
  * The flow key of the packet quoted in an ICMP error (its IP header and first transport bytes),
  * ordered like FlowTable keys; null when the quote is too short to name the flow.
  */
-function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
+export function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
   let ip = -1;
   for (let i = 0; i < d.nLayers; i++) {
     if (d.quoted[i] && (d.kind[i] === Layer.Ipv4 || d.kind[i] === Layer.Ipv6)) {

@@ -81,6 +81,8 @@ export class FlowStore {
       cookieCount: Int32Array;
       cookieFirstRow: Int32Array;
       cookieMore: Map<number, number[]>;
+      /** The key an ICMP error reports on, by flow. */
+      reports?: Map<number, Uint32Array>;
     },
     shared: boolean,
   ): FlowStore {
@@ -95,6 +97,7 @@ export class FlowStore {
     st.cookieFirstRow = rows.cookieFirstRow.slice(0, count);
     for (const [f, h] of rows.histMore) st.histMore.set(f, h);
     for (const [f, c] of rows.cookieMore) st.cookieMore.set(f, c);
+    for (const [f, k] of rows.reports ?? []) st.report(f, k);
     st.cap = count;
     st.count = count;
     return st;

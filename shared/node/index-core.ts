@@ -4,14 +4,18 @@
  * as CaptureIndexer would index it (same columns, flows, history letters). The module is compiled
  * and instantiated once per thread (~1 ms), and reused for each file.
  *
- * It answers null for any file it does not take whole: not a pcap 2.x or a one-section pcapng of
- * Ethernet, a record or block of another shape (see the core) or anything the reader would report
- * (a truncated record, an oversized caplen, a bad block length). The caller then indexes the file in JavaScript, which stays the reference.
+ * Packets of shapes the core does not decode itself (ICMP errors, IPv6 extension headers, other
+ * tunnels, fragments, malformed packets) it hands back one at a time: the full decoder decodes
+ * them here, the core makes their rows. It answers null for any file it does not take whole: not
+ * a pcap 2.x or a one-section pcapng of Ethernet, or anything the reader would report (a truncated
+ * record, an oversized caplen, a bad block length). The caller then indexes the file in JavaScript, which stays the reference.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { assembleIndex, column, N, release, transientColumns, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
+import { assembleIndex, column, N, quotedKey, release, transientColumns, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
+import { Decoded } from '../decode/decoded.ts';
+import { decodePacket } from '../decode/decode.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
 import { maxCapLenForLinkType } from '../readers/linktypes.ts';
 import { indexFile, type Progress } from './file-source.ts';
@@ -36,6 +40,12 @@ interface CoreExports {
   wire(): number;
   flows(): number;
   interfaces(): number;
+  recordDecoded(...fields: number[]): number;
+  pendingRecord(): number;
+  pendingCapLen(): number;
+  pendingOrigLen(): number;
+  pendingLength(): number;
+  malformed(): number;
   columns(which: number): number;
 }
 
@@ -110,6 +120,33 @@ export type CoreResult = { ix: IndexedCapture; why: '' } | { ix: null; why: stri
  */
 let histMore = new Map<number, string>();
 let cookieMore = new Map<number, number[]>();
+/** The current file's flows of ICMP errors, and the flow each reports on (FlowStore.report). */
+let reports = new Map<number, Uint32Array>();
+/** The core's status for a record it leaves to the full decoder (wasm/index-core.ts DECODE). */
+const DECODE = 2;
+const waiting = new Decoded();
+
+/**
+ * The record the core is waiting on (a shape it does not decode: ICMP errors, IPv6 extension
+ * headers, tunnels other than GENEVE, malformed packets, ...) decoded by the full decoder, as
+ * CaptureIndexer.record does, and handed back to the core for its row. False when the core's flow
+ * table is full.
+ */
+function decodeWaiting(x: CoreExports): boolean {
+  const b = new Uint8Array(x.memory.buffer);
+  const d = waiting;
+  decodePacket(d, LINKTYPE_ETHERNET, b, x.pendingRecord(), x.pendingCapLen(), x.pendingOrigLen());
+  const id = x.recordDecoded(
+    d.ipVersion, d.ipProto, d.srcAddrOff, d.dstAddrOff, d.srcPort, d.dstPort, d.tcpOk ? 1 : 0, d.tcpFlags, d.tcpSeq, d.tcpAck,
+    d.tcpWindow, d.tcpLen, d.ipLen, d.ipId, d.payloadOff, d.payloadCapLen, d.flowCookie, d.malformed !== null ? 1 : 0, d.fragment ? 1 : 0,
+  );
+  if (id === -2) return false;
+  if (id >= 0 && d.quotedProto >= 0 && (d.ipProto === 1 || d.ipProto === 58) && !reports.has(id)) {
+    const k = quotedKey(d, b);
+    if (k) reports.set(id, k);
+  }
+  return true;
+}
 const imports = {
   env: {
     abort: () => {},
@@ -179,6 +216,7 @@ export async function indexWithCore(
   }
   histMore = new Map();
   cookieMore = new Map();
+  reports = new Map();
   // The columns the core fills in its ring, copied out into a block sized for the file from its
   // records per byte so far (+10 %; doubled if that runs out), given back once the rows are
   // grouped. (A block for as many records as the file could hold would be ~20 times too big:
@@ -214,6 +252,11 @@ export async function indexWithCore(
     let done = 0;
     for (;;) {
       done += x.run(done, avail);
+      if (x.getStatus() === DECODE) {
+        if (!decodeWaiting(x)) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
+        done += x.pendingLength();
+        continue;
+      }
       if (x.getStatus() !== 0) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
       if (!x.ringFull()) break;
       copyOut();
@@ -252,6 +295,7 @@ export async function indexWithCore(
       cookieCount: new Int32Array(mem, at(11), flows),
       cookieFirstRow: new Int32Array(mem, at(12), flows),
       cookieMore,
+      reports,
     },
     true,
   );
@@ -260,7 +304,7 @@ export async function indexWithCore(
     linkTypes: ng && x.interfaces() === 0 ? [] : [LINKTYPE_ETHERNET],
     n,
     bytesRead: size,
-    malformed: 0,
+    malformed: x.malformed(),
     undecoded: {},
     errors: [],
     baseSec: x.firstSecond(),
