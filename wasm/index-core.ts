@@ -1,5 +1,5 @@
 // The capture index's per-record core in WebAssembly (AssemblyScript, built by scripts/build.mjs
-// into dist/index-core.wasm). It indexes a classic pcap or a one-section pcapng file of Ethernet
+// into dist/index-core.wasm). It indexes a classic pcap or a pcapng file of Ethernet
 // records, doing what CaptureIndexer.record does (shared/engine/capture-index.ts: the lean
 // columns, the flow table, the per-flow numbers, the TCP state and history letters; the rare
 // extras the flow table keeps in maps, a history past its inline letters and a flow's further
@@ -109,11 +109,13 @@ let nano = false;
 let ng = false;
 /** Bytes of the file before IN[start] of the next run() (pcapng: block offsets for the section's end). */
 let fileOff: f64 = 0;
-// pcapng: the section (one; a second section header is the JavaScript reader's) and its interfaces.
+// pcapng: the current section and the interfaces described so far.
 let sectionSeen = false;
 /** File offset where the section ends by its header (-1: unknown). */
 let sectionEnd: f64 = -1;
+/** Interfaces described in the file, and the first of the current section. */
 let ifCount: u32 = 0;
+let ifBase: u32 = 0;
 const MAX_IF: u32 = 64;
 /** Per interface: timestamp units per second (10^n), nanoseconds per unit, if_tsoffset (s). */
 const ifDiv: usize = memory.data(8 * 64, 8);
@@ -212,6 +214,7 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng:
   sectionSeen = false;
   sectionEnd = -1;
   ifCount = 0;
+  ifBase = 0;
   ringBase = 0;
   status = OK;
   why = 0;
@@ -724,8 +727,8 @@ function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
 /** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
 /**
  * Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 3 a caplen over
- * the link type's maximum, 4 a pcapng block the core does not read (a second section, a simple or
- * obsolete packet block, one bigger than its input) or that the reader would report, 5 a pcapng
+ * the link type's maximum, 4 a pcapng block the core does not read (a simple or obsolete packet
+ * block, one bigger than its input) or that the reader would report, 5 a pcapng
  * interface of another link type or timestamp resolution.
  */
 let why: i32 = 0;
@@ -1103,11 +1106,6 @@ function runNg(start: u32, avail: u32): u32 {
     let type = rd32(pos);
     let blockLe = le;
     if (type === SHB) {
-      // A second section (it may change the byte order and numbers its interfaces afresh): the reader's.
-      if (sectionSeen) {
-        stop(4);
-        break;
-      }
       const bom = u32be(pos + 8);
       if (bom === BOM) blockLe = false;
       else if (bom === bswap<u32>(BOM)) blockLe = true;
@@ -1155,7 +1153,8 @@ function runNg(start: u32, avail: u32): u32 {
       const lo = rd32(pos + 16 + (le ? 0 : 4));
       sectionEnd = hi === 0xffffffff && lo === 0xffffffff ? -1 : hi >= 0x200000 ? -1 : at + <f64>len + <f64>hi * 4294967296 + <f64>lo;
       sectionSeen = true;
-      ifCount = 0;
+      // A section numbers its interfaces from 0 (files joined with cat: one section each).
+      ifBase = ifCount;
     } else if (type === BT_PB || type === BT_SPB) {
       stop(4);
       break;
@@ -1199,9 +1198,9 @@ function packet(pos: usize, len: u32): bool {
     stop(4);
     return false;
   }
-  const id = rd32(pos + 8);
+  const local = rd32(pos + 8);
   const capLen = rd32(pos + 20);
-  if (id >= ifCount || capLen > len - 32) {
+  if (local >= ifCount - ifBase || capLen > len - 32) {
     stop(4);
     return false;
   }
@@ -1216,6 +1215,7 @@ function packet(pos: usize, len: u32): bool {
     return false;
   }
   // The 64-bit timestamp in the interface's units, divided exactly (the reader's long division).
+  const id = ifBase + local;
   const units = (<u64>rd32(pos + 12) << 32) | <u64>rd32(pos + 16);
   const div = load<u64>(ifDiv + (<usize>id << 3));
   const whole = units / div;
