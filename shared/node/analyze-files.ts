@@ -18,6 +18,22 @@ import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type Anal
 
 type Reply = { type: string; id: number } & Progress & { ix: IndexedCapture; block: AnalysisBlock; totalFlows: number; message: string; readBy?: string };
 
+/** A worker thread ran out of the memory it may use: a limit of the machine, not a bug. */
+export class OutOfMemory extends Error {}
+
+const outOfMemory = (e: Error | string) => typeof e !== 'string' && (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
+
+/** What a worker thread's death means to the user (out of memory: what the limit is and what to do). */
+function workerError(e: Error): string {
+  if (!outOfMemory(e)) return e.message;
+  const mb = Number(process.env.STAGEDIFF_HEAP_MB);
+  return (
+    `out of memory: the thread needed more than the ${mb > 0 ? `${mb} MB` : 'memory'} of JavaScript heap it may use ` +
+    "(STAGEDIFF_HEAP_MB; by default three quarters of this machine's memory, 4 to 32 GB). Analyse fewer or shorter captures at a time " +
+    '(editcap -A/-B cuts a capture by time), or use a machine with more memory.'
+  );
+}
+
 /** One worker thread of the pool: indexes files one at a time, then takes part in the analysis. */
 class PoolWorker {
   private readonly w: Worker;
@@ -30,9 +46,9 @@ class PoolWorker {
     this.w.on('message', (msg: Reply) => this.handlers.get(msg.id)?.(msg));
     this.w.on('error', (e) => {
       this.failure = e;
-      for (const [id, h] of this.handlers) {
-        this.handlers.delete(id);
-        h({ type: 'error', id, message: e.message } as Reply);
+      for (const [id, h] of [...this.handlers]) {
+        this.settle(id);
+        h({ type: 'error', id, message: workerError(e) } as Reply);
       }
     });
   }
@@ -40,12 +56,22 @@ class PoolWorker {
   private request(msg: Record<string, unknown>, handler: (msg: Reply) => void, transfer: Transferable[] = []): number {
     const id = this.next++;
     if (this.failure) {
-      handler({ type: 'error', id, message: this.failure.message } as Reply);
+      handler({ type: 'error', id, message: workerError(this.failure) } as Reply);
       return id;
     }
+    // The thread is unref'ed (an idle pool never holds the process open), so while it owes an
+    // answer it is ref'ed: else a thread that died (out of memory) left the event loop empty
+    // before its 'error' event came, and node exited (13) without a word.
+    if (this.handlers.size === 0) this.w.ref();
     this.handlers.set(id, handler);
     this.w.postMessage({ ...msg, id }, transfer as never);
     return id;
+  }
+
+  /** The request answered for good: no handler left, the thread no longer holds the process. */
+  private settle(id: number): void {
+    this.handlers.delete(id);
+    if (this.handlers.size === 0) this.w.unref();
   }
 
   /** A file's index, and how it was read (indexPacked's readBy in the worker). */
@@ -54,10 +80,12 @@ class PoolWorker {
       this.request({ type: 'index', path, lean }, async (msg) => {
         if (msg.type === 'progress') onProgress?.(msg);
         else if (msg.type === 'done') {
-          this.handlers.delete(msg.id);
+          this.settle(msg.id);
           resolve({ ix: msg.ix, readBy: msg.readBy ?? '' });
         } else if (msg.type === 'error') {
-          // A worker that fails: the file is read in-process so the message names the real problem.
+          // Out of memory: the file says so (this thread has no more memory than the worker had).
+          if (this.failure && outOfMemory(this.failure)) return resolve({ ix: emptyIndex(msg.message), readBy: 'none (out of memory)' });
+          // A worker that fails otherwise: the file is read in-process so the message names the real problem.
           const ix = await indexFile(path, undefined, undefined, { lean }).catch(() => emptyIndex(`internal error: ${msg.message}`));
           resolve({ ix, readBy: 'js (the worker failed)' });
         }
@@ -71,11 +99,11 @@ class PoolWorker {
       const id = this.request({ type: 'analyze', inputs, opts, part, parts, json }, (msg) => {
         if (msg.type === 'block') onBlock(msg.block, () => this.w.postMessage({ type: 'ack', id }), msg.totalFlows);
         else if (msg.type === 'analyzed') {
-          this.handlers.delete(id);
+          this.settle(id);
           resolve(msg.totalFlows);
         } else if (msg.type === 'failed' || msg.type === 'error') {
-          this.handlers.delete(id);
-          reject(new Error(`analysis worker: ${msg.message}`));
+          this.settle(id);
+          reject(this.failure && outOfMemory(this.failure) ? new OutOfMemory(msg.message) : new Error(`analysis worker: ${msg.message}`));
         }
       });
     });

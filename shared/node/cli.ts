@@ -15,7 +15,7 @@ import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
 import { FlowJson, pointSource } from '../engine/flow-records.ts';
-import { analysisWorkers, analyzeAll, indexAll, WorkerPool } from './analyze-files.ts';
+import { analysisWorkers, analyzeAll, indexAll, OutOfMemory, WorkerPool } from './analyze-files.ts';
 import { captureSummary } from '../engine/analyze.ts';
 import { availableParallelism } from 'node:os';
 import type { AnalysisResult } from '../api/analysis.ts';
@@ -69,6 +69,10 @@ export async function main(argv: string[], workers: Worker[] = []): Promise<numb
       return 2;
     }
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    if (e instanceof OutOfMemory) {
+      process.stderr.write(`stagediff: ${e.message}\n`);
+      return 1;
+    }
     process.stderr.write(`stagediff: internal error: ${(e as Error).message}\n`);
     return 1;
   }

@@ -103,6 +103,19 @@ describe('analysis over worker threads', () => {
     }
   }, 60_000);
 
+  it('an analysis worker out of memory: a message saying so and exit 1, not a silent exit or a crash', () => {
+    // 100,000 flows with a finding each need ~60 MB of heap; the worker may use 40 (its limit is
+    // STAGEDIFF_HEAP_MB). Node exited with code 13 and no word: the thread was unref'ed and died
+    // before its 'error' event reached an event loop that had nothing else to wait for.
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-oom-'));
+    const path = join(dir, 'fw_receive.pcap');
+    generate('many-flows', 100_000, path);
+    const r = spawnSync(process.execPath, [bin, 'analyze', '--json', path], { encoding: 'utf8', env: { ...process.env, STAGEDIFF_THREADS: '2', STAGEDIFF_HEAP_MB: '40' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^stagediff: out of memory: the thread needed more than the 40 MB of JavaScript heap it may use \(STAGEDIFF_HEAP_MB; by default three quarters of this machine's memory, 4 to 32 GB\)\. Analyse fewer or shorter captures at a time/);
+    expect(r.stderr).not.toMatch(/internal error|FATAL/);
+  }, 60_000);
+
   it('STAGEDIFF_ANALYSIS_WORKERS=2: the pool grows past the threads that read, same document', () => {
     // One small file: one worker reads it, two analyse.
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-grow-'));
