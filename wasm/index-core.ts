@@ -1,6 +1,6 @@
 // The capture index's per-record core in WebAssembly (AssemblyScript, built by scripts/build.mjs
-// into dist/index-core.wasm). It indexes a classic pcap or a pcapng file of Ethernet
-// records, doing what CaptureIndexer.record does (shared/engine/capture-index.ts: the lean
+// into dist/index-core.wasm). It indexes a classic pcap file (Ethernet, Linux cooked or raw IP
+// records) or a pcapng file of Ethernet interfaces, doing what CaptureIndexer.record does (shared/engine/capture-index.ts: the lean
 // columns, the flow table, the per-flow numbers, the TCP state and history letters; the rare
 // extras the flow table keeps in maps, a history past its inline letters and a flow's further
 // GENEVE cookies, go to the caller). It decodes the common shapes itself: 802.1Q/802.1ad tags,
@@ -105,6 +105,8 @@ export const DECODE: i32 = 2;
 // File.
 let le = true;
 let nano = false;
+/** The file's link type: Ethernet (1), Linux cooked v1 / v2 (113 / 276), raw IP (101, 12, 14), IPv4 (228), IPv6 (229). */
+let link: u32 = 1;
 /** The file is pcapng (blocks), not classic pcap (records after the 24-byte header). */
 let ng = false;
 /** Bytes of the file before IN[start] of the next run() (pcapng: block offsets for the section's end). */
@@ -204,7 +206,8 @@ let flowCookie: i64 = -1;
 }
 
 /** A new file; 0 when there is no memory for the flow table. */
-export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng: bool): i32 {
+export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng: bool, linkType: u32): i32 {
+  link = linkType;
   le = littleEndian;
   nano = nanoseconds;
   maxCapLen = maxCap;
@@ -275,7 +278,6 @@ function reach(end: usize): bool {
 
 /** The fast shapes' fields of a frame of `type` (frameType, its payload at l3Off). */
 function decode(off: usize, capLen: u32, origLen: u32, type: i32): bool {
-  if (capLen < 34) return false;
   clearFields(off, capLen, origLen);
   if (type === 0x0800) return ipv4(l3Off, off + capLen, true);
   if (type === 0x86dd) return ipv6(l3Off, off + capLen, true);
@@ -759,14 +761,19 @@ const MAX_TAGS = 8;
  * than MAX_TAGS.
  */
 @inline function frameType(off: usize, capLen: u32): i32 {
+  if (link !== 1) return linkFrameType(off, capLen);
   if (capLen < 14) return -1;
-  const end = off + <usize>capLen;
-  let p = off + 14;
-  let type = u16be(off + 12);
+  const type = u16be(off + 12);
   if (type === 0x0800) {
-    l3Off = p;
+    l3Off = off + 14;
     return 0x0800;
   }
+  return tags(type, off + 14, off + <usize>capLen);
+}
+
+/** The type past the 802.1Q / 802.1ad / 0x9100 tags from `p` (decodeTag), l3Off after them. */
+function tags(first: u32, p: usize, end: usize): i32 {
+  let type = first;
   for (let k = 0; type === 0x8100 || type === 0x88a8 || type === 0x9100; k++) {
     if (k >= MAX_TAGS || end - p < 4) return -1;
     type = u16be(p + 2);
@@ -774,6 +781,30 @@ const MAX_TAGS = 8;
   }
   l3Off = p;
   return <i32>type;
+}
+
+/**
+ * frameType for the other link types the core reads (decodeLink): Linux cooked v1 and v2 (the
+ * protocol field as an Ethernet type, none for netlink or 802.2/802.3), raw IP by its version
+ * nibble, IPv4 and IPv6.
+ */
+function linkFrameType(off: usize, capLen: u32): i32 {
+  if (link === 113 || link === 276) {
+    const hl: u32 = link === 113 ? 16 : 20;
+    if (capLen < hl) return -1;
+    const proto = link === 113 ? u16be(off + 14) : u16be(off);
+    const hatype = link === 113 ? u16be(off + 2) : u16be(off + 8);
+    // Nothing past the header (sllPayload): a frame of no type.
+    if (hatype === 824 || proto === 1 || proto === 3 || proto === 4) return 0;
+    return tags(proto, off + <usize>hl, off + <usize>capLen);
+  }
+  l3Off = off;
+  if (link === 228) return 0x0800;
+  if (link === 229) return 0x86dd;
+  // Raw IP (101, and 12 / 14 on some systems).
+  if (capLen < 1) return -1;
+  const v = load<u8>(off) >> 4;
+  return v === 4 ? 0x0800 : v === 6 ? 0x86dd : -1;
 }
 
 // The record waiting for the caller's decoder (status DECODE).

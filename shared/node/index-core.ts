@@ -23,7 +23,7 @@ import { FlowStore, HIST_INLINE, packIndex } from '../engine/packed-flows.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
-  init(le: number, nano: number, maxCap: number, pcapng: number): number;
+  init(le: number, nano: number, maxCap: number, pcapng: number, linkType: number): number;
   run(start: number, avail: number): number;
   ringFull(): number;
   ringStart(): number;
@@ -86,6 +86,8 @@ export function looksCoreReadable(path: string): boolean {
   return pcapLittleEndian(dv) !== null || dv.getUint32(0, true) === PCAPNG_SHB;
 }
 const LINKTYPE_ETHERNET = 1;
+/** Classic pcap link types the core reads (wasm/index-core.ts `link`): Ethernet, raw IP, IPv4, IPv6, Linux cooked v1 and v2. */
+const CORE_LINK_TYPES = new Set([LINKTYPE_ETHERNET, 101, 12, 14, 228, 229, 113, 276]);
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
 const READ = 4 << 20;
 /** The core's ring columns, in the order of its columns(k) (k = 0..5), and their types. */
@@ -132,10 +134,10 @@ const waiting = new Decoded();
  * CaptureIndexer.record does, and handed back to the core for its row. False when the core's flow
  * table is full.
  */
-function decodeWaiting(x: CoreExports): boolean {
+function decodeWaiting(x: CoreExports, linkType: number): boolean {
   const b = new Uint8Array(x.memory.buffer);
   const d = waiting;
-  decodePacket(d, LINKTYPE_ETHERNET, b, x.pendingRecord(), x.pendingCapLen(), x.pendingOrigLen());
+  decodePacket(d, linkType, b, x.pendingRecord(), x.pendingCapLen(), x.pendingOrigLen());
   const id = x.recordDecoded(
     d.ipVersion, d.ipProto, d.srcAddrOff, d.dstAddrOff, d.srcPort, d.dstPort, d.tcpOk ? 1 : 0, d.tcpFlags, d.tcpSeq, d.tcpAck,
     d.tcpWindow, d.tcpLen, d.ipLen, d.ipId, d.payloadOff, d.payloadCapLen, d.flowCookie, d.malformed !== null ? 1 : 0, d.fragment ? 1 : 0,
@@ -200,19 +202,20 @@ export async function indexWithCore(
   const ng = dv.getUint32(0, true) === PCAPNG_SHB;
   // pcapng: the core reads every block from the section header on (byte order, interfaces).
   let pos = ng ? 0 : 24;
+  let link = LINKTYPE_ETHERNET;
   if (ng) {
-    if (!x.init(1, 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), 1)) return no('no memory');
+    if (!x.init(1, 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), 1, LINKTYPE_ETHERNET)) return no('no memory');
   } else {
     const le = pcapLittleEndian(dv);
     if (le === null) return no('not a pcap or pcapng file');
     const nano = dv.getUint32(0, le) === PCAP_NS;
     const major = dv.getUint16(4, le);
     const minor = dv.getUint16(6, le);
-    const link = dv.getUint32(20, le);
+    link = dv.getUint32(20, le);
     // What the reader would warn about or refuse (another version, reserved bits) is its to say.
     if (major !== 2 || minor > 4) return no(`pcap version ${major}.${minor}`);
-    if (link !== LINKTYPE_ETHERNET) return no(`link type ${link}`);
-    if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(LINKTYPE_ETHERNET), 0)) return no('no memory');
+    if (!CORE_LINK_TYPES.has(link)) return no(`link type ${link}`);
+    if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(link), 0, link)) return no('no memory');
   }
   histMore = new Map();
   cookieMore = new Map();
@@ -253,7 +256,7 @@ export async function indexWithCore(
     for (;;) {
       done += x.run(done, avail);
       if (x.getStatus() === DECODE) {
-        if (!decodeWaiting(x)) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
+        if (!decodeWaiting(x, link)) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
         done += x.pendingLength();
         continue;
       }
@@ -301,7 +304,7 @@ export async function indexWithCore(
   );
   const ix = assembleIndex({
     format: ng ? 'pcapng' : 'pcap',
-    linkTypes: ng && x.interfaces() === 0 ? [] : [LINKTYPE_ETHERNET],
+    linkTypes: ng && x.interfaces() === 0 ? [] : [link],
     n,
     bytesRead: size,
     malformed: x.malformed(),

@@ -164,10 +164,10 @@ describe('the index core in WebAssembly', () => {
     expect(await indexWithCoreAt(cut)).toBeNull();
     expect(coreDeclined()).toBe('a record cut short at the end');
     expect((await js(cut)).errors[0].message).toMatch(/truncated record/);
-    // Another link type (raw IP): the same packets without their Ethernet header.
-    const raw = new PcapWriter({ linkType: 101 });
-    expect(await indexWithCoreAt(write('raw.pcap', Buffer.concat([raw.header(), raw.record(1, 0, new Uint8Array(60))])))).toBeNull();
-    expect(coreDeclined()).toBe('link type 101');
+    // A link type the core does not read (IEEE 802.11).
+    const wifi = new PcapWriter({ linkType: 105 });
+    expect(await indexWithCoreAt(write('wifi.pcap', Buffer.concat([wifi.header(), wifi.record(1, 0, new Uint8Array(60))])))).toBeNull();
+    expect(coreDeclined()).toBe('link type 105');
     // A caplen over the link type's maximum.
     const big = Buffer.from(f.bytes);
     big.writeUInt32LE(0x7fffffff, 24 + 8);
@@ -332,6 +332,40 @@ describe('the index core in WebAssembly', () => {
     expect(Array.from(reported.reportsOn).some((x) => x !== 0)).toBe(true);
   });
 
+  it('reads Linux cooked captures (v1, v2) and raw IP as the JavaScript indexer does', async () => {
+    // The same packets under each link layer: TCP both ways, an ARP frame, a packet of another
+    // ARPHRD type (netlink: nothing past the header), a raw packet of version 5 (malformed).
+    const tcp = [tcpPacket(true, 1, 0x02), tcpPacket(false, 9, 0x12), tcpPacket(true, 2, 0x18, 30)].map((p) => p.subarray(14));
+    const arp = Buffer.alloc(28, 0xab);
+    const sll = (proto: number, body: Buffer, hatype = 1) => {
+      const h = Buffer.alloc(16);
+      h.writeUInt16BE(hatype, 2);
+      h.writeUInt16BE(6, 4);
+      h.writeUInt16BE(proto, 14);
+      return Buffer.concat([h, body]);
+    };
+    const sll2 = (proto: number, body: Buffer, hatype = 1) => {
+      const h = Buffer.alloc(20);
+      h.writeUInt16BE(proto, 0);
+      h.writeUInt16BE(hatype, 8);
+      return Buffer.concat([h, body]);
+    };
+    const bad = Buffer.from(tcp[0]);
+    bad[0] = 0x55;
+    const sets: [number, Buffer[]][] = [
+      [113, [...tcp.map((p) => sll(0x0800, p)), sll(0x0806, arp), sll(0x0800, tcp[0], 824), sll(0x0004, arp)]],
+      [276, [...tcp.map((p) => sll2(0x0800, p)), sll2(0x0806, arp), sll2(0x0800, tcp[0], 824)]],
+      [101, [...tcp, bad]],
+      [228, tcp],
+    ];
+    for (const [linkType, pkts] of sets) {
+      const w = new PcapWriter({ linkType });
+      const path = write(`link-${linkType}.pcap`, Buffer.concat([w.header(), ...pkts.map((p, k) => w.record(1_700_000_000 + k, 0, p))]));
+      expect(await same(path), `link type ${linkType}`).toBe(true);
+      expect((await indexWithCoreAt(path))!.packedFlows!.count, `link type ${linkType}`).toBe(1);
+    }
+  });
+
   it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
     // One TCP flow: 24 SYNs, each with another sequence number (Zeek's S again each time), then
     // data, FIN and RST from both sides: a history well past 16 letters.
@@ -377,12 +411,12 @@ describe('the index core in WebAssembly', () => {
       } else declined++;
     }
     // pcapng from other writers too (options, name resolution and statistics blocks, several
-    // interfaces): pcapng-test-generator's, Zeek's multi-interface capture. Every Ethernet file
-    // the reader reads without complaint is the core's (shapes it does not decode itself go to the
-    // full decoder); other link types and pcapng it does not read are not.
+    // interfaces): pcapng-test-generator's, Zeek's multi-interface capture. Every Ethernet, Linux
+    // cooked or raw IP file the reader reads without complaint is the core's (shapes it does not
+    // decode itself go to the full decoder); other link types and pcapng it does not read are not.
     expect(ng).toBeGreaterThanOrEqual(8);
-    expect(taken).toBeGreaterThanOrEqual(75);
-    expect(declined).toBeGreaterThan(25);
+    expect(taken).toBeGreaterThanOrEqual(90);
+    expect(declined).toBeGreaterThan(15);
     expect(taken + declined).toBeGreaterThan(100);
   }, 120_000);
 });
