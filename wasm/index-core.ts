@@ -312,10 +312,15 @@ function ipv4(off: usize, end: usize, outer: bool): bool {
   if ((u16be(off + 6) & 0x3fff) !== 0) return false;
   const ipEnd = ipRep < end ? ipRep : end;
   const proto = <i32>load<u8>(off + 9);
-  // beginIp: this IP packet's fields, the transport's cleared.
-  ipVer = 4;
-  srcAddrOff = off + 12;
-  dstAddrOff = off + 16;
+  beginIp(4, off + 12, off + 16, proto, total, <i32>u16be(off + 4), ipRep);
+  return transport(proto, off + 20, ipEnd, outer);
+}
+
+/** beginIp: this (innermost so far) IP packet's fields, the transport's cleared. */
+function beginIp(version: u32, src: usize, dst: usize, proto: i32, len: u32, id: i32, rep: usize): void {
+  ipVer = version;
+  srcAddrOff = src;
+  dstAddrOff = dst;
   ipProto = proto;
   srcPort = 0;
   dstPort = 0;
@@ -323,10 +328,9 @@ function ipv4(off: usize, end: usize, outer: bool): bool {
   tcpFlags = 0;
   tcpLen = 0;
   payloadCapLen = 0;
-  ipLen = total;
-  ipId = <i32>u16be(off + 4);
-  reportedEnd = ipRep;
-  return transport(proto, off + 20, ipEnd, outer);
+  ipLen = len;
+  ipId = id;
+  reportedEnd = rep;
 }
 
 /**
@@ -368,19 +372,7 @@ function ipv6(off: usize, end: usize, outer: bool): bool {
   // mobility, HIP, shim6): the reader walks them.
   if (proto === 0 || proto === 43 || proto === 44 || proto === 51 || proto === 60 || proto === 135 || proto === 139 || proto === 140) return false;
   const ipEnd = ipRep < end ? ipRep : end;
-  ipVer = 6;
-  srcAddrOff = off + 8;
-  dstAddrOff = off + 24;
-  ipProto = proto;
-  srcPort = 0;
-  dstPort = 0;
-  tcpOk = false;
-  tcpFlags = 0;
-  tcpLen = 0;
-  payloadCapLen = 0;
-  ipLen = 40 + payloadLen;
-  ipId = -1;
-  reportedEnd = ipRep;
+  beginIp(6, off + 8, off + 24, proto, 40 + payloadLen, -1, ipRep);
   return transport(proto, off + 40, ipEnd, outer);
 }
 
@@ -728,8 +720,7 @@ function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
 
 /** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
 /**
- * Why the core stopped (ABORT): 1 a packet of another shape, 2 too many flows, 3 a caplen over
- * the link type's maximum, 4 a pcapng block the core does not read (a simple or obsolete packet
+ * Why the core stopped (ABORT): 2 too many flows, 3 a caplen over the link type's maximum, 4 a pcapng block the core does not read (a simple or obsolete packet
  * block, one bigger than its input) or that the reader would report, 5 a pcapng
  * interface of another link type or timestamp resolution.
  */

@@ -1,14 +1,16 @@
 /**
- * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap or pcapng file of
- * Ethernet records read straight into the module's memory and indexed there, lean and in shared memory,
- * as CaptureIndexer would index it (same columns, flows, history letters). The module is compiled
- * and instantiated once per thread (~1 ms), and reused for each file.
+ * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap (Ethernet, Linux
+ * cooked, raw IP) or pcapng (Ethernet) file read straight into the module's memory and indexed
+ * there, lean and in shared memory, as CaptureIndexer would index it (same columns, flows, history
+ * letters). The module is compiled and instantiated once per thread (~1 ms), and reused for each
+ * file.
  *
  * Packets of shapes the core does not decode itself (ICMP errors, IPv6 extension headers, other
  * tunnels, fragments, malformed packets) it hands back one at a time: the full decoder decodes
  * them here, the core makes their rows. It answers null for any file it does not take whole: not
- * a pcap 2.x or a one-section pcapng of Ethernet, or anything the reader would report (a truncated
- * record, an oversized caplen, a bad block length). The caller then indexes the file in JavaScript, which stays the reference.
+ * a pcap 2.x or pcapng of those link types, or anything the reader would report (a truncated
+ * record, an oversized caplen, a bad block length). The caller then indexes the file in
+ * JavaScript, which stays the reference.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -65,8 +67,8 @@ const PCAPNG_SHB = 0x0a0d0d0a;
 
 /**
  * Whether a regular file starts as a classic pcap file (either byte order, micro- or
- * nanoseconds) or a pcapng one: one the core may read. False for anything else, and when it cannot be read (the
- * reader says why, later). Anything but a regular file is not opened at all: opening a FIFO
+ * nanoseconds) or a pcapng one: one the core may read. False for anything else, and when it
+ * cannot be read (the reader says why, later). Anything but a regular file is not opened at all: opening a FIFO
  * waits for a writer (or, without blocking, counts as its reader and lets a writer in that then
  * loses it), and reading takes bytes off it.
  */
@@ -86,7 +88,7 @@ export function looksCoreReadable(path: string): boolean {
   return pcapLittleEndian(dv) !== null || dv.getUint32(0, true) === PCAPNG_SHB;
 }
 const LINKTYPE_ETHERNET = 1;
-/** Classic pcap link types the core reads (wasm/index-core.ts `link`): Ethernet, raw IP, IPv4, IPv6, Linux cooked v1 and v2. */
+/** Classic pcap link types the core reads (its `link`): Ethernet, raw IP, IPv4, IPv6, Linux cooked v1, v2. */
 const CORE_LINK_TYPES = new Set([LINKTYPE_ETHERNET, 101, 12, 14, 228, 229, 113, 276]);
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
 const READ = 4 << 20;
@@ -106,7 +108,6 @@ let instance: CoreExports | null | undefined;
 
 /** The core's reasons to stop (wasm/index-core.ts `why`). */
 const DECLINED: Record<number, string> = {
-  1: 'another packet shape',
   2: 'too many flows',
   3: 'a caplen over the maximum',
   4: 'a pcapng block the core does not read',
