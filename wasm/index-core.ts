@@ -1,6 +1,6 @@
 // The capture index's per-record core in WebAssembly (AssemblyScript, built by scripts/build.mjs
-// into dist/index-core.wasm). It indexes a classic pcap file (Ethernet, Linux cooked or raw IP
-// records) or a pcapng file of Ethernet interfaces, doing what CaptureIndexer.record does (shared/engine/capture-index.ts: the lean
+// into dist/index-core.wasm). It indexes a classic pcap or pcapng file of Ethernet, Linux cooked
+// or raw IP records, doing what CaptureIndexer.record does (shared/engine/capture-index.ts: the lean
 // columns, the flow table, the per-flow numbers, the TCP state and history letters; the rare
 // extras the flow table keeps in maps, a history past its inline letters and a flow's further
 // GENEVE cookies, go to the caller). It decodes the common shapes itself: 802.1Q/802.1ad tags,
@@ -123,6 +123,13 @@ const MAX_IF: u32 = 64;
 const ifDiv: usize = memory.data(8 * 64, 8);
 const ifMul: usize = memory.data(8 * 64, 8);
 const ifOffset: usize = memory.data(8 * 64, 8);
+/** Per interface: its link type. */
+const ifLink: usize = memory.data(4 * 64, 4);
+
+/** The link types the core reads (frameType): Ethernet, Linux cooked v1 / v2, raw IP, IPv4, IPv6. */
+function coreLinkType(t: u32): bool {
+  return t === 1 || t === 113 || t === 276 || t === 101 || t === 12 || t === 14 || t === 228 || t === 229;
+}
 let maxCapLen: u32 = 262144;
 /** Records copied out so far (the ring holds records ringBase .. n). */
 let ringBase: u32 = 0;
@@ -1201,10 +1208,11 @@ function interfaceBlock(pos: usize, len: u32): bool {
     return false;
   }
   const exponent = optTsresol & 0x7f;
-  if (linkType !== 1 || (optTsresol & 0x80) !== 0 || exponent > 9 || ifCount >= MAX_IF) {
+  if (!coreLinkType(linkType) || (optTsresol & 0x80) !== 0 || exponent > 9 || ifCount >= MAX_IF) {
     stop(5);
     return false;
   }
+  store<u32>(ifLink + (<usize>ifCount << 2), linkType);
   let units: u64 = 1;
   for (let k: u32 = 0; k < exponent; k++) units *= 10;
   store<u64>(ifDiv + (<usize>ifCount << 3), units);
@@ -1238,6 +1246,7 @@ function packet(pos: usize, len: u32): bool {
   }
   // The 64-bit timestamp in the interface's units, divided exactly (the reader's long division).
   const id = ifBase + local;
+  link = load<u32>(ifLink + (<usize>id << 2));
   const units = (<u64>rd32(pos + 12) << 32) | <u64>rd32(pos + 16);
   const div = load<u64>(ifDiv + (<usize>id << 3));
   const whole = units / div;
@@ -1300,9 +1309,16 @@ export function wire(): f64 {
 export function flows(): u32 {
   return flowCount;
 }
-/** pcapng: the interfaces described (all Ethernet); the index lists no link type for none. */
+/** pcapng: the interfaces described, and each one's link type (the index lists them, once each). */
 export function interfaces(): u32 {
   return ifCount;
+}
+export function interfaceLinkType(i: u32): u32 {
+  return load<u32>(ifLink + (<usize>i << 2));
+}
+/** The link type of the record waiting for the caller's decoder. */
+export function pendingLinkType(): u32 {
+  return link;
 }
 export function columns(which: i32): usize {
   switch (which) {

@@ -1,6 +1,6 @@
 /**
- * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap (Ethernet, Linux
- * cooked, raw IP) or pcapng (Ethernet) file read straight into the module's memory and indexed
+ * The index's WebAssembly core (wasm/index-core.ts) from Node: a classic pcap or pcapng file
+ * (Ethernet, Linux cooked, raw IP) read straight into the module's memory and indexed
  * there, lean and in shared memory, as CaptureIndexer would index it (same columns, flows, history
  * letters). The module is compiled and instantiated once per thread (~1 ms), and reused for each
  * file.
@@ -42,6 +42,8 @@ interface CoreExports {
   wire(): number;
   flows(): number;
   interfaces(): number;
+  interfaceLinkType(i: number): number;
+  pendingLinkType(): number;
   recordDecoded(...fields: number[]): number;
   pendingRecord(): number;
   pendingCapLen(): number;
@@ -135,10 +137,10 @@ const waiting = new Decoded();
  * CaptureIndexer.record does, and handed back to the core for its row. False when the core's flow
  * table is full.
  */
-function decodeWaiting(x: CoreExports, linkType: number): boolean {
+function decodeWaiting(x: CoreExports): boolean {
   const b = new Uint8Array(x.memory.buffer);
   const d = waiting;
-  decodePacket(d, linkType, b, x.pendingRecord(), x.pendingCapLen(), x.pendingOrigLen());
+  decodePacket(d, x.pendingLinkType(), b, x.pendingRecord(), x.pendingCapLen(), x.pendingOrigLen());
   const id = x.recordDecoded(
     d.ipVersion, d.ipProto, d.srcAddrOff, d.dstAddrOff, d.srcPort, d.dstPort, d.tcpOk ? 1 : 0, d.tcpFlags, d.tcpSeq, d.tcpAck,
     d.tcpWindow, d.tcpLen, d.ipLen, d.ipId, d.payloadOff, d.payloadCapLen, d.flowCookie, d.malformed !== null ? 1 : 0, d.fragment ? 1 : 0,
@@ -257,7 +259,7 @@ export async function indexWithCore(
     for (;;) {
       done += x.run(done, avail);
       if (x.getStatus() === DECODE) {
-        if (!decodeWaiting(x, link)) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
+        if (!decodeWaiting(x)) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
         done += x.pendingLength();
         continue;
       }
@@ -305,7 +307,7 @@ export async function indexWithCore(
   );
   const ix = assembleIndex({
     format: ng ? 'pcapng' : 'pcap',
-    linkTypes: ng && x.interfaces() === 0 ? [] : [link],
+    linkTypes: ng ? interfaceLinkTypes(x) : [link],
     n,
     bytesRead: size,
     malformed: x.malformed(),
@@ -338,6 +340,16 @@ export async function indexWithCore(
     drop: () => release(tt.block),
   });
   return { ix, why: '' };
+}
+
+/** A pcapng file's link types, once each, in the order its interfaces describe them (the reader's `linkTypes`). */
+function interfaceLinkTypes(x: CoreExports): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.interfaces(); i++) {
+    const t = x.interfaceLinkType(i);
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
 }
 
 /** An index and how it was read: "core", or "js" and why not the core. */

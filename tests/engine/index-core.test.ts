@@ -19,6 +19,7 @@ import { indexFile } from '../../shared/node/file-source.ts';
 import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
+import { PcapngWriter } from '../../shared/writers/pcapng.ts';
 
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
 const PCAP_VARIANTS: Variant[] = ['pcap-le-us', 'pcap-le-ns', 'pcap-be-us', 'pcap-be-ns'];
@@ -364,6 +365,16 @@ describe('the index core in WebAssembly', () => {
       expect(await same(path), `link type ${linkType}`).toBe(true);
       expect((await indexWithCoreAt(path))!.packedFlows!.count, `link type ${linkType}`).toBe(1);
     }
+    // pcapng with an interface of each (as dumpcap writes `-i any` beside `-i eth0`): each packet
+    // read by its interface's link layer, every link type listed once.
+    const ng = new PcapngWriter();
+    const blocks = [ng.sectionHeader(), ...[276, 1, 113, 101, 276].map((linkType) => ng.interfaceDescription({ linkType, tsResolution: 9 }))];
+    const eth = [tcpPacket(true, 1, 0x02), tcpPacket(false, 9, 0x12), tcpPacket(true, 2, 0x18, 30)];
+    [sets[1][1][0], eth[1], sets[0][1][2], tcp[1], sets[1][1][3], sets[1][1][4]].forEach((p, k) => blocks.push(ng.enhancedPacket([0, 1, 2, 3, 4, 4][k], 1_700_000_000 + k, 0, p)));
+    const mixed = write('links.pcapng', Buffer.concat(blocks));
+    expect(await same(mixed)).toBe(true);
+    const ix = (await indexWithCoreAt(mixed))!;
+    expect([ix.linkTypes, ix.packets, ix.packedFlows!.count]).toEqual([[276, 1, 113, 101], 6, 1]);
   });
 
   it('keeps a history longer than its letters in place, as the JavaScript indexer does', async () => {
