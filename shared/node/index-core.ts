@@ -140,7 +140,9 @@ const waiting = new Decoded();
 function decodeWaiting(x: CoreExports): boolean {
   const b = new Uint8Array(x.memory.buffer);
   const d = waiting;
-  decodePacket(d, x.pendingLinkType(), b, x.pendingRecord(), x.pendingCapLen(), x.pendingOrigLen());
+  // The module's u32 results reach JavaScript as int32: an original length past 2^31 (a damaged
+  // record) would turn negative.
+  decodePacket(d, x.pendingLinkType() >>> 0, b, x.pendingRecord() >>> 0, x.pendingCapLen() >>> 0, x.pendingOrigLen() >>> 0);
   const id = x.recordDecoded(
     d.ipVersion, d.ipProto, d.srcAddrOff, d.dstAddrOff, d.srcPort, d.dstPort, d.tcpOk ? 1 : 0, d.tcpFlags, d.tcpSeq, d.tcpAck,
     d.tcpWindow, d.tcpLen, d.ipLen, d.ipId, d.payloadOff, d.payloadCapLen, d.flowCookie, d.malformed !== null ? 1 : 0, d.fragment ? 1 : 0,

@@ -331,6 +331,15 @@ describe('the index core in WebAssembly', () => {
     }
     const reported = (await indexWithCoreAt(join(dir, 'icmp-quote.pcap')))!.packedFlows!;
     expect(Array.from(reported.reportsOn).some((x) => x !== 0)).toBe(true);
+    // A damaged record header: an original length past 2^31 on a packet the full decoder reads
+    // (IPv4 total length 0, as TSO frames have: the IP length comes from the original length).
+    const tso = ip4(1, echo(8, 9));
+    tso.writeUInt16BE(0, 16);
+    const rec = Buffer.from(w.record(1_700_000_000, 0, tso));
+    rec.writeUInt32LE(0xa3000062, 12);
+    const huge = write('huge-origlen.pcap', Buffer.concat([w.header(), rec]));
+    expect(await same(huge)).toBe(true);
+    expect((await indexWithCoreAt(huge))!.wireBytes).toBe(0xa3000062);
   });
 
   it('reads Linux cooked captures (v1, v2) and raw IP as the JavaScript indexer does', async () => {
@@ -404,7 +413,12 @@ describe('the index core in WebAssembly', () => {
       const flips = 1 + Math.floor(rnd() * 8);
       for (let j = 0; j < flips; j++) {
         const at = 24 + Math.floor(rnd() * (b.length - 24));
-        b[at] = rnd() < 0.5 ? Math.floor(rnd() * 256) : b[at] ^ (1 << Math.floor(rnd() * 8));
+        const r = rnd();
+        // A byte, a bit, or a 16-bit word (lengths, ports): the last found an original length
+        // past 2^31 reaching the full decoder as a negative number (the module's u32 as int32).
+        if (r < 0.4) b[at] = Math.floor(rnd() * 256);
+        else if (r < 0.8) b[at] ^= 1 << Math.floor(rnd() * 8);
+        else b.writeUInt16BE(Math.floor(rnd() * 65536), Math.min(at, b.length - 2));
       }
       if (await same(write(`damaged-${it}.pcap`, b))) taken++;
     }
