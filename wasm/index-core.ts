@@ -292,7 +292,7 @@ function decode(off: usize, capLen: u32, origLen: u32, type: i32): bool {
 }
 
 /** Decoded.reset: the fields of a packet before its layers are read. */
-function clearFields(off: usize, capLen: u32, origLen: u32): void {
+@inline function clearFields(off: usize, capLen: u32, origLen: u32): void {
   reportedEnd = off + <usize>(origLen > capLen ? origLen : capLen);
   ipVer = 0;
   ipProto = -1;
@@ -914,7 +914,7 @@ export function malformed(): u32 {
 let lastFlow: i32 = -1;
 
 /** The record's row from the decoded fields (the globals), with `f0` flags already known. */
-function row(origLen: u32, sec: f64, nsec: f64, f0: u32): bool {
+@inline function row(origLen: u32, sec: f64, nsec: f64, f0: u32): bool {
   const i = n;
   n = i + 1;
   /** The record's place in the columns. */
