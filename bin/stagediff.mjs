@@ -26,12 +26,20 @@ const inWorkers = process.argv[2] === 'analyze' && threads > 1;
 const heapFlag = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || /max-old-space-size/.test(process.env.NODE_OPTIONS ?? '');
 if (!heapFlag && !inWorkers && !process.env.STAGEDIFF_NO_REEXEC) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [`--max-old-space-size=${mb}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const heapMb = Number(process.env.STAGEDIFF_HEAP_MB) || mb;
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, STAGEDIFF_NO_REEXEC: '1' },
   });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
+    // V8 aborts when the heap is full, after its own "FATAL ERROR ... heap out of memory" line.
+    if (signal === 'SIGABRT') {
+      process.stderr.write(
+        `stagediff: the process was aborted; if node reported the JavaScript heap out of memory above, the work needed more than the ${heapMb} MB of heap it may use ` +
+          "(STAGEDIFF_HEAP_MB; by default three quarters of this machine's memory, 4 to 32 GB). Work on fewer or shorter captures at a time (editcap -A/-B cuts a capture by time), or use a machine with more memory.\n",
+      );
+    }
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);
   });

@@ -116,6 +116,17 @@ describe('analysis over worker threads', () => {
     expect(r.stderr).not.toMatch(/internal error|FATAL/);
   }, 60_000);
 
+  it('in one thread (re-executed with the heap limit), out of memory: node\'s fatal error, then what it means', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-oom1-'));
+    const path = join(dir, 'fw_receive.pcap');
+    generate('many-flows', 100_000, path);
+    // STAGEDIFF_HEAP_MB is the limit of this process too (it was the workers' only).
+    const r = spawnSync(process.execPath, [bin, 'analyze', '--json', path], { encoding: 'utf8', env: { ...process.env, STAGEDIFF_THREADS: '1', STAGEDIFF_HEAP_MB: '40' } });
+    expect(r.signal).toBe('SIGABRT');
+    expect(r.stderr).toMatch(/heap out of memory/);
+    expect(r.stderr).toMatch(/stagediff: the process was aborted; if node reported the JavaScript heap out of memory above, the work needed more than the 40 MB of heap it may use \(STAGEDIFF_HEAP_MB/);
+  }, 60_000);
+
   it('STAGEDIFF_ANALYSIS_WORKERS=2: the pool grows past the threads that read, same document', () => {
     // One small file: one worker reads it, two analyse.
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-grow-'));
