@@ -10,20 +10,11 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { indexWithCore } from '../../shared/node/index-core.ts';
 import { indexFile } from '../../shared/node/file-source.ts';
-import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
+import { plainIndex } from '../../tests/support/plain-index.ts';
 import { generateScenario, SCENARIOS, VARIANTS } from '../../tests/gen/scenarios.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { tmpdir } from 'node:os';
 
-function plain(ix: IndexedCapture): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const conv = (v: unknown): unknown => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v);
-  for (const [k, v] of Object.entries(ix)) {
-    if (k === 'packedFlows' && v) out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, conv(pv)]));
-    else out[k] = conv(v);
-  }
-  return out;
-}
 {
   const seeds: Uint8Array[] = [];
   const pub = process.env.PUBLIC ?? join(process.cwd(), '..', 'shared', 'captures', 'public');
@@ -55,7 +46,7 @@ function plain(ix: IndexedCapture): Record<string, unknown> {
     if (!r.ix) continue;
     taken++;
     const js = await indexFile(path, undefined, undefined, { shared: true, sync: true, lean: true });
-    const a = plain(r.ix), c = plain(js);
+    const a = plainIndex(r.ix), c = plainIndex(js);
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(c)))) {
       diffs++;
       writeFileSync(join(out, `core-fuzz-diff-${diffs}.bin`), b);

@@ -103,25 +103,26 @@ describe('analysis over worker threads', () => {
     }
   }, 60_000);
 
-  it('an analysis worker out of memory: a message saying so and exit 1, not a silent exit or a crash', () => {
-    // 100,000 flows with a finding each need ~60 MB of heap; the worker may use 40 (its limit is
-    // STAGEDIFF_HEAP_MB). Node exited with code 13 and no word: the thread was unref'ed and died
-    // before its 'error' event reached an event loop that had nothing else to wait for.
+  /** `analyze --json` of 100,000 flows with a finding each (~60 MB of heap) on `threads` threads and a heap of 40 MB. */
+  function outOfMemory(threads: number) {
     const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-oom-'));
     const path = join(dir, 'fw_receive.pcap');
     generate('many-flows', 100_000, path);
-    const r = spawnSync(process.execPath, [bin, 'analyze', '--json', path], { encoding: 'utf8', env: { ...process.env, STAGEDIFF_THREADS: '2', STAGEDIFF_HEAP_MB: '40' } });
+    return spawnSync(process.execPath, [bin, 'analyze', '--json', path], { encoding: 'utf8', env: { ...process.env, STAGEDIFF_THREADS: String(threads), STAGEDIFF_HEAP_MB: '40' } });
+  }
+
+  it('an analysis worker out of memory: a message saying so and exit 1, not a silent exit or a crash', () => {
+    // The worker's limit is STAGEDIFF_HEAP_MB. Node exited with code 13 and no word: the thread was
+    // unref'ed and died before its 'error' event reached an event loop that had nothing else to wait for.
+    const r = outOfMemory(2);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^stagediff: out of memory: the thread needed more than the 40 MB of JavaScript heap it may use \(STAGEDIFF_HEAP_MB; by default three quarters of this machine's memory, 4 to 32 GB\)\. Analyse fewer or shorter captures at a time/);
     expect(r.stderr).not.toMatch(/internal error|FATAL/);
   }, 60_000);
 
   it('in one thread (re-executed with the heap limit), out of memory: node\'s fatal error, then what it means', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stagediff-par-oom1-'));
-    const path = join(dir, 'fw_receive.pcap');
-    generate('many-flows', 100_000, path);
     // STAGEDIFF_HEAP_MB is the limit of this process too (it was the workers' only).
-    const r = spawnSync(process.execPath, [bin, 'analyze', '--json', path], { encoding: 'utf8', env: { ...process.env, STAGEDIFF_THREADS: '1', STAGEDIFF_HEAP_MB: '40' } });
+    const r = outOfMemory(1);
     expect(r.signal).toBe('SIGABRT');
     expect(r.stderr).toMatch(/heap out of memory/);
     expect(r.stderr).toMatch(/stagediff: the process was aborted; if node reported the JavaScript heap out of memory above, the work needed more than the 40 MB of heap it may use \(STAGEDIFF_HEAP_MB/);

@@ -20,6 +20,7 @@ import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
 import { PcapngWriter } from '../../shared/writers/pcapng.ts';
+import { plainIndex } from '../support/plain-index.ts';
 
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
 const PCAP_VARIANTS: Variant[] = ['pcap-le-us', 'pcap-le-ns', 'pcap-be-us', 'pcap-be-ns'];
@@ -30,17 +31,6 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'stagediff-core-'));
 });
-
-/** An index as plain data: typed arrays as arrays (shared or not), everything else as is. */
-function plain(ix: IndexedCapture): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const conv = (v: unknown): unknown => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v);
-  for (const [k, v] of Object.entries(ix)) {
-    if (k === 'packedFlows' && v) out[k] = Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, conv(pv)]));
-    else out[k] = conv(v);
-  }
-  return out;
-}
 
 /** Why the core last declined a file (indexWithCoreAt). */
 let declined = '';
@@ -88,7 +78,7 @@ const js = (path: string) => indexFile(path, undefined, undefined, { shared: tru
 async function same(path: string): Promise<boolean> {
   const core = await indexWithCoreAt(path);
   if (!core) return false;
-  expect(plain(core)).toEqual(plain(await js(path)));
+  expect(plainIndex(core)).toEqual(plainIndex(await js(path)));
   return true;
 }
 
