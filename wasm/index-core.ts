@@ -127,7 +127,7 @@ const ifOffset: usize = memory.data(8 * 64, 8);
 const ifLink: usize = memory.data(4 * 64, 4);
 
 /** The link types the core reads (frameType): Ethernet, Linux cooked v1 / v2, raw IP, IPv4, IPv6. */
-function coreLinkType(t: u32): bool {
+export function coreLinkType(t: u32): bool {
   return t === 1 || t === 113 || t === 276 || t === 101 || t === 12 || t === 14 || t === 228 || t === 229;
 }
 let maxCapLen: u32 = 262144;
@@ -195,7 +195,10 @@ let flowCookie: i64 = -1;
   return bswap<u32>(load<u32>(p));
 }
 @inline function rd32(p: usize): u32 {
-  return le ? load<u32>(p) : bswap<u32>(load<u32>(p));
+  return rd32as(p, le);
+}
+@inline function rd32as(p: usize, little: bool): u32 {
+  return little ? load<u32>(p) : bswap<u32>(load<u32>(p));
 }
 /** A number slot of the flow table's rows. */
 @inline function A(slot: u32): f64 {
@@ -727,9 +730,10 @@ function signature(seq: u32, ack: u32, flags: u32, len: u32, hash: u32): u32 {
 
 /** CaptureIndexer.record for one record with a fast shape (false: not one, ABORT). */
 /**
- * Why the core stopped (ABORT): 2 too many flows, 3 a caplen over the link type's maximum, 4 a pcapng block the core does not read (a simple or obsolete packet
- * block, one bigger than its input) or that the reader would report, 5 a pcapng
- * interface of another link type or timestamp resolution.
+ * Why the core stopped (ABORT): 2 too many flows, 3 a caplen over the link type's maximum, 4 a
+ * pcapng block the core does not read (a simple or obsolete packet block, one bigger than its
+ * input) or that the reader would report, 5 a pcapng interface of a link type the core does not
+ * read, or of a binary or sub-ns timestamp resolution.
  */
 let why: i32 = 0;
 export function reason(): i32 {
@@ -816,12 +820,15 @@ let pendingLen: u32 = 0;
 /** Packets the decoder called malformed (the index's `malformed`). */
 let malformedCount: u32 = 0;
 
-function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): bool {
+/**
+ * One record (`inputLen` bytes of the input with its header or block): its row, or false when
+ * the core stopped (ABORT) or waits for the caller's decoder (DECODE).
+ */
+function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64, inputLen: u32): bool {
   const type = frameType(off, capLen);
   if (otherFrame(type)) {
     // A row of no flow, as CaptureIndexer.record makes one for a packet without IP.
     clearFields(off, capLen, origLen);
-    ipVer = 0;
   } else if (!decode(off, capLen, origLen, type)) {
     // Another shape: the caller decodes it with the full decoder (recordDecoded).
     pendingOff = off;
@@ -829,10 +836,13 @@ function record(off: usize, capLen: u32, origLen: u32, sec: f64, nsec: f64): boo
     pendingOrig = origLen;
     pendingSec = sec;
     pendingNsec = nsec;
+    pendingLen = inputLen;
     status = DECODE;
     return false;
   }
-  return row(origLen, sec, nsec, 0);
+  if (row(origLen, sec, nsec, 0)) return true;
+  stop(2);
+  return false;
 }
 
 /**
@@ -888,8 +898,7 @@ export function recordDecoded(
   // The caller goes on after the record: so do the block offsets.
   fileOff += <f64>pendingLen;
   if (!row(pendingOrig, pendingSec, pendingNsec, f)) {
-    status = ABORT;
-    stoppedAt = n;
+    stop(2);
     return -2;
   }
   return ipVer === 0 ? -1 : lastFlow;
@@ -970,7 +979,8 @@ let lastFlow: i32 = -1;
   store<u32>(probe + 36, (pa << 16) | pb);
   const lid = lookupOrAdd();
   if (lid < 0) {
-    why = 2;
+    // The flow table is full: the row was not made (the caller stops with why 2).
+    n = i;
     return false;
   }
   const id = <u32>lid;
@@ -1068,15 +1078,7 @@ function runPcap(start: u32, avail: u32): u32 {
       }
       nsec = frac * 1000;
     }
-    const index = n;
-    if (!record(pos + 16, capLen, rd32(pos + 12), sec, nsec)) {
-      if (status === DECODE) pendingLen = 16 + capLen;
-      else {
-        status = ABORT;
-        stoppedAt = index;
-      }
-      break;
-    }
+    if (!record(pos + 16, capLen, rd32(pos + 12), sec, nsec, 16 + capLen)) break;
     pos += 16 + <usize>capLen;
   }
   return <u32>(pos - IN - <usize>start);
@@ -1146,18 +1148,13 @@ function runNg(start: u32, avail: u32): u32 {
       stop(4);
       break;
     }
-    const saved = le;
-    le = blockLe;
-    const len = rd32(pos + 4);
-    le = saved;
+    const len = rd32as(pos + 4, blockLe);
     if (len < 12 || (len & 3) !== 0 || len > MAX_BLOCK || <usize>len > INCAP) {
       stop(4);
       break;
     }
     if (end - pos < <usize>len) break;
-    le = blockLe;
-    const trailer = rd32(pos + <usize>len - 4);
-    le = saved;
+    const trailer = rd32as(pos + <usize>len - 4, blockLe);
     // A block past the section's end: the reader warns; so the reader reads the file.
     if (trailer !== len || (sectionEnd >= 0 && at + <f64>len > sectionEnd && type !== SHB)) {
       stop(4);
@@ -1172,9 +1169,9 @@ function runNg(start: u32, avail: u32): u32 {
         stop(4);
         break;
       }
+      // The section's byte order from here on (after a stop, nothing more is read).
       le = blockLe;
       if (rd16(pos + 12) !== 1 || rd16(pos + 14) !== 0 || !options(pos + 24, pos + <usize>len - 4, false)) {
-        le = saved;
         stop(4);
         break;
       }
@@ -1194,7 +1191,7 @@ function runNg(start: u32, avail: u32): u32 {
   return <u32>(pos - first);
 }
 
-/** An interface description block: Ethernet with a decimal resolution down to ns, else the reader's. */
+/** An interface description block: a link type the core reads, a decimal resolution down to ns; else the reader's. */
 function interfaceBlock(pos: usize, len: u32): bool {
   if (len < 20) {
     stop(4);
@@ -1256,16 +1253,7 @@ function packet(pos: usize, len: u32): bool {
   }
   const sec = <f64>whole + load<f64>(ifOffset + (<usize>id << 3));
   const nsec = <f64>((units - whole * div) * load<u64>(ifMul + (<usize>id << 3)));
-  const index = n;
-  if (!record(pos + 28, capLen, rd32(pos + 24), sec, nsec)) {
-    if (status === DECODE) pendingLen = len;
-    else {
-      status = ABORT;
-      stoppedAt = index;
-    }
-    return false;
-  }
-  return true;
+  return record(pos + 28, capLen, rd32(pos + 24), sec, nsec, len);
 }
 
 /** True when the ring is full: the caller copies records ringStart() .. packets() out. */

@@ -42,6 +42,7 @@ interface CoreExports {
   wire(): number;
   flows(): number;
   interfaces(): number;
+  coreLinkType(linkType: number): number;
   interfaceLinkType(i: number): number;
   pendingLinkType(): number;
   recordDecoded(...fields: number[]): number;
@@ -90,8 +91,6 @@ export function looksCoreReadable(path: string): boolean {
   return pcapLittleEndian(dv) !== null || dv.getUint32(0, true) === PCAPNG_SHB;
 }
 const LINKTYPE_ETHERNET = 1;
-/** Classic pcap link types the core reads (its `link`): Ethernet, raw IP, IPv4, IPv6, Linux cooked v1, v2. */
-const CORE_LINK_TYPES = new Set([LINKTYPE_ETHERNET, 101, 12, 14, 228, 229, 113, 276]);
 /** Bytes read at a time (the core's input holds this plus the start of a cut record). */
 const READ = 4 << 20;
 /** The core's ring columns, in the order of its columns(k) (k = 0..5), and their types. */
@@ -219,7 +218,7 @@ export async function indexWithCore(
     link = dv.getUint32(20, le);
     // What the reader would warn about or refuse (another version, reserved bits) is its to say.
     if (major !== 2 || minor > 4) return no(`pcap version ${major}.${minor}`);
-    if (!CORE_LINK_TYPES.has(link)) return no(`link type ${link}`);
+    if (!x.coreLinkType(link)) return no(`link type ${link}`);
     if (!x.init(le ? 1 : 0, nano ? 1 : 0, maxCapLenForLinkType(link), 0, link)) return no('no memory');
   }
   histMore = new Map();
