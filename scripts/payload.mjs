@@ -23,6 +23,7 @@ export const ALLOWED = [
   /^\/(package\.json|LICENSE|THIRD_PARTY_NOTICES\.md|SOURCES\.md)$/,
   /^\/dist\/main\/(main|preload)\.cjs$/,
   /^\/dist\/(cli|analysis-worker)\.mjs$/,
+  /^\/dist\/chunk-[\w-]+\.mjs$/,
   /^\/dist\/index-core\.wasm$/,
   /^\/dist\/renderer\/index\.html$/,
   /^\/dist\/renderer\/assets\/[\w.-]+\.(js|css|svg|png|woff2?|wasm|json)$/,

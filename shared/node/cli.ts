@@ -23,7 +23,7 @@ import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { FileReadError, readChunks } from './file-source.ts';
 import { looksCoreReadable } from './index-core.ts';
-import { exportCommand, EXPORT_USAGE } from './export-cmd.ts';
+import { EXPORT_USAGE } from './export-usage.ts';
 
 /**
  * Input worth one more reading thread: files the JavaScript indexer reads (pcapng, ...), each
@@ -57,7 +57,8 @@ export async function main(argv: string[], workers: Worker[] = []): Promise<numb
     if (cmd !== 'analyze') for (const w of workers) void w.terminate();
     if (cmd === 'packets') return await packets(rest);
     if (cmd === 'analyze') return await analyze(rest, workers);
-    if (cmd === 'export') return await exportCommand(rest);
+    // Loaded only for `export` (its own chunk of the bundle): `analyze` starts the sooner.
+    if (cmd === 'export') return await (await import('./export-cmd.ts')).exportCommand(rest);
     if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return 0;

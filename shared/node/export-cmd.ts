@@ -26,10 +26,7 @@ import { joinTrafficLog, parseTrafficLog, TrafficLogError, type TrafficLog, type
 import { indexAll } from './analyze-files.ts';
 import { CaseFileError, readCaseFile, sha256File } from './case-io.ts';
 import { ChromiumMissing, htmlToPdf, svgToPng } from './chromium-render.ts';
-
-export const EXPORT_USAGE = `  stagediff export --format html|pdf|csv|json|pcapng|svg|png [--what flows|packets|findings]
-                   [--case FILE] [--traffic-log [DEVICE=]CSV]... [--clock-offset DEVICE=SECONDS]...
-                   [--settings FILE] [--TIMER SECONDS]... [--title TEXT] -o OUT [CAPTURE...]`;
+import { EXPORT_USAGE } from './export-usage.ts';
 
 const FORMATS = ['html', 'pdf', 'csv', 'json', 'pcapng', 'svg', 'png'] as const;
 type Format = (typeof FORMATS)[number];
