@@ -26,13 +26,16 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
-// The index's WebAssembly core (wasm/index-core.ts, AssemblyScript), beside the bundles that load it.
+// The WebAssembly modules (AssemblyScript), beside the bundles that load them: the index's core
+// (wasm/index-core.ts) and the flows' JSON (wasm/flow-json.ts).
 {
   const asc = (await import('assemblyscript/asc')).default;
-  const r = await asc.main(['wasm/index-core.ts', '-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '1', '-o', 'dist/index-core.wasm'], { cwd: root });
-  if (r.error) {
-    process.stderr.write(r.stderr.toString());
-    throw new Error(`wasm/index-core.ts: ${r.error.message}`);
+  for (const name of ['index-core', 'flow-json']) {
+    const r = await asc.main([`wasm/${name}.ts`, '-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '1', '-o', `dist/${name}.wasm`], { cwd: root });
+    if (r.error) {
+      process.stderr.write(r.stderr.toString());
+      throw new Error(`wasm/${name}.ts: ${r.error.message}`);
+    }
   }
 }
 

@@ -14,7 +14,7 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
-import { FlowJson, pointSource } from '../engine/flow-records.ts';
+import { flowJsonWriter, type FlowJsonWriter } from './flow-json-core.ts';
 import { analysisWorkers, analyzeAll, indexAll, OutOfMemory, WorkerPool } from './analyze-files.ts';
 import { captureSummary } from '../engine/analyze.ts';
 import { availableParallelism } from 'node:os';
@@ -188,7 +188,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
   const out = new Output();
   let result: AnalysisResult;
   let flowCount = 0;
-  let flowJson: FlowJson | null = null;
+  let flowJson: FlowJsonWriter | null = null;
   const json = values.json === true;
   // STAGEDIFF_TIMING=1: phase times on stderr (for the benchmark and profiling).
   const timing = process.env.STAGEDIFF_TIMING ? [phaseMark()] : null;
@@ -214,7 +214,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
         if (json && b.flows && b.records) {
           out.push(flowCount ? ',\n' : '\n');
           // The flows' JSON is written here, from the records the analysis made (flow-records.ts).
-          const fj = (flowJson ??= new FlowJson(b.records.context, pointSource(inputs)));
+          const fj = (flowJson ??= flowJsonWriter(b.records.context, inputs));
           const bytes = fj.block(b.records, b.flows);
           out.push(bytes, () => fj.written(bytes));
         }

@@ -12,9 +12,8 @@
  * record, an oversized caplen, a bad block length). The caller then indexes the file in
  * JavaScript, which stays the reference.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { assembleIndex, column, N, quotedKey, release, transientColumns, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
 import { Decoded } from '../decode/decoded.ts';
 import { decodePacket } from '../decode/decode.ts';
@@ -22,6 +21,7 @@ import { KEY_WORDS } from '../engine/flow-table.ts';
 import { maxCapLenForLinkType } from '../readers/linktypes.ts';
 import { indexFile, type Progress } from './file-source.ts';
 import { FlowStore, HIST_INLINE, packIndex } from '../engine/packed-flows.ts';
+import { instantiate } from './wasm-module.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -171,16 +171,7 @@ const imports = {
  * reused (fresh pages cost a fault each, several microseconds in a VM).
  */
 function core(): CoreExports | null {
-  if (instance !== undefined) return instance;
-  // Beside the bundle (dist/), or dist/ from the sources (tests).
-  const here = [new URL('./index-core.wasm', import.meta.url), new URL('../../dist/index-core.wasm', import.meta.url)];
-  const file = here.map((u) => fileURLToPath(u)).find((f) => existsSync(f));
-  try {
-    instance = file ? (new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), imports).exports as unknown as CoreExports) : null;
-  } catch {
-    // No WebAssembly here (a runtime without it, too little address space for its memory).
-    instance = null;
-  }
+  if (instance === undefined) instance = instantiate('index-core.wasm', imports) as unknown as CoreExports | null;
   return instance;
 }
 

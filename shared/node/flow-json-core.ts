@@ -1,0 +1,232 @@
+/**
+ * The flows' JSON of `analyze --json` written by WebAssembly (wasm/flow-json.ts) on the thread
+ * that writes the output: the same bytes as FlowJson (shared/engine/flow-records.ts), which writes
+ * any block the module does not take (a point turned around for NAT, a string that is not ASCII,
+ * a number or time it does not write) and everything when there is no module. In JavaScript the
+ * JSON's first blocks run before V8 has compiled its code, and the compiles themselves take CPU
+ * from the analysis thread beside it (docs/performance.md, fifteenth session).
+ */
+import { FlowJson, pointSource, type FlowRecordsBlock, type RecordContext } from '../engine/flow-records.ts';
+import { N, type IndexedCapture } from '../engine/capture-index.ts';
+import { KEY_WORDS } from '../engine/flow-table.ts';
+import type { PackedFlows } from '../engine/packed-flows.ts';
+import { instantiate } from './wasm-module.ts';
+
+interface JsonExports {
+  memory: WebAssembly.Memory;
+  layout(): number;
+  layout2(): number;
+  pfNums(): number;
+  pfMeta(): number;
+  pfHist(): number;
+  pfCookies(): number;
+  keysAt(): number;
+  dynamicStart(): number;
+  setContext(baseSec: number, points: number, nPoints: number, devices: number, nDevices: number): void;
+  block(flows: number, nums: number, numCount: number, text: number, lens: number, lenCount: number, out: number, cap: number): number;
+  HIST_MAX: WebAssembly.Global;
+  COOKIES_MAX: WebAssembly.Global;
+  UNSUPPORTED: WebAssembly.Global;
+  FULL: WebAssembly.Global;
+}
+
+/** What writes a block's flows as JSON lines (FlowJson's interface). */
+export interface FlowJsonWriter {
+  block(b: FlowRecordsBlock, flows: number): Uint8Array;
+  written(bytes: Uint8Array): void;
+  /** Blocks the module wrote, and blocks FlowJson wrote. */
+  readonly counts: { core: number; js: number };
+}
+
+const encoder = new TextEncoder();
+const disabled = process.env.STAGEDIFF_WASM === '0';
+
+/** The capture points' packed flows and key words the imports read (the writer's that is writing now). */
+let packed: PackedFlows[] = [];
+let keys: Uint32Array[] = [];
+let x: JsonExports | null | undefined;
+/** The module's scratch, as the imports fill it (views made again when its memory has grown). */
+let pfNums = new Float64Array(0);
+let pfHist = new Uint8Array(0);
+let pfCookies = new Uint32Array(0);
+let pfMeta = new Int32Array(0);
+let keyWords = new Uint32Array(0);
+let viewed: ArrayBuffer | null = null;
+let histMax = 0;
+let cookiesMax = 0;
+
+const imports = {
+  env: {
+    abort: () => {},
+    /** Flow `local` of capture point `point` into the scratch: 1, or 0 when it does not fit (FlowJson writes the block). */
+    pointFlow: (point: number, local: number): number => {
+      const p = packed[point];
+      const base = local * N.Count;
+      for (let k = 0; k < N.Count; k++) pfNums[k] = p.nums[base + k];
+      const h0 = p.histStart[local];
+      const h1 = p.histStart[local + 1];
+      const c0 = p.cookieStart[local];
+      const c1 = p.cookieStart[local + 1];
+      if (h1 - h0 > histMax || c1 - c0 > cookiesMax) return 0;
+      for (let i = h0; i < h1; i++) {
+        const c = p.hist.charCodeAt(i);
+        if (c > 0x7f) return 0;
+        pfHist[i - h0] = c;
+      }
+      for (let c = c0; c < c1; c++) pfCookies[c - c0] = p.cookies[c];
+      pfMeta[0] = h1 - h0;
+      pfMeta[1] = c1 - c0;
+      return 1;
+    },
+    flowKeys: (point: number, local: number): void => {
+      const from = keys[point];
+      for (let w = 0; w < KEY_WORDS; w++) keyWords[w] = from[local * KEY_WORDS + w];
+    },
+  },
+};
+
+function views(m: JsonExports): void {
+  const mem = m.memory.buffer;
+  if (mem === viewed) return;
+  viewed = mem;
+  pfNums = new Float64Array(mem, m.pfNums(), N.Count);
+  pfHist = new Uint8Array(mem, m.pfHist(), histMax);
+  pfCookies = new Uint32Array(mem, m.pfCookies(), cookiesMax);
+  pfMeta = new Int32Array(mem, m.pfMeta(), 2);
+  keyWords = new Uint32Array(mem, m.keysAt(), KEY_WORDS);
+}
+
+function module(): JsonExports | null {
+  if (x !== undefined) return x;
+  x = disabled ? null : (instantiate('flow-json.wasm', imports) as unknown as JsonExports | null);
+  if (x) {
+    histMax = x.HIST_MAX.value as number;
+    cookiesMax = x.COOKIES_MAX.value as number;
+  }
+  return x;
+}
+
+/** The module's view of the slots of a flow's numbers (wasm/flow-json.ts layout()), to check against N's. */
+export function moduleLayout(): [number, number] | null {
+  const m = module();
+  return m ? [m.layout(), m.layout2()] : null;
+}
+
+const PAGE = 65536;
+
+function ensure(m: JsonExports, end: number): void {
+  const have = m.memory.buffer.byteLength;
+  if (end > have) m.memory.grow(Math.ceil((end - have) / PAGE));
+}
+
+/**
+ * The writer of one analysis's flows (its records' context; the analysed indexes the records point
+ * into): the module's, when there is one and every index is packed, with FlowJson for what it
+ * does not write; else FlowJson alone.
+ */
+export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapture }[]): FlowJsonWriter {
+  let js: FlowJson | null = null;
+  const viaJs = (b: FlowRecordsBlock, flows: number): Uint8Array => (js ??= new FlowJson(context, pointSource(inputs))).block(b, flows);
+  const counts = { core: 0, js: 0 };
+  const m = module();
+  const allPacked = inputs.every((i) => i.ix.packedFlows && i.ix.flows.length === 0);
+  if (!m || !allPacked) {
+    return {
+      block: (b, flows) => {
+        counts.js++;
+        return viaJs(b, flows);
+      },
+      written: (bytes) => js?.written(bytes),
+      counts,
+    };
+  }
+  // The context: per point its head ({"device":…,"stage":…,"packets":) and clock shift, per device its head.
+  const pointHeads = context.points.map((p) => encoder.encode(`{"device":${JSON.stringify(p.device)},"stage":${JSON.stringify(p.stage)},"packets":`));
+  const deviceHeads = context.devices.map((d) => encoder.encode(`{"device":${JSON.stringify(d)},"received":`));
+  const start = m.dynamicStart();
+  const pointTable = start;
+  const deviceTable = pointTable + 16 * pointHeads.length;
+  let at = deviceTable + 8 * deviceHeads.length;
+  const headsBytes = [...pointHeads, ...deviceHeads].reduce((n, h) => n + h.length, 0);
+  const longestHead = [...pointHeads, ...deviceHeads].reduce((n, h) => Math.max(n, h.length), 0);
+  ensure(m, at + headsBytes + PAGE);
+  {
+    const mem = m.memory.buffer;
+    const u32 = new Uint32Array(mem);
+    const f64 = new Float64Array(mem);
+    const u8 = new Uint8Array(mem);
+    pointHeads.forEach((h, i) => {
+      u8.set(h, at);
+      u32[(pointTable + 16 * i) >> 2] = at;
+      u32[(pointTable + 16 * i + 4) >> 2] = h.length;
+      f64[(pointTable + 16 * i + 8) >> 3] = context.points[i].shiftNs;
+      at += h.length;
+    });
+    deviceHeads.forEach((h, i) => {
+      u8.set(h, at);
+      u32[(deviceTable + 8 * i) >> 2] = at;
+      u32[(deviceTable + 8 * i + 4) >> 2] = h.length;
+      at += h.length;
+    });
+  }
+  /** Where each block's records go; the output after them. */
+  const blockAt = (at + 7) & ~7;
+  let cap = 1 << 20;
+  /** Output buffers handed back (written), and which buffers are this writer's (not FlowJson's). */
+  const spares: ArrayBuffer[] = [];
+  const mine = new WeakSet<ArrayBufferLike>();
+  const points = inputs.map((i) => i.ix.packedFlows!);
+  const pointKeys = inputs.map((i) => i.ix.flowKeys);
+  return {
+    block(b, flows) {
+      if (b.own.length > 0) {
+        counts.js++;
+        return viaJs(b, flows);
+      }
+      const numsAt = blockAt;
+      const textAt = numsAt + 8 * b.nums.length;
+      // Room for the text as UTF-8 (3 bytes a UTF-16 unit at most); the lengths after it.
+      const lensAt = (textAt + 3 * b.text.length + 3) & ~3;
+      const outAt = (lensAt + 4 * b.lens.length + 7) & ~7;
+      // The module writes at most 6 bytes a string byte (\u00XX) and a head in one go.
+      cap = Math.max(cap, 6 * b.text.length + 2 * longestHead + (64 << 10));
+      for (;;) {
+        ensure(m, outAt + cap + PAGE);
+        const mem = m.memory.buffer;
+        new Float64Array(mem, numsAt, b.nums.length).set(b.nums);
+        const { written } = encoder.encodeInto(b.text, new Uint8Array(mem, textAt, 3 * b.text.length));
+        // Not ASCII: the string lengths are not byte lengths.
+        if (written !== b.text.length) {
+          counts.js++;
+          return viaJs(b, flows);
+        }
+        new Int32Array(mem, lensAt, b.lens.length).set(b.lens);
+        packed = points;
+        keys = pointKeys;
+        views(m);
+        m.setContext(context.baseSec, pointTable, pointHeads.length, deviceTable, deviceHeads.length);
+        const n = m.block(flows, numsAt, b.nums.length, textAt, lensAt, b.lens.length, outAt, cap);
+        if (n === (m.FULL.value as number)) {
+          cap *= 2;
+          continue;
+        }
+        if (n < 0) {
+          // Not one the module writes (UNSUPPORTED), or records that do not add up (FlowJson says how).
+          counts.js++;
+          return viaJs(b, flows);
+        }
+        counts.core++;
+        const spare = spares.pop();
+        const out = spare && spare.byteLength >= n ? new Uint8Array(spare, 0, n) : new Uint8Array(new ArrayBuffer(Math.max(n, 1 << 16)), 0, n);
+        mine.add(out.buffer);
+        out.set(new Uint8Array(m.memory.buffer, outAt, n));
+        return out;
+      }
+    },
+    written(bytes) {
+      if (!mine.has(bytes.buffer)) js?.written(bytes);
+      else if (spares.length < 4) spares.push(bytes.buffer as ArrayBuffer);
+    },
+    counts,
+  };
+}
