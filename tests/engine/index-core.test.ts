@@ -391,7 +391,7 @@ describe('the index core in WebAssembly', () => {
     expect(ix!.packedFlows!.hist.length).toBeGreaterThan(24);
   });
 
-  it('makes the same grouping of rows out of time order (a few swapped, a flow reversed past insertion sort's budget)', async () => {
+  it('makes the same grouping of rows out of time order (a few swapped, a flow reversed past the insertion sort budget)', async () => {
     // Three flows: one in order, one with neighbours swapped (sorted by insertion), one of 400
     // packets whose times run backwards (past insertion's budget of moves: the full sort), with
     // equal times among them (then by row).
