@@ -24,7 +24,7 @@ export const ALLOWED = [
   /^\/dist\/main\/(main|preload)\.cjs$/,
   /^\/dist\/(cli|analysis-worker)\.mjs$/,
   /^\/dist\/chunk-[\w-]+\.mjs$/,
-  /^\/dist\/(index-core|flow-json)\.wasm$/,
+  /^\/dist\/(index-core|flow-json|flow-ids)\.wasm$/,
   /^\/dist\/renderer\/index\.html$/,
   /^\/dist\/renderer\/assets\/[\w.-]+\.(js|css|svg|png|woff2?|wasm|json)$/,
   /^\/dist\/renderer\/sample\/(manifest\.json|README\.md|[\w.-]+\.(pcap|pcapng))$/,
@@ -42,6 +42,7 @@ export const REQUIRED = [
   '/dist/analysis-worker.mjs',
   '/dist/index-core.wasm',
   '/dist/flow-json.wasm',
+  '/dist/flow-ids.wasm',
   '/dist/renderer/index.html',
   '/dist/renderer/sample/manifest.json',
 ];

@@ -121,6 +121,19 @@ function addrText(version: number, words: Uint32Array, at: number): string {
 export const CLOCK_LEAD_S = 4;
 
 /**
+ * The ids buildModel gives the capture points' flows (one table over every point's keys, ids in
+ * the order keys come), worked out elsewhere: the CLI's WebAssembly (shared/node/flow-ids.ts).
+ * Null when it cannot (buildModel then uses its FlowTable).
+ */
+export type FlowIds = (points: { keys: Uint32Array; flows: number }[], expected: number) => { ids: Int32Array[]; count: number } | null;
+let flowIds: FlowIds | null = null;
+
+/** Sets (or with null clears) where buildModel gets its flow ids from. */
+export function useFlowIds(f: FlowIds | null): void {
+  flowIds = f;
+}
+
+/**
  * `describe`: whether to work out every flow's endpoints (client, server, their text, NAT views)
  * now; without, the caller runs describeFlow on each flow before it looks at it (a worker that
  * analyses one flow at a time: the text it makes then lives only while its flow does, instead of
@@ -168,13 +181,22 @@ export function buildModel(
   // being distinct (its slots, all touched, would be several times what a million flows need).
   const largest = points.reduce((n, p) => Math.max(n, p.ix.flows.length), 0);
   const total = points.reduce((n, p) => n + p.ix.flows.length, 0);
-  const table = new FlowTable(Math.max(largest, Math.ceil(total / 2)));
-  const ids = points.map((p) => new Int32Array(p.ix.flows.length));
-  for (const p of points) assignIds(p.ix, table, ids[p.index]);
-  const sizes = new Int32Array(table.count);
+  const expected = Math.max(largest, Math.ceil(total / 2));
+  const fast = flowIds?.(points.map((p) => ({ keys: p.ix.flowKeys, flows: p.ix.flows.length })), expected) ?? null;
+  let table: FlowTable | null = null;
+  let ids: Int32Array[];
+  let count: number;
+  if (fast) ({ ids, count } = fast);
+  else {
+    table = new FlowTable(expected);
+    ids = points.map((p) => new Int32Array(p.ix.flows.length));
+    for (const p of points) assignIds(p.ix, table, ids[p.index]);
+    count = table.count;
+  }
+  const sizes = new Int32Array(count);
   for (const p of points) countPoints(ids[p.index], sizes);
-  const filled = new Int32Array(table.count);
-  const byId: Flow[] = new Array(table.count);
+  const filled = new Int32Array(count);
+  const byId: Flow[] = new Array(count);
   let flows: Flow[] = [];
   let startNs = Infinity;
   let endNs = -Infinity;
@@ -189,7 +211,7 @@ export function buildModel(
     }
     mergePoint(p, ids[p.index], byId, sizes, filled, flows);
   }
-  const nat = joinNat(flows, orphanDevices(points, ids, table.count));
+  const nat = joinNat(flows, orphanDevices(points, ids, count));
   flows = nat.flows;
   flows.sort((a, b) => a.firstNs - b.firstNs || compareKeys(a, b));
   nameFlows(flows);
@@ -308,14 +330,25 @@ function describeFlows(flows: Flow[], joins: Map<Flow, NatJoin[]>): void {
 }
 
 /** ICMP errors: the id of the flow each reports on, when the captures have it. */
-function relateFlows(flows: Flow[], table: FlowTable, byId: Flow[]): void {
+function relateFlows(flows: Flow[], table: FlowTable | null, byId: Flow[]): void {
   for (let i = 0; i < flows.length; i++) {
     const f = flows[i];
     if (f.reportsOn === null) continue;
+    // Ids from a FlowIds hook: a table of the same keys in id order gives the same ids.
+    table ??= tableOf(byId);
     table.probe.set(f.reportsOn);
     const id = table.lookupOrAdd();
     f.relatedFlow = table.lastWasNew ? null : byId[id].id;
   }
+}
+
+function tableOf(byId: Flow[]): FlowTable {
+  const t = new FlowTable(byId.length);
+  for (const f of byId) {
+    t.probe.set(f.keys.subarray(f.keyAt, f.keyAt + KEY_WORDS));
+    t.lookupOrAdd();
+  }
+  return t;
 }
 
 /**

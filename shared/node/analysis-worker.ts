@@ -8,6 +8,8 @@
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { indexPacked } from './index-core.ts';
+import { wasmFlowIds } from './flow-ids.ts';
+import { useFlowIds } from '../engine/model.ts';
 import { transferables } from '../engine/capture-index.ts';
 import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
@@ -21,6 +23,9 @@ function heapMb(): string {
   const h = getHeapStatistics();
   return `${Math.round(h.used_heap_size / 1048576)}/${Math.round(h.total_heap_size / 1048576)} MB`;
 }
+
+// The model's flow ids by WebAssembly (flow-ids.ts), when there is the module.
+useFlowIds(wasmFlowIds());
 
 /** Blocks a worker may have posted and not had acknowledged. */
 const MAX_AHEAD = 4;

@@ -8,11 +8,27 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export function instantiate(file: string, imports: WebAssembly.Imports): WebAssembly.Exports | null {
-  const here = [new URL(`./${file}`, import.meta.url), new URL(`../../dist/${file}`, import.meta.url)];
-  const path = here.map((u) => fileURLToPath(u)).find((f) => existsSync(f));
+  const m = compiled(file);
   try {
-    return path ? new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), imports).exports : null;
+    return m ? new WebAssembly.Instance(m, imports).exports : null;
   } catch {
     return null;
   }
+}
+
+const modules = new Map<string, WebAssembly.Module | null>();
+
+/** The module compiled once per thread (an instance of it then costs little). */
+function compiled(file: string): WebAssembly.Module | null {
+  let m = modules.get(file);
+  if (m !== undefined) return m;
+  const here = [new URL(`./${file}`, import.meta.url), new URL(`../../dist/${file}`, import.meta.url)];
+  const path = here.map((u) => fileURLToPath(u)).find((f) => existsSync(f));
+  try {
+    m = path ? new WebAssembly.Module(readFileSync(path)) : null;
+  } catch {
+    m = null;
+  }
+  modules.set(file, m);
+  return m;
 }
