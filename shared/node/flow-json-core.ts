@@ -26,7 +26,6 @@ interface JsonExports {
   block(flows: number, nums: number, numCount: number, text: number, lens: number, lenCount: number, out: number, cap: number): number;
   HIST_MAX: WebAssembly.Global;
   COOKIES_MAX: WebAssembly.Global;
-  UNSUPPORTED: WebAssembly.Global;
   FULL: WebAssembly.Global;
 }
 
@@ -122,7 +121,8 @@ function ensure(m: JsonExports, end: number): void {
 /**
  * The writer of one analysis's flows (its records' context; the analysed indexes the records point
  * into): the module's, when there is one and every index is packed, with FlowJson for what it
- * does not write; else FlowJson alone.
+ * does not write; else FlowJson alone. One analysis at a time in a thread: each writer lays its
+ * context out in the same place of the module's memory.
  */
 export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapture }[]): FlowJsonWriter {
   let js: FlowJson | null = null;
@@ -191,7 +191,13 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
       // The module writes at most 6 bytes a string byte (\u00XX) and a head in one go.
       cap = Math.max(cap, 6 * b.text.length + 2 * longestHead + (64 << 10));
       for (;;) {
-        ensure(m, outAt + cap + PAGE);
+        try {
+          ensure(m, outAt + cap + PAGE);
+        } catch {
+          // The module's memory cannot grow (the address space): FlowJson writes the block.
+          counts.js++;
+          return viaJs(b, flows);
+        }
         const mem = m.memory.buffer;
         new Float64Array(mem, numsAt, b.nums.length).set(b.nums);
         const { written } = encoder.encodeInto(b.text, new Uint8Array(mem, textAt, 3 * b.text.length));
