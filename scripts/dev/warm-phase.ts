@@ -1,4 +1,4 @@
-// Dev tool: the analysis phase (model, flows and their records, then the JSON) in one thread,
+// Dev tool: the analysis phase (model, flows and their records, then the JSON: FlowJson) in one thread,
 // ROUNDS times over the same indexes: the first round pays V8's compiles, the later ones do not.
 import { indexPacked } from '../../shared/node/index-core.ts';
 import { analyzePart, type AnalysisBlock } from '../../shared/engine/analyze.ts';
