@@ -80,6 +80,15 @@ describe.each(['js', 'core'] as const)('flow summaries written as bytes (%s)', (
     expect(flows).toBeGreaterThan(20);
   });
 
+  it('equal JSON.stringify with nanosecond times (latencies with decimals)', () => {
+    let flows = 0;
+    for (const name of SCENARIOS) {
+      const g = generateScenario(name, 'pcapng-le-ns');
+      flows += compareAll(kind, () => g.files.map((f) => input(f.device, f.stage as Stage, f.bytes, f.fileName)), name === 'ha-active-active' ? { 'PA-VM-2': 0.25 } : {});
+    }
+    expect(flows).toBeGreaterThan(20);
+  });
+
   it('equal JSON.stringify with NAT, an ICMP error, and labels that need escaping', () => {
     const rx = [...conversation('10.0.0.5', 40000), ...conversation('10.0.0.6', 40001).map((p) => ({ ...p, t: p.t + 0.5 }))];
     const tx = [...conversation('203.0.113.250', 61000, undefined, new Set([5])), ...conversation('203.0.113.251', 61001).map((p) => ({ ...p, t: p.t + 0.5 }))];
