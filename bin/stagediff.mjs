@@ -49,5 +49,9 @@ if (!heapFlag && !inWorkers && !process.env.STAGEDIFF_NO_REEXEC) {
   // This thread reads files too: one worker less than threads (see cli.ts).
   const early = inWorkers && existsSync(spawner) ? (await import(pathToFileURL(spawner).href)).startWorkers(threads - 1) : [];
   const { main } = await import(pathToFileURL(cli).href);
-  process.exitCode = await main(process.argv.slice(2), early);
+  const code = await main(process.argv.slice(2), early);
+  // Done, and everything written: exit now rather than wait for the threads and the heap to wind
+  // down (~10 ms). With output still queued (a pipe on some systems), the usual exit drains it.
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+  process.exitCode = code;
 }
