@@ -4,7 +4,7 @@
  * are limited to paths the user opened (the allow-list lives here, in the main process).
  */
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
-import { MAX_READ_BYTES, MAX_SAVE_BYTES, type ReadRangeRequest, type SaveRequest } from '../shared/api/bridge.ts';
+import { MAX_READ_BYTES, MAX_SAVE_BYTES, MAX_SAVE_PART_BYTES, type ReadRangeRequest, type SaveBeginRequest, type SaveRequest, type SaveWriteRequest } from '../shared/api/bridge.ts';
 
 export class IpcArgumentError extends Error {}
 
@@ -84,12 +84,37 @@ export function safeFileName(name: unknown, fallback = 'stagediff-export'): stri
 export function validateSave(arg: unknown): SaveRequest {
   if (typeof arg !== 'object' || arg === null) throw new IpcArgumentError('save expects an object');
   const a = arg as Record<string, unknown>;
-  const data = a.data;
+  return { ...saveTarget(a), data: saveData(a.data, MAX_SAVE_BYTES) };
+}
+
+/** A save in parts: the dialog's suggestion and filters, as for save. */
+export function validateSaveBegin(arg: unknown): SaveBeginRequest {
+  if (typeof arg !== 'object' || arg === null) throw new IpcArgumentError('saveBegin expects an object');
+  return saveTarget(arg as Record<string, unknown>);
+}
+
+/** A part of a save in parts (at most MAX_SAVE_PART_BYTES), or its end. */
+export function validateSaveWrite(arg: unknown): SaveWriteRequest {
+  if (typeof arg !== 'object' || arg === null) throw new IpcArgumentError('saveWrite expects an object');
+  const a = arg as Record<string, unknown>;
+  if (typeof a.token !== 'string' || !/^[0-9a-f-]{36}$/.test(a.token)) throw new IpcArgumentError('saveWrite: bad token');
+  if (a.end !== undefined) {
+    if (a.end !== 'finish' && a.end !== 'abandon') throw new IpcArgumentError('saveWrite: end must be finish or abandon');
+    return { token: a.token, end: a.end };
+  }
+  return { token: a.token, data: saveData(a.data, MAX_SAVE_PART_BYTES) };
+}
+
+function saveData(data: unknown, max: number): string | Uint8Array {
   if (typeof data === 'string') {
-    if (data.length > MAX_SAVE_BYTES) throw new IpcArgumentError('export too large');
+    if (data.length > max) throw new IpcArgumentError('export too large');
   } else if (data instanceof Uint8Array) {
-    if (data.byteLength > MAX_SAVE_BYTES) throw new IpcArgumentError('export too large');
+    if (data.byteLength > max) throw new IpcArgumentError('export too large');
   } else throw new IpcArgumentError('data must be a string or Uint8Array');
+  return data;
+}
+
+function saveTarget(a: Record<string, unknown>): SaveBeginRequest {
   const filters: SaveRequest['filters'] = [];
   if (Array.isArray(a.filters)) {
     for (const f of a.filters.slice(0, 10)) {
@@ -100,7 +125,7 @@ export function validateSave(arg: unknown): SaveRequest {
       if (exts.length) filters.push({ name: name.slice(0, 60), extensions: exts });
     }
   }
-  return { defaultName: safeFileName(a.defaultName), filters, data };
+  return { defaultName: safeFileName(a.defaultName), filters };
 }
 
 /** Paths for noteRecent: only allowed ones (others are ignored, not errors). */

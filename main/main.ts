@@ -6,12 +6,13 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, t
 import { readFile, stat, open, writeFile } from 'node:fs/promises';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { IPC, type AppInfo, type FileHash, type MenuCommand, type OpenedCase, type OpenedFile } from '../shared/api/bridge.ts';
+import { IPC, type AppInfo, type FileHash, type MenuCommand, type OpenedCase, type OpenedFile, type SaveBeginResult, type SaveResult } from '../shared/api/bridge.ts';
 import { captureArgs, CAPTURE_EXTENSIONS } from './args.ts';
 import { CSP, ISOLATION_HEADERS } from './csp.ts';
 import { buildMenuTemplate } from './menu.ts';
 import { addRecent, MIN_SIZE, parseState, serializeState, visibleBounds, type AppState } from './window-state.ts';
-import { APP_ORIGIN, FileAllowList, IpcArgumentError, isAppUrl, validateReadRange, validateRecent, validateSave } from './ipc-validate.ts';
+import { APP_ORIGIN, FileAllowList, IpcArgumentError, isAppUrl, validateReadRange, validateRecent, validateSave, validateSaveBegin, validateSaveWrite } from './ipc-validate.ts';
+import { ExportSaves } from './export-save.ts';
 import { mimeType, resolveStatic } from './static-files.ts';
 import { openCaseFile, sha256File, writeCaseFile } from '../shared/node/case-io.ts';
 import { autosavePath, CasePaths, pdfRequestAllowed, validateCase, validateHashFiles, validateSaveCase, validateSavePdf, withCaseExtension } from './case-ipc.ts';
@@ -25,6 +26,8 @@ const allow = new FileAllowList();
 const casePaths = new CasePaths();
 let state: AppState = parseState(null);
 let win: BrowserWindow | null = null;
+/** Exports being saved in parts (saveBegin, saveWrite). */
+const exportSaves = new ExportSaves();
 let rendererReady = false;
 const pendingFiles: OpenedFile[] = [];
 
@@ -157,6 +160,8 @@ function createWindow(): void {
   win.on('closed', () => {
     win = null;
     rendererReady = false;
+    // An export the window was still saving in parts: its half-written file goes.
+    void exportSaves.abandonAll();
   });
   win.webContents.on('did-finish-load', () => {
     rendererReady = true;
@@ -341,6 +346,20 @@ function registerIpc(): void {
     if (r.canceled || !r.filePath) return { saved: false };
     await writeFile(r.filePath, req.data);
     return { saved: true, path: r.filePath };
+  });
+  // An export bigger than one save request: the dialog, then its parts (export-save.ts).
+  handle(IPC.saveBegin, async (_e, arg): Promise<SaveBeginResult> => {
+    const req = validateSaveBegin(arg);
+    const opts = { title: 'Export', defaultPath: req.defaultName, filters: req.filters };
+    const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+    if (r.canceled || !r.filePath) return { saved: false };
+    return { saved: true, token: await exportSaves.begin(r.filePath), path: r.filePath };
+  });
+  handle(IPC.saveWrite, async (_e, arg): Promise<SaveResult | void> => {
+    const req = validateSaveWrite(arg);
+    if (req.end === 'finish') return { saved: true, path: await exportSaves.finish(req.token) };
+    if (req.end === 'abandon') return exportSaves.abandon(req.token);
+    return exportSaves.write(req.token, req.data!);
   });
   handle(IPC.noteRecent, (_e, arg) => {
     const paths = validateRecent(arg, allow);

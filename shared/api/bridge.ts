@@ -41,6 +41,10 @@ export const IPC = {
   hashFiles: 'stagediff:hash-files',
   /** invoke: (SavePdfRequest) -> SaveResult : prints the report HTML to PDF, then the save dialog. */
   savePdf: 'stagediff:save-pdf',
+  /** invoke: (SaveBeginRequest) -> SaveBeginResult : save dialog, then a file to write in parts (saveWrite). */
+  saveBegin: 'stagediff:save-begin',
+  /** invoke: (SaveWriteRequest) -> SaveResult | void : a part appended, or the file finished or given up (`end`). */
+  saveWrite: 'stagediff:save-write',
 } as const;
 
 /** Menu items the renderer acts on. */
@@ -131,6 +135,24 @@ export interface ReadRangeRequest {
 export const MAX_READ_BYTES = 16 * 1024 * 1024;
 /** Most bytes (or characters) one save request may carry (the main process refuses more). */
 export const MAX_SAVE_BYTES = 512 * 1024 * 1024;
+/** Most bytes (or characters) one part of a save in parts may carry; the parts together are not limited. */
+export const MAX_SAVE_PART_BYTES = 64 * 1024 * 1024;
+
+/** A save in parts: what saveBegin asks (the dialog's suggestion and filters, as SaveRequest). */
+export type SaveBeginRequest = Omit<SaveRequest, 'data'>;
+
+/** The file chosen and opened for the parts (`token` names it in saveWrite), or the dialog cancelled. */
+export type SaveBeginResult = { saved: false } | { saved: true; token: string; path: string };
+
+/**
+ * The next part of a save in parts (`data`), or its end (`end`: 'finish' renames the written file
+ * into place and answers the SaveResult; 'abandon' deletes it).
+ */
+export interface SaveWriteRequest {
+  token: string;
+  data?: string | Uint8Array;
+  end?: 'finish' | 'abandon';
+}
 
 export interface SaveRequest {
   /** Suggested file name (no directories). */
@@ -194,6 +216,9 @@ export interface StagediffBridge {
   openCaptures(): Promise<OpenedFile[]>;
   readRange(req: ReadRangeRequest): Promise<Uint8Array>;
   save(req: SaveRequest): Promise<SaveResult>;
+  /** A save in parts (an export bigger than one save request takes): the dialog, then saveWrite. */
+  saveBegin(req: SaveBeginRequest): Promise<SaveBeginResult>;
+  saveWrite(req: SaveWriteRequest): Promise<SaveResult | void>;
   noteRecent(paths: string[]): Promise<void>;
   appInfo(): Promise<AppInfo>;
   /** Case open (dialog in main) now returns the new case format; its captures become readable. */

@@ -10,9 +10,8 @@ import { download, type CaseController } from '../state/case.ts';
 import { runExport } from '../engine/export-client.ts';
 import type { ExportJob } from '../engine/export-protocol.ts';
 import { bridge } from '../engine/source.ts';
-import { formatBytes } from '../util/time.ts';
-import { concatBytes } from '../../../shared/format/bytes.ts';
 import { MAX_SAVE_BYTES } from '../../../shared/api/bridge.ts';
+import { saveInParts } from './save-parts.ts';
 
 export type ExportKind = 'html' | 'pdf' | 'png' | 'svg' | 'pcapng' | `${ExportWhat}-${'csv' | 'json'}`;
 
@@ -38,29 +37,22 @@ function slug(title: string): string {
 
 /**
  * Saves an export: a download of its pieces in the browser (a Blob of parts: never one string
- * or array of the whole), the save dialog in the desktop app (one piece, joined here).
+ * or array of the whole), the save dialog in the desktop app: one request for an export of one
+ * piece, the pieces one by one for the others (save-parts.ts: nothing joined, no limit on the
+ * whole).
  */
 async function save(session: Session, name: string, ext: string, data: string | Uint8Array | (string | Uint8Array)[]): Promise<void> {
   const parts = Array.isArray(data) ? data : [data];
   const b = bridge();
   if (b) {
+    const target = { defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }] };
     const size = parts.reduce((n, p) => n + (typeof p === 'string' ? p.length : p.byteLength), 0);
-    if (size > MAX_SAVE_BYTES) {
-      session.notify(`${name} would be ${formatBytes(size)}: more than the desktop app saves at once (${formatBytes(MAX_SAVE_BYTES)}). Use \`stagediff export\` on the command line for this one.`);
-      return;
-    }
-    const r = await b.save({ defaultName: name, filters: [{ name: ext.toUpperCase(), extensions: [ext] }], data: joinParts(parts) });
+    const r = parts.length === 1 && size <= MAX_SAVE_BYTES ? await b.save({ ...target, data: parts[0] }) : await saveInParts(b, target, parts);
     if (r.saved) session.notify(`Saved ${r.path}`);
     return;
   }
   download(name, parts, MIME[ext] ?? 'application/octet-stream');
   session.notify(`Downloaded ${name}`);
-}
-
-/** An export's pieces as one (they are all text or all bytes). */
-function joinParts(parts: (string | Uint8Array)[]): string | Uint8Array {
-  if (parts.length === 1) return parts[0];
-  return typeof parts[0] === 'string' ? parts.join('') : concatBytes(parts as Uint8Array[]);
 }
 
 /** The SVG document drawn on a canvas at 2x, as PNG bytes. */
