@@ -125,6 +125,11 @@ const ifMul: usize = memory.data(8 * 64, 8);
 const ifOffset: usize = memory.data(8 * 64, 8);
 /** Per interface: its link type. */
 const ifLink: usize = memory.data(4 * 64, 4);
+/** Per interface: its snaplen (a simple packet block's captured length is cut to it). */
+const ifSnap: usize = memory.data(4 * 64, 4);
+/** Per interface: n of a binary resolution (2^n units a second), or DECIMAL (ifDiv, ifMul). */
+const ifShift: usize = memory.data(4 * 64, 4);
+const DECIMAL: u32 = 0xffffffff;
 
 /** The link types the core reads (frameType): Ethernet, Linux cooked v1 / v2, raw IP, IPv4, IPv6. */
 export function coreLinkType(t: u32): bool {
@@ -1181,7 +1186,9 @@ function runNg(start: u32, avail: u32): u32 {
       sectionSeen = true;
       // A section numbers its interfaces from 0 (files joined with cat: one section each).
       ifBase = ifCount;
-    } else if (type === BT_PB || type === BT_SPB) {
+    } else if (type === BT_SPB) {
+      if (!simplePacket(pos, len)) break;
+    } else if (type === BT_PB) {
       stop(4);
       break;
     }
@@ -1205,15 +1212,21 @@ function interfaceBlock(pos: usize, len: u32): bool {
     return false;
   }
   const exponent = optTsresol & 0x7f;
-  if (!coreLinkType(linkType) || (optTsresol & 0x80) !== 0 || exponent > 9 || ifCount >= MAX_IF) {
+  const binary = (optTsresol & 0x80) !== 0;
+  // Decimal resolutions finer than ns: the reader's (its BigInt division).
+  if (!coreLinkType(linkType) || (!binary && exponent > 9) || ifCount >= MAX_IF) {
     stop(5);
     return false;
   }
   store<u32>(ifLink + (<usize>ifCount << 2), linkType);
-  let units: u64 = 1;
-  for (let k: u32 = 0; k < exponent; k++) units *= 10;
-  store<u64>(ifDiv + (<usize>ifCount << 3), units);
-  store<u64>(ifMul + (<usize>ifCount << 3), <u64>1000000000 / units);
+  store<u32>(ifSnap + (<usize>ifCount << 2), rd32(pos + 12));
+  store<u32>(ifShift + (<usize>ifCount << 2), binary ? exponent : DECIMAL);
+  if (!binary) {
+    let units: u64 = 1;
+    for (let k: u32 = 0; k < exponent; k++) units *= 10;
+    store<u64>(ifDiv + (<usize>ifCount << 3), units);
+    store<u64>(ifMul + (<usize>ifCount << 3), <u64>1000000000 / units);
+  }
   store<f64>(ifOffset + (<usize>ifCount << 3), optTsOffset);
   ifCount++;
   return true;
@@ -1245,15 +1258,55 @@ function packet(pos: usize, len: u32): bool {
   const id = ifBase + local;
   link = load<u32>(ifLink + (<usize>id << 2));
   const units = (<u64>rd32(pos + 12) << 32) | <u64>rd32(pos + 16);
-  const div = load<u64>(ifDiv + (<usize>id << 3));
-  const whole = units / div;
+  const shift = load<u32>(ifShift + (<usize>id << 2));
+  let whole: u64;
+  let nsec: u64;
+  if (shift === DECIMAL) {
+    const div = load<u64>(ifDiv + (<usize>id << 3));
+    whole = units / div;
+    nsec = (units - whole * div) * load<u64>(ifMul + (<usize>id << 3));
+  } else {
+    // 2^n units a second: the reader's floor(units / 2^n) s and floor(rest * 1e9 / 2^n) ns.
+    whole = shift < 64 ? units >> shift : 0;
+    const rest = shift < 64 ? units - (whole << shift) : units;
+    nsec = binaryNs(rest, shift);
+  }
   if (whole >= (<u64>1 << 53)) {
     stop(4);
     return false;
   }
   const sec = <f64>whole + load<f64>(ifOffset + (<usize>id << 3));
-  const nsec = <f64>((units - whole * div) * load<u64>(ifMul + (<usize>id << 3)));
-  return record(pos + 28, capLen, rd32(pos + 24), sec, nsec, len);
+  return record(pos + 28, capLen, rd32(pos + 24), sec, <f64>nsec, len);
+}
+
+/** floor(rest * 1e9 / 2^n) for rest < 2^n (or < 2^64), in 64-bit parts: rest * 1e9 may not fit. */
+function binaryNs(rest: u64, n: u32): u64 {
+  if (n < 32) return (rest * 1000000000) >> n;
+  // rest = hi * 2^32 + lo: rest * 1e9 = (hi * 1e9 + (lo * 1e9 >> 32)) * 2^32 + (lo * 1e9 & 0xffffffff),
+  // and the low 32 bits do not reach the quotient's integer part once n >= 32.
+  const high = (rest >> 32) * 1000000000 + (((rest & 0xffffffff) * 1000000000) >> 32);
+  return n - 32 < 64 ? high >> (n - 32) : 0;
+}
+
+/** A simple packet block: the record of the section's first interface, with no timestamp (the reader's 0 s). */
+function simplePacket(pos: usize, len: u32): bool {
+  if (len < 16 || ifCount === ifBase) {
+    stop(4);
+    return false;
+  }
+  const id = ifBase;
+  link = load<u32>(ifLink + (<usize>id << 2));
+  const origLen = rd32(pos + 8);
+  // Section 4.4: the original length cut to the snaplen and to what the block holds.
+  let capLen = origLen;
+  const snap = load<u32>(ifSnap + (<usize>id << 2));
+  if (snap !== 0 && capLen > snap) capLen = snap;
+  if (capLen > len - 16) capLen = len - 16;
+  if (capLen > maxCapLen) {
+    stop(3);
+    return false;
+  }
+  return record(pos + 12, capLen, origLen, 0, 0, len);
 }
 
 /** True when the ring is full: the caller copies records ringStart() .. packets() out. */
