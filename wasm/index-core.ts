@@ -133,7 +133,7 @@ const DECIMAL: u32 = 0xffffffff;
 
 /** The link types the core reads (frameType): Ethernet, Linux cooked v1 / v2, raw IP, IPv4, IPv6. */
 export function coreLinkType(t: u32): bool {
-  return t === 1 || t === 113 || t === 276 || t === 101 || t === 12 || t === 14 || t === 228 || t === 229;
+  return t === 1 || t === 113 || t === 276 || t === 101 || t === 12 || t === 14 || t === 228 || t === 229 || t === 0 || t === 108;
 }
 let maxCapLen: u32 = 262144;
 /** Records copied out so far (the ring holds records ringBase .. n). */
@@ -792,8 +792,8 @@ function tags(first: u32, p: usize, end: usize): i32 {
 
 /**
  * frameType for the other link types the core reads (decodeLink): Linux cooked v1 and v2 (the
- * protocol field as an Ethernet type, none for netlink or 802.2/802.3), raw IP by its version
- * nibble, IPv4 and IPv6.
+ * protocol field as an Ethernet type, none for netlink or 802.2/802.3), BSD loopback (NULL, LOOP),
+ * raw IP by its version nibble, IPv4 and IPv6.
  */
 function linkFrameType(off: usize, capLen: u32): i32 {
   if (link === 113 || link === 276) {
@@ -804,6 +804,17 @@ function linkFrameType(off: usize, capLen: u32): i32 {
     // Nothing past the header (sllPayload): a frame of no type.
     if (hatype === 824 || proto === 1 || proto === 3 || proto === 4) return 0;
     return tags(proto, off + <usize>hl, off + <usize>capLen);
+  }
+  if (link === 0 || link === 108) {
+    // BSD loopback (decodeNull): a 4-byte address family, in the capturing host's byte order for
+    // NULL (only upper bytes set: written little-endian), network order for LOOP.
+    if (capLen < 4) return -1;
+    let fam = u32be(off);
+    if (link === 0 && (fam & 0xffff0000) !== 0) fam = bswap<u32>(fam);
+    l3Off = off + 4;
+    if (fam === 2) return 0x0800;
+    if (fam === 24 || fam === 28 || fam === 30) return 0x86dd;
+    return 0;
   }
   l3Off = off;
   if (link === 228) return 0x0800;
