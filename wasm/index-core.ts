@@ -1176,8 +1176,8 @@ function runNg(start: u32, avail: u32): u32 {
       stop(4);
       break;
     }
-    if (type === BT_EPB) {
-      if (!packet(pos, len)) break;
+    if (type === BT_EPB || type === BT_PB) {
+      if (!packet(pos, len, type === BT_PB)) break;
     } else if (type === BT_IDB) {
       if (!interfaceBlock(pos, len)) break;
     } else if (type === SHB) {
@@ -1199,9 +1199,6 @@ function runNg(start: u32, avail: u32): u32 {
       ifBase = ifCount;
     } else if (type === BT_SPB) {
       if (!simplePacket(pos, len)) break;
-    } else if (type === BT_PB) {
-      stop(4);
-      break;
     }
     // Other blocks (name resolution, statistics, custom, unknown): skipped, as the reader does.
     pos += <usize>len;
@@ -1243,13 +1240,13 @@ function interfaceBlock(pos: usize, len: u32): bool {
   return true;
 }
 
-/** An enhanced packet block: its record, or false (stopped). */
-function packet(pos: usize, len: u32): bool {
+/** An enhanced packet block, or the obsolete packet block (a 16-bit interface id, then its drops count): its record, or false (stopped). */
+function packet(pos: usize, len: u32, obsolete: bool): bool {
   if (len < 32) {
     stop(4);
     return false;
   }
-  const local = rd32(pos + 8);
+  const local = obsolete ? rd16(pos + 8) : rd32(pos + 8);
   const capLen = rd32(pos + 20);
   if (local >= ifCount - ifBase || capLen > len - 32) {
     stop(4);

@@ -148,11 +148,13 @@ describe('the index core in WebAssembly', () => {
     const simple = write('simple-packet.pcapng', Buffer.concat([ng.bytes, spb]));
     expect(await same(simple)).toBe(true);
     expect((await js(simple)).packets).toBe((await js(write('ng1.pcapng', ng.bytes))).packets + 1);
-    // The obsolete packet block: the reader's.
+    // A packet block naming an interface its section does not describe: the reader's to report.
     const pb = Buffer.from(spb);
     pb.writeUInt32LE(2, 0);
-    expect(await indexWithCoreAt(write('obsolete-packet.pcapng', Buffer.concat([ng.bytes, pb])))).toBeNull();
+    const badPb = write('obsolete-packet.pcapng', Buffer.concat([ng.bytes, pb]));
+    expect(await indexWithCoreAt(badPb)).toBeNull();
     expect(coreDeclined()).toMatch(/^a pcapng block the core does not read \(record \d+\)$/);
+    expect((await js(badPb)).errors[0].message).toMatch(/names interface 60/);
     // A record cut short (in a capture the core takes whole).
     const whole = generateScenario('half-close', 'pcap-le-us').files[0].bytes;
     expect(await indexWithCoreAt(write('whole.pcap', whole))).not.toBeNull();
@@ -174,7 +176,7 @@ describe('the index core in WebAssembly', () => {
     expect(await indexWithCoreAt(join(dir, 'no-such-file.pcap'))).toBeNull();
   });
 
-  it('reads binary timestamp resolutions and simple packet blocks as the reader does', async () => {
+  it('reads binary timestamp resolutions, simple and obsolete packet blocks as the reader does', async () => {
     // One section, one Ethernet interface of if_tsresol 0x80 | n (2^n units a second) and snaplen
     // 100, then enhanced packet blocks at timestamps that put every 32-bit word to work, and simple
     // packet blocks (no timestamp; cut to the snaplen and to the block).
@@ -203,15 +205,18 @@ describe('the index core in WebAssembly', () => {
       body.writeUInt8(tsresol, 12);
       return block(1, body);
     };
-    const epb = (ts: bigint, data: Buffer) => {
+    // An enhanced packet block, or (`obsolete`) the packet block before it: a 16-bit interface id
+    // and a drops count where the EPB has its 32-bit id.
+    const epb = (ts: bigint, data: Buffer, obsolete = false) => {
       const pad = (4 - (data.length % 4)) % 4;
       const body = Buffer.alloc(20 + data.length + pad);
+      if (obsolete) body.writeUInt16LE(3, 2);
       body.writeUInt32LE(Number(ts >> 32n), 4);
       body.writeUInt32LE(Number(ts & 0xffffffffn), 8);
       body.writeUInt32LE(data.length, 12);
       body.writeUInt32LE(data.length, 16);
       data.copy(body, 20);
-      return block(6, body);
+      return block(obsolete ? 2 : 6, body);
     };
     const spbOf = (origLen: number, data: Buffer) => {
       const pad = (4 - (data.length % 4)) % 4;
@@ -227,7 +232,7 @@ describe('the index core in WebAssembly', () => {
     const times = [0n, 1n, 0xffffffffn, 0x100000000n, 0x123456789abcdn, 0x1fffffffffffffn, 0x20000000000000n, 0xfedcba9876543210n, 0xffffffffffffffffn];
     let taken = 0;
     for (const n of [0, 6, 20, 30, 31, 32, 33, 40, 52, 63, 64, 70, 100, 127]) {
-      const recs = times.map((t, k) => epb(t, pkt(k)));
+      const recs = times.map((t, k) => epb(t, pkt(k), k % 3 === 2));
       // Simple packet blocks: one whole, one cut to what the block holds, one cut to the snaplen (100).
       recs.splice(3, 0, spbOf(74, pkt(20)), spbOf(200, pkt(21)), spbOf(204, long));
       const path = write(`binary-${n}.pcapng`, Buffer.concat([shb(), idb(0x80 | n), ...recs]));
