@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, t
 import { readFile, stat, open, writeFile } from 'node:fs/promises';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { IPC, type AppInfo, type FileHash, type MenuCommand, type OpenedCase, type OpenedFile, type SaveBeginResult, type SaveResult } from '../shared/api/bridge.ts';
+import { IPC, type AppInfo, type FileHash, type MenuCommand, type OpenedCase, type OpenedFile, type SaveBeginRequest, type SaveBeginResult, type SaveResult } from '../shared/api/bridge.ts';
 import { captureArgs, CAPTURE_EXTENSIONS } from './args.ts';
 import { CSP, ISOLATION_HEADERS } from './csp.ts';
 import { buildMenuTemplate } from './menu.ts';
@@ -262,6 +262,13 @@ function handle(channel: string, fn: (e: IpcMainInvokeEvent, arg: unknown) => un
   });
 }
 
+/** The export's file, chosen in the save dialog (null: cancelled). */
+async function exportPath(req: SaveBeginRequest): Promise<string | null> {
+  const opts = { title: 'Export', defaultPath: req.defaultName, filters: req.filters };
+  const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+  return r.canceled || !r.filePath ? null : r.filePath;
+}
+
 function registerIpc(): void {
   handle(IPC.openCaptures, () => showOpenCaptures());
   handle(IPC.openCase, async (): Promise<OpenedCase | null> => {
@@ -341,19 +348,16 @@ function registerIpc(): void {
   });
   handle(IPC.save, async (_e, arg) => {
     const req = validateSave(arg);
-    const opts = { title: 'Export', defaultPath: req.defaultName, filters: req.filters };
-    const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
-    if (r.canceled || !r.filePath) return { saved: false };
-    await writeFile(r.filePath, req.data);
-    return { saved: true, path: r.filePath };
+    const path = await exportPath(req);
+    if (!path) return { saved: false };
+    await writeFile(path, req.data);
+    return { saved: true, path };
   });
   // An export bigger than one save request: the dialog, then its parts (export-save.ts).
   handle(IPC.saveBegin, async (_e, arg): Promise<SaveBeginResult> => {
-    const req = validateSaveBegin(arg);
-    const opts = { title: 'Export', defaultPath: req.defaultName, filters: req.filters };
-    const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
-    if (r.canceled || !r.filePath) return { saved: false };
-    return { saved: true, token: await exportSaves.begin(r.filePath), path: r.filePath };
+    const path = await exportPath(validateSaveBegin(arg));
+    if (!path) return { saved: false };
+    return { saved: true, token: await exportSaves.begin(path), path };
   });
   handle(IPC.saveWrite, async (_e, arg): Promise<SaveResult | void> => {
     const req = validateSaveWrite(arg);

@@ -5,8 +5,7 @@
 // equal as FlowTable compares them). The caller puts a point's keys at keysAt() and reads its
 // ids at idsAt(); the table lives after them and grows as flows come.
 
-const KEY_WORDS: usize = 10;
-const KEY_BYTES: usize = KEY_WORDS * 4;
+import { KEY_BYTES, keyHash, reach, sameKey } from './flow-key';
 
 /** Keys in (KEY_WORDS words a flow), ids out, for `room` flows; then the stored keys and the slots. */
 let keysIn: usize = 0;
@@ -16,13 +15,6 @@ let storedRoom: u32 = 0;
 let slots: usize = 0;
 let slotCount: u32 = 0;
 let count: u32 = 0;
-
-/** The memory grown to `end` bytes at least; false when it cannot grow. */
-function reach(end: usize): bool {
-  const have = <usize>memory.size() << 16;
-  if (end <= have) return true;
-  return memory.grow(<i32>((end - have + 0xffff) >>> 16)) >= 0;
-}
 
 /**
  * A new table for about `expected` distinct keys, points of at most `room` flows at a time: false
@@ -54,26 +46,6 @@ export function distinct(): u32 {
   return count;
 }
 
-/** flow-table.ts keyHash. */
-function keyHash(k: usize): u32 {
-  let h: u32 = 0x811c9dc5;
-  const v4 = load<u32>(k) >>> 8 === 4;
-  for (let i: usize = 0; i < KEY_WORDS; i++) {
-    if (v4 && i !== 0 && i !== 1 && i !== 5 && i !== 9) continue;
-    h = (h ^ load<u32>(k + (i << 2))) * 0x01000193;
-    h ^= h >>> 15;
-  }
-  return h;
-}
-
-/** Whether the stored key at `b` is the key at `k`, as FlowTable.lookupOrAdd compares them. */
-@inline function same(b: usize, k: usize): bool {
-  if (load<u32>(b) !== load<u32>(k) || load<u32>(b + 4) !== load<u32>(k + 4) || load<u32>(b + 20) !== load<u32>(k + 20) || load<u32>(b + 36) !== load<u32>(k + 36)) return false;
-  if (load<u32>(k) >>> 8 === 4) return true;
-  for (let i: usize = 2; i < KEY_WORDS - 1; i++) if (i !== 5 && load<u32>(b + (i << 2)) !== load<u32>(k + (i << 2))) return false;
-  return true;
-}
-
 /** The ids of the `n` keys at keysAt() into idsAt(): -1 when the memory cannot grow. */
 export function assign(n: u32): i32 {
   for (let f: u32 = 0; f < n; f++) {
@@ -84,7 +56,7 @@ export function assign(n: u32): i32 {
     for (;;) {
       const v = load<i32>(slots + (<usize>s << 2));
       if (v === 0) break;
-      if (same(stored + <usize>(v - 1) * KEY_BYTES, k)) {
+      if (sameKey(stored + <usize>(v - 1) * KEY_BYTES, k)) {
         id = v - 1;
         break;
       }

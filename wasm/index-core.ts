@@ -20,6 +20,8 @@
 // two places for its hash slots, which take turns as the table grows. A lane's instance serves
 // every file it reads, so it keeps no more than its largest file's flow table.
 
+import { KEY_BYTES, keyHash, reach, sameKey } from './flow-key';
+
 /** Past the module's static data (the probe key below); nothing is allocated at run time. */
 const IN: usize = (__heap_base + 4095) & ~4095;
 const INCAP: usize = (4 << 20) + (512 << 10);
@@ -89,7 +91,6 @@ const L_Q: u32 = 0x51;
 const L_I: u32 = 0x49;
 const HIST_INLINE: u32 = 16;
 
-const KEY_WORDS: u32 = 10;
 /** A row of no flow (capture-index.ts NO_FLOW). */
 const NO_FLOW: u32 = 0xffffffff;
 const TCP_FIN: u32 = 0x01;
@@ -258,7 +259,7 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng:
   // not touched: a page costs only once a flow's row is written); then the hash slots.
   p = (p + 15) & ~15;
   keys = p;
-  p += <usize>MAX_FLOWS * 40;
+  p += <usize>MAX_FLOWS * KEY_BYTES;
   nums = p;
   p += <usize>MAX_FLOWS * N_COUNT * 8;
   histLen = p;
@@ -280,13 +281,6 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng:
   slots = slotsAt;
   memory.fill(slots, 0, <usize>slotCount * 4);
   return 1;
-}
-
-/** The memory grown to `end` bytes at least; false when it cannot grow. */
-function reach(end: usize): bool {
-  const have = <usize>memory.size() << 16;
-  if (end <= have) return true;
-  return memory.grow(<i32>((end - have + 0xffff) >>> 16)) >= 0;
 }
 
 // ---- the fast decoder (fast-index.ts) ----
@@ -457,39 +451,16 @@ function geneve(off: usize, end: usize): bool {
 
 // ---- the flow table (flow-table.ts) ----
 
-function keyHash(k: usize, fromProbe: bool): u32 {
-  let h: u32 = 0x811c9dc5;
-  const w0 = fromProbe ? load<u32>(probe) : load<u32>(k);
-  const v4 = w0 >>> 8 === 4;
-  for (let i: u32 = 0; i < KEY_WORDS; i++) {
-    if (v4 && i !== 0 && i !== 1 && i !== 5 && i !== 9) continue;
-    const w = fromProbe ? load<u32>(probe + (<usize>i << 2)) : load<u32>(k + (<usize>i << 2));
-    h = (h ^ w) * 0x01000193;
-    h ^= h >>> 15;
-  }
-  return h;
-}
-
 let lastWasNew = false;
 
 function lookupOrAdd(): i32 {
-  const h = keyHash(0, true);
+  const h = keyHash(probe);
   const mask = slotCount - 1;
   let s = h & mask;
   while (true) {
     const v = load<i32>(slots + (<usize>s << 2));
     if (v === 0) break;
-    const base = keys + <usize>(v - 1) * 40;
-    let eq = load<u32>(base) === load<u32>(probe) && load<u32>(base + 4) === load<u32>(probe + 4) && load<u32>(base + 20) === load<u32>(probe + 20) && load<u32>(base + 36) === load<u32>(probe + 36);
-    if (eq && load<u32>(probe) >>> 8 !== 4) {
-      for (let i: u32 = 2; i < KEY_WORDS - 1; i++) {
-        if (i !== 5 && load<u32>(base + (<usize>i << 2)) !== load<u32>(probe + (<usize>i << 2))) {
-          eq = false;
-          break;
-        }
-      }
-    }
-    if (eq) {
+    if (sameKey(keys + <usize>(v - 1) * KEY_BYTES, probe)) {
       lastWasNew = false;
       return v - 1;
     }
@@ -502,8 +473,8 @@ function lookupOrAdd(): i32 {
   memory.fill(nums + <usize>id * N_COUNT * 8, 0, N_COUNT * 8);
   store<u8>(histLen + id, 0);
   store<i32>(cookieCount + (<usize>id << 2), 0);
-  const kb = keys + <usize>id * 40;
-  for (let i: u32 = 0; i < KEY_WORDS; i++) store<u32>(kb + (<usize>i << 2), load<u32>(probe + (<usize>i << 2)));
+  const kb = keys + <usize>id * KEY_BYTES;
+  memory.copy(kb, probe, KEY_BYTES);
   store<i32>(slots + (<usize>s << 2), <i32>id + 1);
   lastWasNew = true;
   if (flowCount * 2 > slotCount && !rehash()) return -1;
@@ -518,7 +489,7 @@ function rehash(): bool {
   memory.fill(next, 0, <usize>count * 4);
   const mask = count - 1;
   for (let id: u32 = 0; id < flowCount; id++) {
-    let s = keyHash(keys + <usize>id * 40, false) & mask;
+    let s = keyHash(keys + <usize>id * KEY_BYTES) & mask;
     while (load<i32>(next + (<usize>s << 2)) !== 0) s = (s + 1) & mask;
     store<i32>(next + (<usize>s << 2), <i32>id + 1);
   }

@@ -14,15 +14,11 @@ import { DEFAULT_SETTINGS } from '../../shared/engine/settings.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
 import { wasmFlowIds } from '../../shared/node/flow-ids.ts';
 import { generateScenario, SCENARIOS } from '../gen/scenarios.ts';
-import { indexBytes } from '../support/analyze-bytes.ts';
+import { inputOf as input } from '../support/analyze-bytes.ts';
 import { conversation, pcap } from '../support/nat-capture.ts';
 import { icmpErrorCapture } from '../support/icmp-capture.ts';
 
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
-
-function input(device: string, stage: Stage, bytes: Uint8Array, path = `${device}_${stage}.pcap`): AnalysisInput {
-  return { spec: { path, device, stage, labelled: 'explicit' }, ix: indexBytes(bytes) };
-}
 
 /** What of a model the flow ids decide. */
 function shape(m: Model): unknown {

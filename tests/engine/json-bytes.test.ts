@@ -21,16 +21,12 @@ import { flowFacts, stagesByDevice } from '../../shared/findings/facts.ts';
 import { DEFAULT_SETTINGS } from '../../shared/engine/settings.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
 import { generateScenario, SCENARIOS } from '../gen/scenarios.ts';
-import { indexBytes } from '../support/analyze-bytes.ts';
+import { inputOf as input } from '../support/analyze-bytes.ts';
 import { conversation, pcap } from '../support/nat-capture.ts';
 import { icmpErrorCapture } from '../support/icmp-capture.ts';
 
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
 const dec = new TextDecoder();
-
-function input(device: string, stage: Stage, bytes: Uint8Array, path = `${device}_${stage}.pcap`): AnalysisInput {
-  return { spec: { path, device, stage, labelled: 'explicit' }, ix: indexBytes(bytes) };
-}
 
 /** FlowJson, or the WebAssembly writer (with FlowJson for what it does not write). */
 type Writer = 'js' | 'core';
