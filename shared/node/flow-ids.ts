@@ -18,11 +18,10 @@ interface IdsExports {
 }
 
 /**
- * The hook (null with STAGEDIFF_WASM=0): each model gets an instance of its own (its memory, the
- * size of the model's keys, goes with it); without the module (not built) it answers null.
+ * The hook: each model gets an instance of its own (its memory, the size of the model's keys,
+ * goes with it); without the module (not built, STAGEDIFF_WASM=0) it answers null.
  */
-export function wasmFlowIds(): FlowIds | null {
-  if (process.env.STAGEDIFF_WASM === '0') return null;
+export function wasmFlowIds(): FlowIds {
   return (points, expected) => {
     const m = instantiate('flow-ids.wasm', { env: { abort: () => {} } }) as unknown as IdsExports | null;
     if (!m) return null;

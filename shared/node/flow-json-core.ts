@@ -38,7 +38,6 @@ export interface FlowJsonWriter {
 }
 
 const encoder = new TextEncoder();
-const disabled = process.env.STAGEDIFF_WASM === '0';
 
 /** The capture points' packed flows and key words the imports read (the writer's that is writing now). */
 let packed: PackedFlows[] = [];
@@ -97,7 +96,7 @@ function views(m: JsonExports): void {
 
 function module(): JsonExports | null {
   if (x !== undefined) return x;
-  x = disabled ? null : (instantiate('flow-json.wasm', imports) as unknown as JsonExports | null);
+  x = instantiate('flow-json.wasm', imports) as unknown as JsonExports | null;
   if (x) {
     histMax = x.HIST_MAX.value as number;
     cookiesMax = x.COOKIES_MAX.value as number;

@@ -21,7 +21,7 @@ import { KEY_WORDS } from '../engine/flow-table.ts';
 import { maxCapLenForLinkType } from '../readers/linktypes.ts';
 import { indexFile, type Progress } from './file-source.ts';
 import { FlowStore, HIST_INLINE, packIndex } from '../engine/packed-flows.ts';
-import { instantiate } from './wasm-module.ts';
+import { instantiate, WASM_OFF } from './wasm-module.ts';
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -102,8 +102,6 @@ const RING_COLUMNS = [
   ['tcpFlags', Uint16Array],
   ['flags', Uint8Array],
 ] as const;
-/** Files the core is not used for: STAGEDIFF_WASM=0 (to compare, or to rule it out). */
-const disabled = process.env.STAGEDIFF_WASM === '0';
 
 let instance: CoreExports | null | undefined;
 
@@ -187,7 +185,7 @@ export async function indexWithCore(
   yieldBytes = 0,
 ): Promise<CoreResult> {
   const no = (why: string): CoreResult => ({ ix: null, why });
-  if (disabled) return no('STAGEDIFF_WASM=0');
+  if (WASM_OFF) return no('STAGEDIFF_WASM=0');
   if (size < 24) return no('not a pcap file');
   const x = core();
   if (!x) return no('no WebAssembly core (dist/index-core.wasm not built, or not loadable)');

@@ -2,12 +2,17 @@
  * A WebAssembly module of ours (built by scripts/build.mjs into dist/), instantiated in this
  * thread: found beside the bundle (dist/), or in dist/ from the sources (tests). Null when it is
  * not there (sources not built) or cannot be instantiated (no WebAssembly, too little address
- * space): the callers then do the work in JavaScript.
+ * space) or when STAGEDIFF_WASM=0 turns every module off: the callers then do the work in
+ * JavaScript.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** STAGEDIFF_WASM=0: no module of ours is used (to compare, or to rule them out). */
+export const WASM_OFF = process.env.STAGEDIFF_WASM === '0';
+
 export function instantiate(file: string, imports: WebAssembly.Imports): WebAssembly.Exports | null {
+  if (WASM_OFF) return null;
   const m = compiled(file);
   try {
     return m ? new WebAssembly.Instance(m, imports).exports : null;
