@@ -7,6 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
+import { writeSync } from 'node:fs';
 import { indexPacked } from './index-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
 import { useFlowIds } from '../engine/model.ts';
@@ -59,8 +60,9 @@ port.on('message', async (msg: WorkerRequest) => {
           while (ahead >= MAX_AHEAD) await new Promise<void>((r) => (wake = r));
           wake = null;
         },
-        // STAGEDIFF_TIMING=1: this part's phases on stderr.
-        process.env.STAGEDIFF_TIMING ? (t) => process.stderr.write(`stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
+        // STAGEDIFF_TIMING=1: this part's phases on stderr, written before the worker answers
+        // (a worker's process.stderr goes through the main thread, which may have exited by then).
+        process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {
