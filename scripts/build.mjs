@@ -30,7 +30,7 @@ await build({
 // (wasm/index-core.ts), the flows' JSON (wasm/flow-json.ts), the model's flow ids (wasm/flow-ids.ts).
 {
   const asc = (await import('assemblyscript/asc')).default;
-  for (const name of ['index-core', 'flow-json', 'flow-ids']) {
+  for (const name of ['index-core', 'flow-json', 'flow-ids', 'flow-quiet']) {
     const r = await asc.main([`wasm/${name}.ts`, '-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '1', '-o', `dist/${name}.wasm`], { cwd: root });
     if (r.error) {
       process.stderr.write(r.stderr.toString());

@@ -131,6 +131,25 @@ export function startAnalysis(inputs: AnalysisInput[], opts: AnalyzeOptions = {}
   };
 }
 
+/**
+ * Flows the analysis may hand to someone else (the CLI's WebAssembly: shared/node/quiet-flows.ts):
+ * a flow no rule reports on and seen on one device, whose record (encodeFlow's) it can write
+ * itself. The JavaScript analysis below stays the reference and does every flow it declines.
+ */
+export interface QuietFlows {
+  /** Ready for this model's flows (false: the JavaScript analysis does them all). */
+  begin(model: Model): boolean;
+  /** Whether the flow is quiet, its record then written to `r` (when there are records). */
+  flow(model: Model, flow: Flow, r: FlowRecords | null): boolean;
+}
+
+let quietFlows: QuietFlows | null = null;
+
+/** Sets the QuietFlows hook for analyzePart in this thread (null: none). */
+export function useQuietFlows(q: QuietFlows | null): void {
+  quietFlows = q;
+}
+
 /** Flows per block when the analysis is split over threads. */
 export const BLOCK_FLOWS = 256;
 
@@ -156,7 +175,7 @@ export async function analyzePart(
   parts: number,
   json: boolean,
   onBlock: (b: AnalysisBlock, totalFlows: number) => void | Promise<void>,
-  timings?: (t: { modelMs: number; flowsMs: number }) => void,
+  timings?: (t: { modelMs: number; flowsMs: number; quiet: number; flows: number }) => void,
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
@@ -179,6 +198,9 @@ export async function analyzePart(
   // The flows' summaries, as records (the thread that writes the output makes the JSON).
   const r = new FlowRecords();
   const context = recordContext(model);
+  const quiet = quietFlows?.begin(model) ? quietFlows : null;
+  let quietCount = 0;
+  let mine = 0;
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
     const findings: Finding[] = [];
@@ -188,11 +210,16 @@ export async function analyzePart(
       // Without the endpoint text (the records carry where it is, the findings make it if they
       // need it), and without a NAT lookup when there is no NAT (it gives every flow an identity hash).
       describeFlow(flow, joins.size ? joins.get(flow) : undefined, false);
-      const f = flowFacts(model, flow, captured);
-      runFlowRules(model, f, findings);
-      if (json) encodeFlow(r, model, f);
-      // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
-      addClockSamples(flow, clock, sent);
+      // A quiet flow (one device: no clock samples either) has its record written by the hook.
+      mine++;
+      if (quiet !== null && quiet.flow(model, flow, json ? r : null)) quietCount++;
+      else {
+        const f = flowFacts(model, flow, captured);
+        runFlowRules(model, f, findings);
+        if (json) encodeFlow(r, model, f);
+        // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
+        addClockSamples(flow, clock, sent);
+      }
       // Done with this flow: its objects can go (the heap need not grow for the ones to come).
       // The flow and its views were made before the analysis and live in V8's old space by
       // now: what its analysis hung on them (text, row views) is let go here, or the young
@@ -203,7 +230,7 @@ export async function analyzePart(
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
     await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, records: json ? r.take(context) : null, findings, clock }, total);
   }
-  timings?.({ modelMs, flowsMs: performance.now() - t0 - modelMs });
+  timings?.({ modelMs, flowsMs: performance.now() - t0 - modelMs, quiet: quietCount, flows: mine });
   return total;
 }
 

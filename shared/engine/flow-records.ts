@@ -14,7 +14,7 @@ import { endReason, type EndReason } from '../findings/end-reason.ts';
 import { JsonBytes, jsonPiece } from '../format/json-bytes.ts';
 import { flowHistory, flowState, S, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { PackedPointFlow, packFlows, type PackedFlows } from './packed-flows.ts';
-import { endpointTexts, protoName, type Model } from './model.ts';
+import { endpointTexts, protoName, type Flow, type Model } from './model.ts';
 import { KEY_WORDS } from './flow-table.ts';
 
 /** What every record of an analysis refers to: the model's clock base, capture points and devices. */
@@ -165,6 +165,60 @@ export function encodeFlow(r: FlowRecords, model: Model, f: FlowFacts): void {
     const n = flow.nat[i];
     strs.push(n.device, n.stage, n.client, n.server);
   }
+  r.n = o;
+}
+
+/** The end reasons of a quiet flow's summary, by the code wasm/flow-quiet.ts gives them (0: none). */
+export const QUIET_REASONS = ['', 'n/a', 'tcp-fin', 'incomplete', 'aged-out', 'open'] as const;
+
+/**
+ * encodeFlow's record of a quiet flow (seen on one device, no capture point turned around, no
+ * finding: shared/node/quiet-flows.ts), from what wasm/flow-quiet.ts worked out, `q` at `at`:
+ * received, transmitted, unaccounted, latency (NaN: none), end reason code, when it ages out
+ * (NaN: not said), the first and last packet. The same record, number for number.
+ */
+export function encodeQuietFlow(r: FlowRecords, model: Model, flow: Flow, q: Float64Array, at: number): void {
+  const points = flow.at;
+  const device = points[0].point.device;
+  const reason = QUIET_REASONS[q[at + 4]];
+  const agesOut = q[at + 5];
+  const a = r.room(24 + 4 * points.length);
+  const strs = r.strs;
+  let o = r.n;
+  strs.push(flow.id);
+  a[o++] = flow.proto;
+  a[o++] = flow.clientSide;
+  a[o++] = flow.version;
+  a[o++] = flow.ref!.point.index;
+  a[o++] = flow.ref!.local;
+  a[o++] = points.length;
+  for (let i = 0; i < points.length; i++) {
+    a[o++] = points[i].point.index;
+    a[o++] = points[i].local;
+    strs.push(reason);
+    if (agesOut !== agesOut) a[o++] = 1;
+    else {
+      a[o++] = 2;
+      a[o++] = agesOut;
+    }
+  }
+  a[o++] = 1;
+  a[o++] = r.device(model, device);
+  a[o++] = q[at];
+  a[o++] = q[at + 1];
+  a[o++] = 0;
+  a[o++] = q[at + 2];
+  a[o++] = q[at + 3];
+  a[o++] = 1;
+  strs.push(reason);
+  a[o++] = 1;
+  a[o++] = 1;
+  strs.push(device);
+  a[o++] = q[at + 6];
+  a[o++] = q[at + 7];
+  a[o++] = flow.relatedFlow ? 1 : 0;
+  if (flow.relatedFlow) strs.push(flow.relatedFlow);
+  a[o++] = 0;
   r.n = o;
 }
 

@@ -13,7 +13,8 @@ import { wasmFlowIds } from './flow-ids.ts';
 import { useFlowIds } from '../engine/model.ts';
 import { transferables } from '../engine/capture-index.ts';
 import { viewIndex } from '../engine/packed-flows.ts';
-import { analyzePart, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
+import { analyzePart, useQuietFlows, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
+import { wasmQuietFlows } from './quiet-flows.ts';
 
 type WorkerRequest =
   | { type: 'index'; id: number; path: string; lean?: boolean }
@@ -27,6 +28,8 @@ function heapMb(): string {
 
 // The model's flow ids by WebAssembly (flow-ids.ts), when there is the module.
 useFlowIds(wasmFlowIds());
+// Quiet flows' analysis by WebAssembly (quiet-flows.ts), when there is the module.
+useQuietFlows(wasmQuietFlows());
 
 /** Blocks a worker may have posted and not had acknowledged. */
 const MAX_AHEAD = 4;
@@ -62,7 +65,7 @@ port.on('message', async (msg: WorkerRequest) => {
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr, written before the worker answers
         // (a worker's process.stderr goes through the main thread, which may have exited by then).
-        process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms, heap ${heapMb()}\n`) : undefined,
+        process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms (${t.quiet} of ${t.flows} quiet), heap ${heapMb()}\n`) : undefined,
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {

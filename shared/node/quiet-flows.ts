@@ -1,0 +1,109 @@
+/**
+ * The analysis's QuietFlows hook by WebAssembly (wasm/flow-quiet.ts), for the CLI's analysis
+ * threads: each flow's rows gathered into the module's memory, and when the module finds the
+ * flow quiet (one device, one stretch of activity, nothing any rule reports), its record written
+ * from what the module worked out (encodeQuietFlow); every other flow goes through the JavaScript
+ * analysis, which stays the reference (tests/engine/quiet-flows.test.ts holds the two to the same
+ * records).
+ */
+import type { Stage } from '../api/analysis.ts';
+import type { QuietFlows } from '../engine/analyze.ts';
+import { encodeQuietFlow } from '../engine/flow-records.ts';
+import { instantiate } from './wasm-module.ts';
+
+interface QuietExports {
+  memory: WebAssembly.Memory;
+  MAX_K: WebAssembly.Global;
+  setup(points: number, devices: number): number;
+  point(p: number, device: number, stage: number, shiftNs: number): void;
+  device(d: number, captured: number, endNs: number): void;
+  timers(halfClosed: number, handshake: number, tcp: number, udp: number, icmp: number, endNs: number): void;
+  resultAt(): number;
+  headerAt(): number;
+  rows(n: number): number;
+  quiet(k: number, total: number, proto: number, clientSide: number, lastNs: number, idleNs: number): number;
+}
+
+/** The module's numbers for the stages. */
+const STAGES: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
+
+/** The hook, with an instance of the module for this thread; null without the module (not built, STAGEDIFF_WASM=0). */
+export function wasmQuietFlows(): QuietFlows | null {
+  const x = instantiate('flow-quiet.wasm', { env: { abort: () => {} } }) as unknown as QuietExports | null;
+  if (!x) return null;
+  const maxK = x.MAX_K.value as number;
+  let buffer: ArrayBuffer | null = null;
+  let f64 = new Float64Array(0);
+  let i32 = new Int32Array(0);
+  let ready = false;
+  let idleTcpNs = 0;
+  let idleOtherNs = 0;
+  return {
+    begin(model) {
+      const s = model.settings;
+      const devices = new Map(model.devices.map((d, i) => [d, i]));
+      ready = x.setup(model.points.length, model.devices.length) !== 0;
+      if (!ready) return false;
+      const captured = new Array<number>(model.devices.length).fill(0);
+      for (const p of model.points) {
+        const d = devices.get(p.device)!;
+        const stage = STAGES[p.stage] ?? -1;
+        x.point(p.index, d, stage, p.shiftNs);
+        if (stage >= 0) captured[d] |= 1 << stage;
+      }
+      for (let d = 0; d < model.devices.length; d++) x.device(d, captured[d], model.deviceEndNs.get(model.devices[d]) ?? model.endNs);
+      // As the JavaScript analysis multiplies them (seconds * 1e9), so that the sums are the same.
+      x.timers(s.tcpHalfClosed * 1e9, s.tcpHandshake * 1e9, s.tcpTimeout * 1e9, s.udpTimeout * 1e9, s.icmpTimeout * 1e9, model.endNs);
+      idleTcpNs = s.gwlbIdleTimeout * 1e9;
+      idleOtherNs = s.gwlbUdpTimeout * 1e9;
+      return true;
+    },
+    flow(model, flow, r) {
+      const at = flow.at;
+      const k = at.length;
+      if (!ready || k > maxK || flow.nat.length) return false;
+      let total = 0;
+      for (let i = 0; i < k; i++) {
+        const a = at[i];
+        if (a.nat || a.flipped) return false;
+        total += a.point.rowStart[a.local + 1] - a.point.rowStart[a.local];
+      }
+      const base = x.rows(total);
+      if (!base) return false;
+      if (x.memory.buffer !== buffer) {
+        buffer = x.memory.buffer;
+        f64 = new Float64Array(buffer);
+        i32 = new Int32Array(buffer);
+      }
+      // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
+      const h = x.headerAt() >> 2;
+      const F = f64;
+      const I = i32;
+      let t = base >> 3;
+      let sig = (base >> 2) + 2 * total;
+      let ipId = sig + total;
+      let bits = ipId + total;
+      for (let i = 0; i < k; i++) {
+        const a = at[i];
+        const ix = a.point.ix;
+        const s = a.point.rowStart[a.local];
+        const e = a.point.rowStart[a.local + 1];
+        I[h + 2 * i] = a.point.index;
+        I[h + 2 * i + 1] = e - s;
+        const gt = ix.groupT;
+        const gs = ix.groupSig;
+        const gi = ix.groupIpId;
+        const gb = ix.groupBits;
+        for (let g = s; g < e; g++) {
+          F[t++] = gt[g];
+          I[sig++] = gs[g];
+          I[ipId++] = gi[g];
+          I[bits++] = gb[g];
+        }
+      }
+      if (!x.quiet(k, total, flow.proto, flow.clientSide, flow.lastNs, flow.proto === 6 ? idleTcpNs : idleOtherNs)) return false;
+      if (r) encodeQuietFlow(r, model, flow, F, x.resultAt() >> 3);
+      return true;
+    },
+  };
+}

@@ -1,0 +1,387 @@
+// The analysis of a quiet flow in WebAssembly (AssemblyScript, built by scripts/build.mjs into
+// dist/flow-quiet.wasm): for a flow that no rule can report on, what its summary says (the
+// device's counts, receive-to-transmit matches and latency, its end reason, its one stretch of
+// activity), as the JavaScript analysis works it out (shared/findings/facts.ts accountDevice,
+// shared/engine/align.ts matchGathered, shared/findings/end-reason.ts, the rules in
+// shared/findings/rules/). A flow is quiet when it was seen on one device, at most once per stage
+// and not in a drop stage, in one stretch shorter than the idle timeout, and each rule's own test
+// for "nothing to report" holds; anything else, or anything this module does not do itself (the
+// stage matching's fallback to an index by signature), answers 0 and the JavaScript analysis,
+// which stays the reference, does the flow. shared/node/quiet-flows.ts is the caller.
+//
+// Memory: the setup (capture points, devices, timers), one result area, then the flow's rows as
+// the caller gathers them: per point of the flow (k of them, in flow.at's order) its index and its
+// number of rows, then R rows' grouped time, signature, IP ID and bits (one column after the
+// other, the points' rows one after another in each), then this module's scratch.
+
+const TCP_FIN: i32 = 0x01;
+const TCP_SYN: i32 = 0x02;
+const TCP_RST: i32 = 0x04;
+const TCP_ACK: i32 = 0x10;
+/** capture-index.ts P_SIDE_B, in the bits' high half. */
+const SIDE_B: i32 = 32 << 16;
+
+// Stages (shared/api/analysis.ts Stage), as the caller numbers them.
+const RECEIVE: i32 = 0;
+const FIREWALL: i32 = 1;
+const TRANSMIT: i32 = 2;
+const DROP: i32 = 3;
+const UNKNOWN: i32 = 4;
+
+/** align.ts REORDER_NS, MAX_LATENCY_NS, SCAN. */
+const REORDER_NS: f64 = 50e6;
+const MAX_LATENCY_NS: f64 = 2e9;
+const SCAN: i32 = 64;
+
+/** End reasons (the caller's names: flow-records.ts QUIET_REASONS). */
+const R_NA: f64 = 1;
+const R_FIN: f64 = 2;
+const R_INCOMPLETE: f64 = 3;
+const R_AGED_OUT: f64 = 4;
+const R_OPEN: f64 = 5;
+
+/** The most capture points a flow may have here (more: the JavaScript analysis). */
+export const MAX_K: i32 = 16;
+
+let nPoints: i32 = 0;
+let nDevices: i32 = 0;
+let pDevice: usize = 0; // i32 per point
+let pStage: usize = 0; // i32 per point
+let pShift: usize = 0; // f64 per point
+let dCaptured: usize = 0; // i32 per device: bit s = the device was captured at stage s
+let dEnd: usize = 0; // f64 per device: its last packet on the common clock
+let res: usize = 0; // f64 results
+let hdr: usize = 0; // i32 per point of the flow: point index, rows
+let rowsAt: usize = 0; // the flow's rows
+let rowRoom: usize = 0;
+
+// Timers in ns (the caller multiplies: seconds * 1e9, as the JavaScript does).
+let halfClosedNs: f64 = 0;
+let handshakeNs: f64 = 0;
+let tcpNs: f64 = 0;
+let udpNs: f64 = 0;
+let icmpNs: f64 = 0;
+/** The model's last packet (common clock). */
+let endNs: f64 = 0;
+
+/** Space for the setup of `points` capture points and `devices` devices: false when the memory cannot hold it. */
+export function setup(points: i32, devices: i32): bool {
+  nPoints = points;
+  nDevices = devices;
+  pDevice = (__heap_base + 15) & ~15;
+  pStage = pDevice + (<usize>points << 2);
+  pShift = (pStage + (<usize>points << 2) + 7) & ~7;
+  dCaptured = pShift + (<usize>points << 3);
+  dEnd = (dCaptured + (<usize>devices << 2) + 7) & ~7;
+  res = dEnd + (<usize>devices << 3);
+  hdr = res + 16 * 8;
+  rowsAt = (hdr + (<usize>MAX_K << 3) + 15) & ~15;
+  rowRoom = 0;
+  return reach(rowsAt);
+}
+
+export function point(p: i32, device: i32, stage: i32, shiftNs: f64): void {
+  store<i32>(pDevice + (<usize>p << 2), device);
+  store<i32>(pStage + (<usize>p << 2), stage);
+  store<f64>(pShift + (<usize>p << 3), shiftNs);
+}
+
+export function device(d: i32, captured: i32, endNs: f64): void {
+  store<i32>(dCaptured + (<usize>d << 2), captured);
+  store<f64>(dEnd + (<usize>d << 3), endNs);
+}
+
+export function timers(halfClosed: f64, handshake: f64, tcp: f64, udp: f64, icmp: f64, end: f64): void {
+  endNs = end;
+  halfClosedNs = halfClosed;
+  handshakeNs = handshake;
+  tcpNs = tcp;
+  udpNs = udp;
+  icmpNs = icmp;
+}
+
+export function resultAt(): usize {
+  return res;
+}
+export function headerAt(): usize {
+  return hdr;
+}
+
+/** Room for a flow of `rows` rows; where they go (0: the memory cannot hold them). */
+export function rows(rows: i32): usize {
+  const r = <usize>rows;
+  if (r > rowRoom) {
+    // The four columns, then matched (i32) and the latencies (f64) per row.
+    let room: usize = rowRoom > 0 ? rowRoom : 1024;
+    while (room < r) room <<= 1;
+    if (!reach(rowsAt + room * 40 + 64)) return 0;
+    rowRoom = room;
+  }
+  return rowsAt;
+}
+
+// Columns of the current flow (set by quiet()).
+let cT: usize = 0; // f64: the caller's grouped time, made the common clock's here
+let cKey: usize = 0; // i32: the caller's signature, made the match key here
+let cIpId: usize = 0;
+let cBits: usize = 0;
+
+@inline function tAt(r: i32): f64 {
+  return load<f64>(cT + (<usize>r << 3));
+}
+@inline function keyAt(r: i32): i32 {
+  return load<i32>(cKey + (<usize>r << 2));
+}
+@inline function bitsAt(r: i32): i32 {
+  return load<i32>(cBits + (<usize>r << 2));
+}
+
+/** align.ts matchKey. */
+@inline function matchKey(sig: i32, ipId: i32, flags: i32): i32 {
+  const h = (sig ^ ipId) * 0x27d4eb2f;
+  return (flags & 32 ? ((h ^ 0x5bd1e995) * <i32>0x85ebca6b) : h) ^ <i32>(<u32>h >>> 15);
+}
+
+/**
+ * The flow whose k points and R rows the caller put at headerAt() and rows(R): 1 and its summary
+ * at resultAt() when it is quiet, else 0. `idleNs`: the idle timeout for its protocol, in ns.
+ */
+export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f64, idleNs: f64): i32 {
+  if (k < 1 || k > MAX_K) return 0;
+  const R = <usize>total;
+  cT = rowsAt;
+  cKey = cT + R * 8;
+  cIpId = cKey + R * 4;
+  cBits = cIpId + R * 4;
+  const matched = cBits + R * 4;
+  const lat = (matched + R * 4 + 7) & ~7;
+  // One device, each stage at most once, no drop stage.
+  const dev = load<i32>(pDevice + (<usize>load<i32>(hdr) << 2));
+  let pos0: i32 = -1; // receive
+  let pos1: i32 = -1; // firewall
+  let pos2: i32 = -1; // transmit
+  let pos4: i32 = -1; // unknown
+  let start0: i32 = 0;
+  let start1: i32 = 0;
+  let start2: i32 = 0;
+  let start4: i32 = 0;
+  let o: i32 = 0;
+  let anyAll: i32 = 0;
+  let first = Infinity;
+  let last = -Infinity;
+  let handshake = false;
+  // The first client SYN (without ACK) at any point.
+  let clientSyn = Infinity;
+  for (let i: i32 = 0; i < k; i++) {
+    const p = load<i32>(hdr + (<usize>i << 3));
+    const n = load<i32>(hdr + (<usize>i << 3) + 4);
+    if (load<i32>(pDevice + (<usize>p << 2)) !== dev) return 0;
+    const s = load<i32>(pStage + (<usize>p << 2));
+    if (s === RECEIVE) {
+      if (pos0 >= 0) return 0;
+      pos0 = i;
+      start0 = o;
+    } else if (s === FIREWALL) {
+      if (pos1 >= 0) return 0;
+      pos1 = i;
+      start1 = o;
+    } else if (s === TRANSMIT) {
+      if (pos2 >= 0) return 0;
+      pos2 = i;
+      start2 = o;
+    } else if (s === UNKNOWN) {
+      if (pos4 >= 0) return 0;
+      pos4 = i;
+      start4 = o;
+    } else return 0; // a drop stage (or a stage this module does not know)
+    // The common clock's time and the match key, in place (gatherRows).
+    const shift = load<f64>(pShift + (<usize>p << 3));
+    let step: i32 = 0;
+    for (let r = o; r < o + n; r++) {
+      const b = bitsAt(r);
+      const ta = cT + (<usize>r << 3);
+      store<f64>(ta, shift + load<f64>(ta));
+      store<i32>(cKey + (<usize>r << 2), matchKey(keyAt(r), load<i32>(cIpId + (<usize>r << 2)), b >>> 16));
+      anyAll |= b;
+      // incomplete-handshake.ts handshakeAt: client SYN, server SYN-ACK, client ACK at this point.
+      const fl = b & 0xffff;
+      const client = (b & SIDE_B ? 1 : 0) === clientSide;
+      const synOnly = fl & TCP_SYN && !(fl & TCP_ACK);
+      if (client && synOnly) clientSyn = Math.min(clientSyn, load<f64>(ta));
+      if (step === 0 && client && synOnly) step = 1;
+      else if (step === 1 && !client && fl & TCP_SYN && fl & TCP_ACK) step = 2;
+      else if (step === 2 && client && fl & TCP_ACK && !(fl & TCP_SYN)) step = 3;
+    }
+    if (step === 3) handshake = true;
+    // facts.ts oneSegment.
+    if (n > 0) {
+      first = Math.min(first, tAt(o));
+      last = Math.max(last, tAt(o + n - 1));
+    }
+    o += n;
+  }
+  const n0 = pos0 >= 0 ? load<i32>(hdr + (<usize>pos0 << 3) + 4) : 0;
+  const n1 = pos1 >= 0 ? load<i32>(hdr + (<usize>pos1 << 3) + 4) : 0;
+  const n2 = pos2 >= 0 ? load<i32>(hdr + (<usize>pos2 << 3) + 4) : 0;
+  const n4 = pos4 >= 0 ? load<i32>(hdr + (<usize>pos4 << 3) + 4) : 0;
+  // One stretch of activity (session-moved, idle-timeout-exceeded and asymmetric-path need two,
+  // or two devices).
+  if (o === 0 || last - first >= idleNs) return 0;
+  const tcp = proto === 6;
+  // rst.ts: any reset.
+  if (tcp && anyAll & TCP_RST) return 0;
+  // incomplete-handshake.ts: a client's SYN, no point saw the whole handshake, and the captures
+  // go on for the handshake timer after it (the rule's own test is on the SYN-ACK if there is one,
+  // or the SYN: never earlier than the first SYN).
+  if (tcp && !handshake && clientSyn + handshakeNs <= endNs) return 0;
+  const captured = load<i32>(dCaptured + (<usize>dev << 2));
+  // accountDevice: receive matched to transmit, the unaccounted, the latency.
+  let count: i32 = 0;
+  let unaccounted: f64 = 0;
+  let latency: f64 = NaN;
+  const toTx = pos0 >= 0 && pos2 >= 0;
+  if (toTx) {
+    count = match(start0, n0, start2, n2, matched);
+    if (count < 0) return 0;
+  }
+  if (pos0 >= 0 && captured & (1 << TRANSMIT)) {
+    unaccounted = toTx ? n0 - count : n0;
+    if (toTx) {
+      // The latency of each matched transmit row, in transmit order (matched[] holds, by transmit
+      // row, its receive row or -1 here).
+      let nl: i32 = 0;
+      for (let j: i32 = 0; j < n2; j++) {
+        const q = load<i32>(matched + (<usize>j << 2));
+        if (q !== -1) {
+          store<f64>(lat + (<usize>nl << 3), (tAt(start2 + j) - tAt(start0 + q)) / 1e3);
+          nl++;
+        }
+      }
+      if (nl) latency = kth(lat, nl, nl >> 1);
+    }
+  }
+  // not-forwarded.ts: received packets neither transmitted nor dropped.
+  if (toTx && unaccounted !== 0) return 0;
+  if (tcp) {
+    // fin-not-forwarded.ts: a FIN received, and not every received packet transmitted.
+    if (toTx && captured & (1 << TRANSMIT) && anyOf(start0, n0) & TCP_FIN && count !== n0) return 0;
+    // half-close.ts: a FIN, and packets longer after the first than the half-closed timer.
+    const hp = pos0 >= 0 ? start0 : pos1 >= 0 ? start1 : pos2 >= 0 ? start2 : -1;
+    const hn = pos0 >= 0 ? n0 : pos1 >= 0 ? n1 : pos2 >= 0 ? n2 : 0;
+    if (hp >= 0 && hn > 0 && anyOf(hp, hn) & TCP_FIN && !(tAt(hp + hn - 1) - tAt(hp) <= halfClosedNs)) return 0;
+  }
+  // end-reason.ts, for the one device (nothing dropped: no drop stage).
+  const mp = pos0 >= 0 ? start0 : pos1 >= 0 ? start1 : pos2 >= 0 ? start2 : pos4 >= 0 ? start4 : -1;
+  const mn = pos0 >= 0 ? n0 : pos1 >= 0 ? n1 : pos2 >= 0 ? n2 : n4;
+  let reason: f64 = R_NA;
+  let agesOut: f64 = NaN;
+  if (mp >= 0 && mn > 0) {
+    let sawSyn = false;
+    let sawSynAck = false;
+    let established = false;
+    let fin = false;
+    if (tcp) {
+      for (let r = mp; r < mp + mn; r++) {
+        const fl = bitsAt(r) & 0xffff;
+        if (fl & TCP_SYN) {
+          if (fl & TCP_ACK) sawSynAck = true;
+          else sawSyn = true;
+        } else if (fl & TCP_ACK && (sawSynAck || !sawSyn)) established = true;
+        if (fl & TCP_FIN) fin = true;
+      }
+    }
+    const lastT = tAt(mp + mn - 1);
+    if (fin) reason = R_FIN;
+    else if (tcp && sawSyn && !established) {
+      reason = R_INCOMPLETE;
+      agesOut = lastT + handshakeNs;
+    } else {
+      agesOut = lastT + (tcp ? tcpNs : proto === 17 ? udpNs : icmpNs);
+      const movedAway = lastNs > lastT + idleNs;
+      reason = agesOut <= load<f64>(dEnd + (<usize>dev << 3)) || movedAway || !tcp ? R_AGED_OUT : R_OPEN;
+    }
+  }
+  store<f64>(res, <f64>n0);
+  store<f64>(res + 8, <f64>n2);
+  store<f64>(res + 16, unaccounted);
+  store<f64>(res + 24, latency);
+  store<f64>(res + 32, reason);
+  store<f64>(res + 40, agesOut);
+  store<f64>(res + 48, first);
+  store<f64>(res + 56, last);
+  return 1;
+}
+
+/** Every bit of rows [s, s + n) or-ed together (PointRows.anyBits). */
+function anyOf(s: i32, n: i32): i32 {
+  let any: i32 = 0;
+  for (let r = s; r < s + n; r++) any |= bitsAt(r);
+  return any;
+}
+
+/**
+ * align.ts matchGathered of the receive rows [r0, r0 + n) and the transmit rows [o0, o0 + m):
+ * the receive rows matched, and for each transmit row its receive row (or -1) at `out`; -1 when
+ * a row needs the fallback through an index by signature (the JavaScript analysis does those).
+ */
+function match(r0: i32, n: i32, o0: i32, m: i32, out: usize): i32 {
+  // Receive rows taken, one byte each, after the transmit rows' answers.
+  const taken = out + (<usize>m << 2);
+  memory.fill(taken, 0, <usize>n);
+  let p: i32 = 0;
+  let count: i32 = 0;
+  for (let j: i32 = 0; j < m; j++) {
+    const t = tAt(o0 + j);
+    const key = keyAt(o0 + j);
+    while (p < n && (load<u8>(taken + <usize>p) || tAt(r0 + p) < t - MAX_LATENCY_NS)) p++;
+    let found: i32 = -1;
+    let k = p;
+    for (let tries: i32 = 0; k < n && tries < SCAN; k++, tries++) {
+      if (tAt(r0 + k) > t + REORDER_NS) break;
+      if (keyAt(r0 + k) === key && !load<u8>(taken + <usize>k)) {
+        found = k;
+        break;
+      }
+    }
+    if (found === -1 && k < n && tAt(r0 + k) <= t + REORDER_NS) return -1;
+    store<i32>(out + (<usize>j << 2), found);
+    if (found !== -1) {
+      store<u8>(taken + <usize>found, 1);
+      count++;
+    }
+  }
+  return count;
+}
+
+/** facts.ts kth: the k-th smallest of a[0..n), by Hoare's selection in place. */
+function kth(a: usize, n: i32, k: i32): f64 {
+  let lo: i32 = 0;
+  let hi: i32 = n - 1;
+  while (lo < hi) {
+    const pivot = load<f64>(a + (<usize>((lo + hi) >> 1) << 3));
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (load<f64>(a + (<usize>i << 3)) < pivot) i++;
+      while (load<f64>(a + (<usize>j << 3)) > pivot) j--;
+      if (i <= j) {
+        const x = load<f64>(a + (<usize>i << 3));
+        store<f64>(a + (<usize>i << 3), load<f64>(a + (<usize>j << 3)));
+        store<f64>(a + (<usize>j << 3), x);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return load<f64>(a + (<usize>k << 3));
+  }
+  return load<f64>(a + (<usize>k << 3));
+}
+
+/** The memory grown to `end` bytes at least; false when it cannot grow. */
+function reach(end: usize): bool {
+  const have = <usize>memory.size() << 16;
+  if (end <= have) return true;
+  return memory.grow(<i32>((end - have + 0xffff) >>> 16)) >= 0;
+}
