@@ -14,8 +14,10 @@
 // captures both ways and compares every field.
 //
 // Memory: static data (the probe key); [IN, IN + INCAP) the input (a chunk of the file plus the
-// start of a record cut by the chunk's end); the columns of the last RING records (the caller
-// copies them out whenever the ring is full, and at the end); the flow table's arrays at fixed
+// start of a record cut by the chunk's end); the columns of up to ROWS records (a file of no
+// more records is grouped by flow here, group(); past that the caller copies them out whenever
+// the columns are full, and at the end, and groups them itself); the grouped columns; the flow
+// table's arrays at fixed
 // places, each for MAX_FLOWS flows (reserved: a page costs only once a row on it is written);
 // two places for its hash slots, which take turns as the table grows. A lane's instance serves
 // every file it reads, so it keeps no more than its largest file's flow table.
@@ -25,8 +27,12 @@ import { KEY_BYTES, keyHash, reach, sameKey } from './flow-key';
 /** Past the module's static data (the probe key below); nothing is allocated at run time. */
 const IN: usize = (__heap_base + 4095) & ~4095;
 const INCAP: usize = (4 << 20) + (512 << 10);
-/** Records the columns hold before the caller copies them out. */
-const RING: u32 = 65536;
+/**
+ * Records the columns hold: a file of no more is grouped here (group()); past that the caller
+ * copies them out each time they are full. (What the columns and the grouped columns take stays
+ * with the lane's instance: 47 bytes a record, 24 MB at most.)
+ */
+const ROWS: u32 = 1 << 19;
 /** Flows of one file the core takes (more: ABORT, the JavaScript indexer's). */
 const MAX_FLOWS: u32 = 1 << 21;
 
@@ -153,6 +159,13 @@ let colIpId: usize = 0;
 let colSig: usize = 0;
 let colTcpFlags: usize = 0;
 let colFlags: usize = 0;
+let gStart: usize = 0;
+let gFill: usize = 0;
+let gRows: usize = 0;
+let gT: usize = 0;
+let gSig: usize = 0;
+let gIpId: usize = 0;
+let gBits: usize = 0;
 // Flow table: its arrays (at fixed places, see init) and hash slots.
 /** The two places for the hash slots: slotsAt and slotsAt + SLOTS_ROOM (growing, a table moves to the other). */
 let slotsAt: usize = 0;
@@ -244,17 +257,35 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng:
   greatestT = -Infinity;
   let p: usize = IN + INCAP;
   colT = p;
-  p += <usize>RING * 8;
+  p += <usize>ROWS * 8;
   colFlow = p;
-  p += <usize>RING * 4;
+  p += <usize>ROWS * 4;
   colIpId = p;
-  p += <usize>RING * 4;
+  p += <usize>ROWS * 4;
   colSig = p;
-  p += <usize>RING * 4;
+  p += <usize>ROWS * 4;
   colTcpFlags = p;
-  p += <usize>RING * 2;
+  p += <usize>ROWS * 2;
   colFlags = p;
-  p += <usize>RING;
+  p += <usize>ROWS;
+  // The grouped columns (group()): each flow's first grouped position, its next one while
+  // filling, and the rows' number, time, signature, IP ID and bits in flow order.
+  p = (p + 15) & ~15;
+  gStart = p;
+  p += (<usize>MAX_FLOWS + 1) * 4;
+  gFill = p;
+  p += <usize>MAX_FLOWS * 4;
+  gRows = p;
+  p += <usize>ROWS * 4;
+  p = (p + 7) & ~7;
+  gT = p;
+  p += <usize>ROWS * 8;
+  gSig = p;
+  p += <usize>ROWS * 4;
+  gIpId = p;
+  p += <usize>ROWS * 4;
+  gBits = p;
+  p += <usize>ROWS * 4;
   // The flow table's arrays at fixed places, each for MAX_FLOWS flows (the memory is reserved,
   // not touched: a page costs only once a flow's row is written); then the hash slots.
   p = (p + 15) & ~15;
@@ -1038,7 +1069,7 @@ export function run(start: u32, avail: u32): u32 {
 function runPcap(start: u32, avail: u32): u32 {
   let pos: usize = IN + <usize>start;
   const end: usize = IN + <usize>avail;
-  while (status === OK && end - pos >= 16 && n - ringBase < RING) {
+  while (status === OK && end - pos >= 16 && n - ringBase < ROWS) {
     const capLen = rd32(pos + 8);
     if (capLen > maxCapLen) {
       status = ABORT;
@@ -1119,7 +1150,7 @@ function runNg(start: u32, avail: u32): u32 {
   const first: usize = IN + <usize>start;
   let pos = first;
   const end: usize = IN + <usize>avail;
-  while (status === OK && end - pos >= 12 && n - ringBase < RING) {
+  while (status === OK && end - pos >= 12 && n - ringBase < ROWS) {
     const at = fileOff + <f64>(pos - first);
     let type = rd32(pos);
     let blockLe = le;
@@ -1290,7 +1321,7 @@ function simplePacket(pos: usize, len: u32): bool {
 
 /** True when the ring is full: the caller copies records ringStart() .. packets() out. */
 export function ringFull(): bool {
-  return n - ringBase >= RING;
+  return n - ringBase >= ROWS;
 }
 export function ringStart(): u32 {
   return ringBase;
@@ -1340,6 +1371,121 @@ export function interfaceLinkType(i: u32): u32 {
 export function pendingLinkType(): u32 {
   return link;
 }
+/**
+ * capture-index.ts groupRows of a file whose records are all still in the columns (ringStart()
+ * is 0): the rows of each flow together, in time order (ties: file order), with their time,
+ * signature, IP ID and bits; columns(13..18) are where. Returns the rows grouped (those with a
+ * flow), or -1 when the records are not all here.
+ */
+export function group(): i32 {
+  if (ringBase !== 0) return -1;
+  const flows = flowCount;
+  memory.fill(gStart, 0, (<usize>flows + 1) * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    const f = load<u32>(colFlow + (<usize>i << 2));
+    if (f !== NO_FLOW) {
+      const a = gStart + ((<usize>f + 1) << 2);
+      store<u32>(a, load<u32>(a) + 1);
+    }
+  }
+  for (let f: u32 = 0; f < flows; f++) {
+    const a = gStart + ((<usize>f + 1) << 2);
+    store<u32>(a, load<u32>(a) + load<u32>(a - 4));
+  }
+  memory.copy(gFill, gStart, <usize>flows * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    const f = load<u32>(colFlow + (<usize>i << 2));
+    if (f === NO_FLOW) continue;
+    const a = gFill + (<usize>f << 2);
+    const q = load<u32>(a);
+    store<u32>(a, q + 1);
+    store<u32>(gRows + (<usize>q << 2), i);
+    groupAt(q, i);
+  }
+  // Files are nearly in time order; a receive stage may be slightly out of order: those flows' rows sorted.
+  for (let f: u32 = 0; f < flows; f++) {
+    const s = load<u32>(gStart + (<usize>f << 2));
+    const e = load<u32>(gStart + ((<usize>f + 1) << 2));
+    for (let k = s + 1; k < e; k++) {
+      if (load<f64>(gT + (<usize>k << 3)) < load<f64>(gT + (<usize>(k - 1) << 3))) {
+        if (!insertionSort(s, e)) mergeSort(s, e);
+        for (let q = s; q < e; q++) groupAt(q, load<u32>(gRows + (<usize>q << 2)));
+        break;
+      }
+    }
+  }
+  return <i32>load<u32>(gStart + (<usize>flows << 2));
+}
+
+/** Grouped position q from record i (capture-index.ts groupAt). */
+@inline function groupAt(q: u32, i: u32): void {
+  store<f64>(gT + (<usize>q << 3), load<f64>(colT + (<usize>i << 3)));
+  store<u32>(gSig + (<usize>q << 2), load<u32>(colSig + (<usize>i << 2)));
+  store<i32>(gIpId + (<usize>q << 2), load<i32>(colIpId + (<usize>i << 2)));
+  store<i32>(gBits + (<usize>q << 2), <i32>load<u16>(colTcpFlags + (<usize>i << 1)) | (<i32>load<u8>(colFlags + <usize>i) << 16));
+}
+
+/** Whether record a comes before record b: by time, then file order. */
+@inline function before(a: u32, b: u32): bool {
+  const ta = load<f64>(colT + (<usize>a << 3));
+  const tb = load<f64>(colT + (<usize>b << 3));
+  return ta < tb || (ta === tb && a < b);
+}
+
+/**
+ * capture-index.ts insertionSort: gRows[s..e) by (time, record) in place, giving up (false,
+ * the rows left a permutation) past a budget of moves.
+ */
+function insertionSort(s: u32, e: u32): bool {
+  let budget: i64 = 16 * <i64>(e - s) + 256;
+  for (let i = s + 1; i < e; i++) {
+    const r = load<u32>(gRows + (<usize>i << 2));
+    let j = <i64>i - 1;
+    while (j >= <i64>s) {
+      const q = load<u32>(gRows + (<usize>j << 2));
+      if (before(q, r)) break;
+      store<u32>(gRows + (<usize>(j + 1) << 2), q);
+      j--;
+      if (--budget < 0) {
+        store<u32>(gRows + (<usize>(j + 1) << 2), r);
+        return false;
+      }
+    }
+    store<u32>(gRows + (<usize>(j + 1) << 2), r);
+  }
+  return true;
+}
+
+/**
+ * gRows[s..e) sorted by (time, record), bottom-up merges through gSig[s..e) as scratch (the
+ * grouped columns are gathered again from the rows afterwards).
+ */
+function mergeSort(s: u32, e: u32): void {
+  let from = gRows;
+  let to = gSig;
+  for (let w: u32 = 1; w < e - s; w <<= 1) {
+    for (let lo = s; lo < e; lo += 2 * w) {
+      const mid = lo + w < e ? lo + w : e;
+      const hi = mid + w < e ? mid + w : e;
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++) {
+        if (i < mid && (j >= hi || !before(load<u32>(from + (<usize>j << 2)), load<u32>(from + (<usize>i << 2))))) {
+          store<u32>(to + (<usize>k << 2), load<u32>(from + (<usize>i << 2)));
+          i++;
+        } else {
+          store<u32>(to + (<usize>k << 2), load<u32>(from + (<usize>j << 2)));
+          j++;
+        }
+      }
+    }
+    const x = from;
+    from = to;
+    to = x;
+  }
+  if (from !== gRows) memory.copy(gRows + (<usize>s << 2), from + (<usize>s << 2), <usize>(e - s) << 2);
+}
+
 export function columns(which: i32): usize {
   switch (which) {
     case 0: return colT;
@@ -1355,6 +1501,12 @@ export function columns(which: i32): usize {
     case 10: return cookieFirst;
     case 11: return cookieCount;
     case 12: return cookieFirstRow;
+    case 13: return gStart;
+    case 14: return gRows;
+    case 15: return gT;
+    case 16: return gSig;
+    case 17: return gIpId;
+    case 18: return gBits;
   }
   return 0;
 }

@@ -270,7 +270,7 @@ function groupRows(
   return g;
 }
 
-type Groups = { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array };
+export type Groups = { rowStart: Int32Array; rows: Int32Array; groupT: Float64Array; groupSig: Uint32Array; groupIpId: Int32Array; groupBits: Int32Array };
 
 /** rowStart[f] = the first grouped position of flow f (rowStart[flowCount] = rows with a flow). */
 function countRows(flow: Uint32Array, n: number, rowStart: Int32Array, flowCount: number): void {
@@ -400,11 +400,12 @@ function carveTransient(block: ArrayBuffer, cap: number): Transient {
 /**
  * Transient columns of `cap` rows: in `old`'s block while it has room (nothing moves), else in a
  * new block (at least TRANSIENT_MIN_BYTES, see CaptureIndexer.transient) with `old`'s first `keep`
- * rows, `old`'s block given back at once.
+ * rows, `old`'s block given back at once. `empty`: a new block of `cap` rows only (columns no one fills).
  */
-export function transientColumns(old: Transient | null, keep: number, cap: number): Transient {
+export function transientColumns(old: Transient | null, keep: number, cap: number, empty = false): Transient {
   if (old && cap <= old.rows) return carveTransient(old.block, cap);
-  const t = carveTransient(new ArrayBuffer(Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES)) * TRANSIENT_ROW_BYTES), cap);
+  const rows = empty ? cap : Math.max(cap, Math.ceil(TRANSIENT_MIN_BYTES / TRANSIENT_ROW_BYTES));
+  const t = carveTransient(new ArrayBuffer(rows * TRANSIENT_ROW_BYTES), cap);
   if (old) {
     for (const k of ['tNs', 'flow', 'ipId', 'sig', 'tcpFlags', 'flags'] as const) (t[k] as Uint8Array).set((old[k] as Uint8Array).subarray(0, keep));
     release(old.block);
@@ -929,6 +930,8 @@ export interface IndexParts {
   lean: boolean;
   /** Lean: gives back the memory of the columns only the grouping reads, once it is done. */
   drop: () => void;
+  /** The rows grouped already (the WebAssembly core's group()): c's columns are not read. */
+  groups?: Groups;
 }
 
 /** The index of parts: times' range, rows grouped by flow, flows packed. */
@@ -936,7 +939,7 @@ export function assembleIndex(p: IndexParts): IndexedCapture {
   const { n, c } = p;
   const firstNs = p.firstNs ?? least(c.tNs, n);
   const lastNs = p.lastNs ?? greatest(c.tNs, n);
-  const groups = groupRows(n, c, p.sig, p.flows.count, p.shared);
+  const groups = p.groups ?? groupRows(n, c, p.sig, p.flows.count, p.shared);
   if (p.lean) {
     // Everything the analysis reads of these is in the grouped columns now (times in groupT,
     // flags in groupBits).

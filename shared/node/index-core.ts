@@ -52,6 +52,7 @@ interface CoreExports {
   pendingLength(): number;
   malformed(): number;
   columns(which: number): number;
+  group(): number;
 }
 
 const PCAP_US = 0xa1b2c3d4;
@@ -271,13 +272,33 @@ export async function indexWithCore(
   }
   // A record cut by the end of the file: the reader reports it.
   if (carry) return no('a record cut short at the end');
-  copyOut();
+  // Every record still in the core's columns: the core groups them (else they are copied out,
+  // and grouped here as the JavaScript indexer's are).
+  const grouped = x.ringStart() === 0 ? x.group() : -1;
+  if (grouped < 0) copyOut();
   const n = x.packets();
-  const tt = t ?? transientColumns(null, 0, 0);
+  // Grouped by the core: no column of the records is read (an empty block stands for them).
+  const tt = t ?? transientColumns(null, 0, 0, grouped >= 0);
   const flows = x.flows();
   onProgress?.({ bytes: pos, packets: n, total: size });
   const mem = x.memory.buffer;
   const at = (k: number) => x.columns(k);
+  const copied = <T extends Int32Array | Uint32Array | Float64Array>(Ctor: new (b: ArrayBufferLike, o: number, l: number) => T, k: number, len: number): T => {
+    const out = column(Ctor as never, len, true) as unknown as T;
+    out.set(new Ctor(mem, at(k), len) as never);
+    return out;
+  };
+  const groups =
+    grouped < 0
+      ? undefined
+      : {
+          rowStart: copied(Int32Array, 13, flows + 1),
+          rows: copied(Int32Array, 14, grouped),
+          groupT: copied(Float64Array, 15, grouped),
+          groupSig: copied(Uint32Array, 16, grouped),
+          groupIpId: copied(Int32Array, 17, grouped),
+          groupBits: copied(Int32Array, 18, grouped),
+        };
   const keys = column(Uint32Array, flows * KEY_WORDS, true);
   keys.set(new Uint32Array(mem, at(6), flows * KEY_WORDS));
   const store = FlowStore.fromRows(
@@ -328,6 +349,7 @@ export async function indexWithCore(
     shared: true,
     lean: true,
     drop: () => release(tt.block),
+    groups,
   });
   return { ix, why: '' };
 }
