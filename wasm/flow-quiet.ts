@@ -170,8 +170,6 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   let first = Infinity;
   let last = -Infinity;
   let handshake = false;
-  // The first client SYN (without ACK) at any point.
-  let clientSyn = Infinity;
   for (let i: i32 = 0; i < k; i++) {
     const p = load<i32>(hdr + (<usize>i << 3));
     const n = load<i32>(hdr + (<usize>i << 3) + 4);
@@ -196,23 +194,14 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
     } else return 0; // a drop stage (or a stage this module does not know)
     // The common clock's time and the match key, in place (gatherRows).
     const shift = load<f64>(pShift + (<usize>p << 3));
-    let step: i32 = 0;
     for (let r = o; r < o + n; r++) {
       const b = bitsAt(r);
       const ta = cT + (<usize>r << 3);
       store<f64>(ta, shift + load<f64>(ta));
       store<i32>(cKey + (<usize>r << 2), matchKey(keyAt(r), load<i32>(cIpId + (<usize>r << 2)), b >>> 16));
       anyAll |= b;
-      // incomplete-handshake.ts handshakeAt: client SYN, server SYN-ACK, client ACK at this point.
-      const fl = b & 0xffff;
-      const client = (b & SIDE_B ? 1 : 0) === clientSide;
-      const synOnly = fl & TCP_SYN && !(fl & TCP_ACK);
-      if (client && synOnly) clientSyn = Math.min(clientSyn, load<f64>(ta));
-      if (step === 0 && client && synOnly) step = 1;
-      else if (step === 1 && !client && fl & TCP_SYN && fl & TCP_ACK) step = 2;
-      else if (step === 2 && client && fl & TCP_ACK && !(fl & TCP_SYN)) step = 3;
     }
-    if (step === 3) handshake = true;
+    if (!handshake) handshake = handshakeAt(o, n, clientSide);
     // facts.ts oneSegment.
     if (n > 0) {
       first = Math.min(first, tAt(o));
@@ -233,7 +222,7 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   // incomplete-handshake.ts: a client's SYN, no point saw the whole handshake, and the captures
   // go on for the handshake timer after it (the rule's own test is on the SYN-ACK if there is one,
   // or the SYN: never earlier than the first SYN).
-  if (tcp && !handshake && clientSyn + handshakeNs <= endNs) return 0;
+  if (tcp && !handshake && firstClientSyn(o, clientSide) + handshakeNs <= endNs) return 0;
   const captured = load<i32>(dCaptured + (<usize>dev << 2));
   // accountDevice: receive matched to transmit, the unaccounted, the latency.
   let count: i32 = 0;
@@ -312,6 +301,30 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   return 1;
 }
 
+/** incomplete-handshake.ts handshakeAt of rows [s, s + n): the client's SYN, the server's SYN-ACK, the client's ACK. */
+function handshakeAt(s: i32, n: i32, clientSide: i32): bool {
+  let step: i32 = 0;
+  for (let r = s; r < s + n; r++) {
+    const b = bitsAt(r);
+    const fl = b & 0xffff;
+    const client = (b & SIDE_B ? 1 : 0) === clientSide;
+    if (step === 0 && client && fl & TCP_SYN && !(fl & TCP_ACK)) step = 1;
+    else if (step === 1 && !client && fl & TCP_SYN && fl & TCP_ACK) step = 2;
+    else if (step === 2 && client && fl & TCP_ACK && !(fl & TCP_SYN)) return true;
+  }
+  return false;
+}
+
+/** The time of the first client SYN (without ACK) in the flow's rows [0, n), or Infinity. */
+function firstClientSyn(n: i32, clientSide: i32): f64 {
+  let t = Infinity;
+  for (let r: i32 = 0; r < n; r++) {
+    const b = bitsAt(r);
+    if ((b & SIDE_B ? 1 : 0) === clientSide && b & TCP_SYN && !(b & TCP_ACK)) t = Math.min(t, tAt(r));
+  }
+  return t;
+}
+
 /** Every bit of rows [s, s + n) or-ed together (PointRows.anyBits). */
 function anyOf(s: i32, n: i32): i32 {
   let any: i32 = 0;
@@ -353,30 +366,58 @@ function match(r0: i32, n: i32, o0: i32, m: i32, out: usize): i32 {
   return count;
 }
 
-/** facts.ts kth: the k-th smallest of a[0..n), by Hoare's selection in place. */
+/**
+ * facts.ts kth: the k-th smallest of a[0..n) (the same value as its Hoare's selection gives:
+ * there is one k-th smallest). Quickselect over the values' bits made integers of the same order
+ * (no NaN here), with partitions that do not branch on them (a median's comparisons are a coin
+ * toss for the branch predictor, and integer selects compile to conditional moves): the values
+ * below the pivot first, then those equal to it.
+ */
 function kth(a: usize, n: i32, k: i32): f64 {
+  for (let j: i32 = 0; j < n; j++) {
+    const b = load<i64>(a + (<usize>j << 3));
+    store<i64>(a + (<usize>j << 3), b ^ ((b >> 63) & 0x7fffffffffffffff));
+  }
   let lo: i32 = 0;
   let hi: i32 = n - 1;
-  while (lo < hi) {
-    const pivot = load<f64>(a + (<usize>((lo + hi) >> 1) << 3));
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (load<f64>(a + (<usize>i << 3)) < pivot) i++;
-      while (load<f64>(a + (<usize>j << 3)) > pivot) j--;
-      if (i <= j) {
-        const x = load<f64>(a + (<usize>i << 3));
-        store<f64>(a + (<usize>i << 3), load<f64>(a + (<usize>j << 3)));
-        store<f64>(a + (<usize>j << 3), x);
-        i++;
-        j--;
-      }
+  let r: i64 = 0;
+  for (;;) {
+    if (lo >= hi) {
+      r = load<i64>(a + (<usize>k << 3));
+      break;
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return load<f64>(a + (<usize>k << 3));
+    const p = load<i64>(a + (<usize>((lo + hi) >> 1) << 3));
+    // [lo, i): below p.
+    let i = lo;
+    for (let j = lo; j <= hi; j++) {
+      const x = load<i64>(a + (<usize>j << 3));
+      const y = load<i64>(a + (<usize>i << 3));
+      const c = x < p;
+      store<i64>(a + (<usize>j << 3), select<i64>(y, x, c));
+      store<i64>(a + (<usize>i << 3), select<i64>(x, y, c));
+      i += <i32>c;
+    }
+    if (k < i) {
+      hi = i - 1;
+      continue;
+    }
+    // [i, m): equal to p (there is one at least: p itself).
+    let m = i;
+    for (let j = i; j <= hi; j++) {
+      const x = load<i64>(a + (<usize>j << 3));
+      const y = load<i64>(a + (<usize>m << 3));
+      const c = x <= p;
+      store<i64>(a + (<usize>j << 3), select<i64>(y, x, c));
+      store<i64>(a + (<usize>m << 3), select<i64>(x, y, c));
+      m += <i32>c;
+    }
+    if (k < m) {
+      r = p;
+      break;
+    }
+    lo = m;
   }
-  return load<f64>(a + (<usize>k << 3));
+  return reinterpret<f64>(r ^ ((r >> 63) & 0x7fffffffffffffff));
 }
 
 /** The memory grown to `end` bytes at least; false when it cannot grow. */

@@ -118,6 +118,20 @@ describe('quiet flows by WebAssembly', () => {
     expect(taken).toBeGreaterThan(10);
   }, 60_000);
 
+  it('give the same latency median when the receive copies are stamped after the transmit ones (negative, mixed, equal)', async () => {
+    // One flow per shift pattern: every packet's transmit copy earlier, later or alternately both
+    // (within the 50 ms reorder tolerance), some at equal times.
+    const shifts = [[-0.004], [0.002, -0.003, 0.002, 0, -0.001], [0, 0], [-0.004, 0.003, -0.002, 0.004]];
+    const before = taken;
+    const make = () => {
+      const rx = shifts.flatMap((_, i) => conversation(`10.1.0.${i + 1}`, 41000 + i).map((p) => ({ ...p, t: p.t + i + 1 })));
+      const tx = shifts.flatMap((sh, i) => conversation(`10.1.0.${i + 1}`, 41000 + i).map((p, k) => ({ ...p, t: p.t + i + 1 + sh[k % sh.length] })));
+      return [input('fw', 'receive', pcap(rx)), input('fw', 'transmit', pcap(tx.sort((a, b) => a.t - b.t)))];
+    };
+    await compare(make);
+    expect(taken - before).toBe(shifts.length);
+  });
+
   it('write the same records of every public capture', async () => {
     const before = taken;
     for (const n of readdirSync(pub).filter((x) => /\.(pcap|pcapng|cap)$/.test(x))) {
