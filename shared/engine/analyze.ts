@@ -210,7 +210,8 @@ export async function analyzePart(
       // Without the endpoint text (the records carry where it is, the findings make it if they
       // need it), and without a NAT lookup when there is no NAT (it gives every flow an identity hash).
       describeFlow(flow, joins.size ? joins.get(flow) : undefined, false);
-      // A quiet flow (one device: no clock samples either) has its record written by the hook.
+      // A quiet flow (one device: no clock samples either) has its record written by the hook,
+      // which hangs nothing on the flow's objects.
       mine++;
       if (quiet !== null && quiet.flow(model, flow, json ? r : null)) quietCount++;
       else {
@@ -219,12 +220,13 @@ export async function analyzePart(
         if (json) encodeFlow(r, model, f);
         // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
         addClockSamples(flow, clock, sent);
+        // Done with this flow: the flow and its views were made before the analysis and live in
+        // V8's old space by now: what its analysis hung on them (text, row views) is let go
+        // here, or the young collections would keep it, through the old objects, until the next
+        // full one.
+        forgetFlow(flow);
       }
-      // Done with this flow: its objects can go (the heap need not grow for the ones to come).
-      // The flow and its views were made before the analysis and live in V8's old space by
-      // now: what its analysis hung on them (text, row views) is let go here, or the young
-      // collections would keep it, through the old objects, until the next full one.
-      forgetFlow(flow);
+      // Its objects can go (the heap need not grow for the ones to come).
       flows[i] = null as unknown as Flow;
     }
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
