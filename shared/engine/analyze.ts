@@ -5,7 +5,7 @@
 import type { AnalysisResult, CaptureSummary, Finding, FlowPoint, FlowSummary } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
 import { flowHistory, flowState, S, type IndexedCapture } from './capture-index.ts';
-import { buildModel, describeFlow, flowRows, forgetFlow, isoAt, protoName, timeOf, type Flow, type Model } from './model.ts';
+import { buildModel, describeFlow, flowRows, forgetFlow, isoAt, leanFlow, leanModel, protoName, timeOf, type Flow, type LeanModel, type Model } from './model.ts';
 import type { FlowFacts } from '../findings/facts.ts';
 import { ruleSteps, runFlowRules, sortFindings } from '../findings/run.ts';
 import { flowFacts, stagesByDevice } from '../findings/facts.ts';
@@ -139,8 +139,8 @@ export function startAnalysis(inputs: AnalysisInput[], opts: AnalyzeOptions = {}
 export interface QuietFlows {
   /** Ready for this model's flows (false: the JavaScript analysis does them all). */
   begin(model: Model): boolean;
-  /** Whether the flow is quiet, its record then written to `r` (when there are records). */
-  flow(model: Model, flow: Flow, r: FlowRecords | null): boolean;
+  /** Whether the lean model's flow of rank i is quiet, its record then written to `r` (when there are records). */
+  lean(lean: LeanModel, i: number, r: FlowRecords | null): boolean;
 }
 
 let quietFlows: QuietFlows | null = null;
@@ -179,13 +179,16 @@ export async function analyzePart(
 ): Promise<number> {
   const settings = opts.settings ?? { ...DEFAULT_SETTINGS };
   const t0 = performance.now();
-  // Each flow is described when its turn comes (below): the text then dies with the flow.
-  const model = buildModel(inputs, settings, opts.clockOffsets ?? {}, false);
+  // With a QuietFlows hook, a lean model (no objects for the flows the hook takes), when it can
+  // be (else, and without the hook, the full one). Each flow is described when its turn comes
+  // (below): the text then dies with the flow.
+  const lean = quietFlows ? leanModel(inputs, settings, opts.clockOffsets ?? {}) : null;
+  const model = lean ? lean.model : buildModel(inputs, settings, opts.clockOffsets ?? {}, false);
   const modelMs = performance.now() - t0;
   const captured = stagesByDevice(model);
   const flows = model.flows;
-  const total = flows.length;
-  if (parts > 1) {
+  const total = lean ? lean.order.length : flows.length;
+  if (parts > 1 && !lean) {
     // Only this part's flows are looked at again: let the rest of the model go.
     model.flows = [];
     for (const x of inputs) x.ix.flows = [];
@@ -198,7 +201,7 @@ export async function analyzePart(
   // The flows' summaries, as records (the thread that writes the output makes the JSON).
   const r = new FlowRecords();
   const context = recordContext(model);
-  const quiet = quietFlows?.begin(model) ? quietFlows : null;
+  const quiet = lean && quietFlows?.begin(model) ? quietFlows : null;
   let quietCount = 0;
   let mine = 0;
   for (let b = part; b * BLOCK_FLOWS < total; b += parts) {
@@ -206,28 +209,32 @@ export async function analyzePart(
     const findings: Finding[] = [];
     const clock: ClockSamples = new Map();
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
-      const flow = flows[i];
-      // Without the endpoint text (the records carry where it is, the findings make it if they
-      // need it), and without a NAT lookup when there is no NAT (it gives every flow an identity hash).
-      describeFlow(flow, joins.size ? joins.get(flow) : undefined, false);
-      // A quiet flow (one device: no clock samples either) has its record written by the hook,
-      // which hangs nothing on the flow's objects.
       mine++;
-      if (quiet !== null && quiet.flow(model, flow, json ? r : null)) quietCount++;
-      else {
-        const f = flowFacts(model, flow, captured);
-        runFlowRules(model, f, findings);
-        if (json) encodeFlow(r, model, f);
-        // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
-        addClockSamples(flow, clock, sent);
-        // Done with this flow: the flow and its views were made before the analysis and live in
-        // V8's old space by now: what its analysis hung on them (text, row views) is let go
-        // here, or the young collections would keep it, through the old objects, until the next
-        // full one.
-        forgetFlow(flow);
+      // A quiet flow (one device: no clock samples either) has its record written by the hook,
+      // and no objects made.
+      if (quiet !== null && quiet.lean(lean!, i, json ? r : null)) {
+        quietCount++;
+        continue;
       }
-      // Its objects can go (the heap need not grow for the ones to come).
-      flows[i] = null as unknown as Flow;
+      let flow: Flow;
+      if (lean) flow = leanFlow(lean, i);
+      else {
+        flow = flows[i];
+        // Its objects can go once it is done (the heap need not grow for the ones to come).
+        flows[i] = null as unknown as Flow;
+        // Without the endpoint text (the records carry where it is, the findings make it if they
+        // need it), and without a NAT lookup when there is no NAT (it gives every flow an identity hash).
+        describeFlow(flow, joins.size ? joins.get(flow) : undefined, false);
+      }
+      const f = flowFacts(model, flow, captured);
+      runFlowRules(model, f, findings);
+      if (json) encodeFlow(r, model, f);
+      // Once this thread has sent enough samples for a pair, the merge (in flow order) has them.
+      addClockSamples(flow, clock, sent);
+      // Done with this flow: a full model's flow and views were made before the analysis and live
+      // in V8's old space by now: what its analysis hung on them (text, row views) is let go here,
+      // or the young collections would keep it, through the old objects, until the next full one.
+      forgetFlow(flow);
     }
     for (const [k, arr] of clock) sent.set(k, (sent.get(k) ?? 0) + arr.length);
     await onBlock({ block: b, flows: end - b * BLOCK_FLOWS, records: json ? r.take(context) : null, findings, clock }, total);

@@ -14,7 +14,7 @@ import { endReason, type EndReason } from '../findings/end-reason.ts';
 import { JsonBytes, jsonPiece } from '../format/json-bytes.ts';
 import { flowHistory, flowState, S, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { PackedPointFlow, packFlows, type PackedFlows } from './packed-flows.ts';
-import { endpointTexts, protoName, type Flow, type Model } from './model.ts';
+import { endpointTexts, protoName, type LeanModel, type Model } from './model.ts';
 import { KEY_WORDS } from './flow-table.ts';
 
 /** What every record of an analysis refers to: the model's clock base, capture points and devices. */
@@ -172,29 +172,34 @@ export function encodeFlow(r: FlowRecords, model: Model, f: FlowFacts): void {
 export const QUIET_REASONS = ['', 'n/a', 'tcp-fin', 'incomplete', 'aged-out', 'open'] as const;
 
 /**
- * encodeFlow's record of a quiet flow (seen on one device, no capture point turned around, no
- * finding: shared/node/quiet-flows.ts), from what wasm/flow-quiet.ts worked out, `q` at `at`:
- * received, transmitted, unaccounted, latency (NaN: none), end reason code, when it ages out
- * (NaN: not said), the first and last packet. The same record, number for number.
+ * encodeFlow's record of a quiet flow (seen on one device, no finding: shared/node/quiet-flows.ts)
+ * of a lean model (rank i; `ref`: leanRef's place), from what wasm/flow-quiet.ts worked out, `q`
+ * at `at`: received, transmitted, unaccounted, latency (NaN: none), end reason code, when it ages
+ * out (NaN: not said), the first and last packet. The same record, number for number.
  */
-export function encodeQuietFlow(r: FlowRecords, model: Model, flow: Flow, q: Float64Array, at: number): void {
-  const points = flow.at;
-  const device = points[0].point.device;
+export function encodeQuietFlow(r: FlowRecords, lean: LeanModel, i: number, clientSide: number, ref: number, relatedFlow: string | null, q: Float64Array, at: number): void {
+  const model = lean.model;
+  const id = lean.order[i];
+  const s = lean.atStart[id];
+  const e = lean.atStart[id + 1];
+  const first = model.points[lean.pointOf[s]];
+  const key0 = first.ix.flowKeys[lean.localOf[s] * KEY_WORDS];
+  const device = first.device;
   const reason = QUIET_REASONS[q[at + 4]];
   const agesOut = q[at + 5];
-  const a = r.room(24 + 4 * points.length);
+  const a = r.room(24 + 4 * (e - s));
   const strs = r.strs;
   let o = r.n;
-  strs.push(flow.id);
-  a[o++] = flow.proto;
-  a[o++] = flow.clientSide;
-  a[o++] = flow.version;
-  a[o++] = flow.ref!.point.index;
-  a[o++] = flow.ref!.local;
-  a[o++] = points.length;
-  for (let i = 0; i < points.length; i++) {
-    a[o++] = points[i].point.index;
-    a[o++] = points[i].local;
+  strs.push(`f${i + 1}`);
+  a[o++] = key0 & 0xff;
+  a[o++] = clientSide;
+  a[o++] = key0 >>> 8;
+  a[o++] = lean.pointOf[ref];
+  a[o++] = lean.localOf[ref];
+  a[o++] = e - s;
+  for (let k = s; k < e; k++) {
+    a[o++] = lean.pointOf[k];
+    a[o++] = lean.localOf[k];
     strs.push(reason);
     if (agesOut !== agesOut) a[o++] = 1;
     else {
@@ -216,8 +221,8 @@ export function encodeQuietFlow(r: FlowRecords, model: Model, flow: Flow, q: Flo
   strs.push(device);
   a[o++] = q[at + 6];
   a[o++] = q[at + 7];
-  a[o++] = flow.relatedFlow ? 1 : 0;
-  if (flow.relatedFlow) strs.push(flow.relatedFlow);
+  a[o++] = relatedFlow ? 1 : 0;
+  if (relatedFlow) strs.push(relatedFlow);
   a[o++] = 0;
   r.n = o;
 }

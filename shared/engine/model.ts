@@ -6,7 +6,7 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import type { FlowState, IndexedCapture } from './capture-index.ts';
+import { N, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { hasCookies, PackedPointFlow, viewIndex } from './packed-flows.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
@@ -148,6 +148,54 @@ export function buildModel(
   // An index whose flows are still packed only (a lean index, or one posted between threads) is
   // read through views of its packed table.
   for (const x of inputs) if (x.ix.packedFlows && x.ix.flows.length === 0) viewIndex(x.ix);
+  const frame = modelFrame(inputs, settings, clockOffsets);
+  const points = frame.points;
+  // Flows merged across capture points by their key words (a hash table on the words, no
+  // strings): table id -> flow. Each loop is a function of its own: V8 compiles a long loop of a
+  // function that runs once on the stack (OSR), and code after it in the same function, not run
+  // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
+  // First every point flow's table id and each id's number of points, then the flows, each
+  // `at` made to size (an array pushed to keeps room for 17).
+  const fast = flowIds?.(points.map((p) => ({ keys: p.ix.flowKeys, flows: p.ix.flows.length })), expectedFlows(points.map((p) => p.ix.flows.length))) ?? null;
+  let table: FlowTable | null = null;
+  let ids: Int32Array[];
+  let count: number;
+  if (fast) ({ ids, count } = fast);
+  else {
+    table = new FlowTable(expectedFlows(points.map((p) => p.ix.flows.length)));
+    ids = points.map((p) => new Int32Array(p.ix.flows.length));
+    for (const p of points) assignIds(p.ix, table, ids[p.index]);
+    count = table.count;
+  }
+  const sizes = new Int32Array(count);
+  for (const p of points) countPoints(ids[p.index], sizes);
+  const filled = new Int32Array(count);
+  const byId: Flow[] = new Array(count);
+  let flows: Flow[] = [];
+  for (const p of points) mergePoint(p, ids[p.index], byId, sizes, filled, flows);
+  const nat = joinNat(flows, orphanDevices(points, ids, count));
+  flows = nat.flows;
+  flows.sort((a, b) => a.firstNs - b.firstNs || compareKeys(a, b));
+  nameFlows(flows);
+  if (describe) describeFlows(flows, nat.joins);
+  relateFlows(flows, table, byId);
+  return { ...frame, flows, natJoins: nat.joins };
+}
+
+/**
+ * The table is sized for each flow seen at two points (a device's receive and transmit stages), at
+ * least for the largest point: it rarely grows (rehashing) while merging, and is not sized for
+ * every point's flows being distinct (its slots, all touched, would be several times what a
+ * million flows need).
+ */
+function expectedFlows(perPoint: number[]): number {
+  const largest = perPoint.reduce((n, f) => Math.max(n, f), 0);
+  const total = perPoint.reduce((n, f) => n + f, 0);
+  return Math.max(largest, Math.ceil(total / 2));
+}
+
+/** A model without its flows: the capture points on the common clock, the times' range, the devices. */
+function modelFrame(inputs: { spec: CaptureSpec; ix: IndexedCapture }[], settings: Settings, clockOffsets: Record<string, number>): Omit<Model, 'flows' | 'natJoins'> {
   const withPackets = inputs.filter((x) => x.ix.packets > 0);
   // The common clock starts CLOCK_LEAD_S seconds before the first capture's first second, so that
   // every time on it is past 2^31 ns from the start: V8 then sees float64 times from the first
@@ -170,34 +218,6 @@ export function buildModel(
       rows,
     };
   });
-  // Flows merged across capture points by their key words (a hash table on the words, no
-  // strings): table id -> flow. Each loop is a function of its own: V8 compiles a long loop of a
-  // function that runs once on the stack (OSR), and code after it in the same function, not run
-  // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
-  // First every point flow's table id and each id's number of points, then the flows, each
-  // `at` made to size (an array pushed to keeps room for 17). The table is sized for each flow
-  // seen at two points (a device's receive and transmit stages), at least for the largest
-  // point: it rarely grows (rehashing) while merging, and is not sized for every point's flows
-  // being distinct (its slots, all touched, would be several times what a million flows need).
-  const largest = points.reduce((n, p) => Math.max(n, p.ix.flows.length), 0);
-  const total = points.reduce((n, p) => n + p.ix.flows.length, 0);
-  const expected = Math.max(largest, Math.ceil(total / 2));
-  const fast = flowIds?.(points.map((p) => ({ keys: p.ix.flowKeys, flows: p.ix.flows.length })), expected) ?? null;
-  let table: FlowTable | null = null;
-  let ids: Int32Array[];
-  let count: number;
-  if (fast) ({ ids, count } = fast);
-  else {
-    table = new FlowTable(expected);
-    ids = points.map((p) => new Int32Array(p.ix.flows.length));
-    for (const p of points) assignIds(p.ix, table, ids[p.index]);
-    count = table.count;
-  }
-  const sizes = new Int32Array(count);
-  for (const p of points) countPoints(ids[p.index], sizes);
-  const filled = new Int32Array(count);
-  const byId: Flow[] = new Array(count);
-  let flows: Flow[] = [];
   let startNs = Infinity;
   let endNs = -Infinity;
   const deviceEndNs = new Map<string, number>();
@@ -209,27 +229,190 @@ export function buildModel(
       endNs = Math.max(endNs, hi);
       deviceEndNs.set(p.device, Math.max(deviceEndNs.get(p.device) ?? -Infinity, hi));
     }
-    mergePoint(p, ids[p.index], byId, sizes, filled, flows);
   }
-  const nat = joinNat(flows, orphanDevices(points, ids, count));
-  flows = nat.flows;
-  flows.sort((a, b) => a.firstNs - b.firstNs || compareKeys(a, b));
-  nameFlows(flows);
-  if (describe) describeFlows(flows, nat.joins);
-  relateFlows(flows, table, byId);
-  const devices = [...new Set(points.map((p) => p.device))];
   return {
     points,
-    flows,
-    natJoins: nat.joins,
     baseSec,
     settings,
     clockOffsets,
     startNs: startNs === Infinity ? 0 : startNs,
     endNs: endNs === -Infinity ? 0 : endNs,
     deviceEndNs,
-    devices,
+    devices: [...new Set(points.map((p) => p.device))],
   };
+}
+
+/**
+ * A model whose flows are not objects yet: what buildModel (describe false) works out of them,
+ * in typed arrays. For the CLI's analysis threads with a QuietFlows hook (analyzePart), where
+ * most flows never need objects of their own: leanFlow() makes one for a flow that does. Null
+ * when the full model is needed: an index not packed, no FlowIds hook, or a device with a
+ * translated (NAT) view to join.
+ */
+export interface LeanModel {
+  model: Model;
+  /** Flow ids by rank in the model's order (f1, f2, ...). */
+  order: Int32Array;
+  /** By id: its capture points' flows in point order, pointOf/localOf[atStart[id] .. atStart[id + 1]). */
+  atStart: Int32Array;
+  pointOf: Int32Array;
+  localOf: Int32Array;
+  firstNs: Float64Array;
+  lastNs: Float64Array;
+  /** By id: its rank (order's inverse), once an ICMP error's flow is looked up. */
+  rankOf: Int32Array | null;
+  /** Every flow's key, by id, once an ICMP error's flow is looked up. */
+  table: FlowTable | null;
+}
+
+export function leanModel(inputs: { spec: CaptureSpec; ix: IndexedCapture }[], settings: Settings, clockOffsets: Record<string, number>): LeanModel | null {
+  if (!flowIds || inputs.some((x) => !x.ix.packedFlows || x.ix.flows.length > 0)) return null;
+  const frame = modelFrame(inputs, settings, clockOffsets);
+  const points = frame.points;
+  const perPoint = points.map((p) => p.ix.packedFlows!.count);
+  const fast = flowIds(points.map((p, i) => ({ keys: p.ix.flowKeys, flows: perPoint[i] })), expectedFlows(perPoint));
+  if (!fast) return null;
+  const { ids, count } = fast;
+  if (orphanDevices(points, ids, count).size > 0) return null;
+  const atStart = new Int32Array(count + 1);
+  for (const p of points) countPoints(ids[p.index], atStart.subarray(1));
+  runningSum(atStart);
+  const pointOf = new Int32Array(atStart[count]);
+  const localOf = new Int32Array(atStart[count]);
+  const firstNs = new Float64Array(count).fill(Infinity);
+  const lastNs = new Float64Array(count).fill(-Infinity);
+  const fill = atStart.slice(0, count);
+  for (const p of points) leanPoint(p, ids[p.index], fill, pointOf, localOf, firstNs, lastNs);
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  // buildModel's order: by first packet, then key words.
+  const keyOf = (id: number) => {
+    const q = atStart[id];
+    return [points[pointOf[q]].ix.flowKeys, localOf[q] * KEY_WORDS] as const;
+  };
+  order.sort((a, b) => firstNs[a] - firstNs[b] || compareKeyWords(...keyOf(a), ...keyOf(b)));
+  return { model: { ...frame, flows: [], natJoins: new Map() }, order, atStart, pointOf, localOf, firstNs, lastNs, rankOf: null, table: null };
+}
+
+function runningSum(a: Int32Array): void {
+  for (let i = 1; i < a.length; i++) a[i] += a[i - 1];
+}
+
+/** One capture point's flows into a lean model: where each id's point flows go, its first and last packet. */
+function leanPoint(p: CapturePoint, ids: Int32Array, fill: Int32Array, pointOf: Int32Array, localOf: Int32Array, firstNs: Float64Array, lastNs: Float64Array): void {
+  const nums = p.ix.packedFlows!.nums;
+  const shift = p.shiftNs;
+  for (let f = 0; f < ids.length; f++) {
+    const id = ids[f];
+    const q = fill[id]++;
+    pointOf[q] = p.index;
+    localOf[q] = f;
+    const first = nums[f * N.Count + N.FirstT] + shift;
+    const last = nums[f * N.Count + N.LastT] + shift;
+    if (first < firstNs[id]) firstNs[id] = first;
+    if (last > lastNs[id]) lastNs[id] = last;
+  }
+}
+
+/**
+ * The lean model's flow of rank i as a Flow, described (describeFlow, without text), as
+ * buildModel and analyzePart would have it.
+ */
+export function leanFlow(lean: LeanModel, i: number): Flow {
+  const id = lean.order[i];
+  const points = lean.model.points;
+  const s = lean.atStart[id];
+  const at = new Array<FlowAtPoint>(lean.atStart[id + 1] - s);
+  let tunnelled = false;
+  let reportsOn: Uint32Array | null = null;
+  for (let k = 0; k < at.length; k++) {
+    const p = points[lean.pointOf[s + k]];
+    const pf = new PackedPointFlow(p.ix.packedFlows!, lean.localOf[s + k]);
+    at[k] = { point: p, local: lean.localOf[s + k], pf, rows: undefined };
+    if (hasCookies(pf)) tunnelled = true;
+    if (reportsOn === null) reportsOn = pf.reportsOn;
+  }
+  const keys = at[0].point.ix.flowKeys;
+  const keyAt = at[0].local * KEY_WORDS;
+  const flow: Flow = {
+    id: `f${i + 1}`,
+    keys,
+    keyAt,
+    version: keys[keyAt] >>> 8,
+    proto: keys[keyAt] & 0xff,
+    clientSide: at[0].pf.clientSide,
+    client: '',
+    server: '',
+    clientAddr: '',
+    serverAddr: '',
+    at,
+    firstNs: lean.firstNs[id],
+    lastNs: lean.lastNs[id],
+    tunnelled,
+    nat: NO_NAT,
+    reportsOn,
+    relatedFlow: reportsOn ? leanRelated(lean, reportsOn) : null,
+    ref: null,
+  };
+  describeFlow(flow, undefined, false);
+  return flow;
+}
+
+/**
+ * describeFlow of a lean model's flow (by id): where (in pointOf/localOf) the point flow is that
+ * names its endpoints: the earliest that knows the client, else the earliest (the first on ties).
+ */
+export function leanRef(lean: LeanModel, id: number): number {
+  let ref = -1;
+  let refKnown = false;
+  let refT = Infinity;
+  for (let q = lean.atStart[id]; q < lean.atStart[id + 1]; q++) {
+    const p = lean.model.points[lean.pointOf[q]];
+    const nums = p.ix.packedFlows!.nums;
+    const o = lean.localOf[q] * N.Count;
+    const known = nums[o + N.ClientKnown] === 1;
+    const t = nums[o + N.FirstT] + p.shiftNs;
+    if (ref < 0 || (known && !refKnown) || (known === refKnown && t < refT)) {
+      ref = q;
+      refKnown = known;
+      refT = t;
+    }
+  }
+  return ref;
+}
+
+/** The client's side (0 = A, 1 = B) as the point flow at `q` (leanRef) has it. */
+export function leanClientSide(lean: LeanModel, q: number): number {
+  return lean.model.points[lean.pointOf[q]].ix.packedFlows!.nums[lean.localOf[q] * N.Count + N.ClientSide];
+}
+
+/** relateFlows for a lean model's flow (by id): the flow its first ICMP error quotes, or null. */
+export function leanRelatedFlow(lean: LeanModel, id: number): string | null {
+  for (let q = lean.atStart[id]; q < lean.atStart[id + 1]; q++) {
+    const packed = lean.model.points[lean.pointOf[q]].ix.packedFlows!;
+    const l = lean.localOf[q];
+    if (packed.nums[l * N.Count + N.ReportsOn] === 1) return leanRelated(lean, packed.reportsOn.subarray(l * KEY_WORDS, (l + 1) * KEY_WORDS));
+  }
+  return null;
+}
+
+/** The id (f1, ...) of the lean model's flow with these key words (relateFlows), null when none. */
+function leanRelated(lean: LeanModel, key: Uint32Array): string | null {
+  if (!lean.table) {
+    const n = lean.order.length;
+    lean.table = new FlowTable(n);
+    for (let id = 0; id < n; id++) {
+      const q = lean.atStart[id];
+      const at = lean.localOf[q] * KEY_WORDS;
+      lean.table.probe.set(lean.model.points[lean.pointOf[q]].ix.flowKeys.subarray(at, at + KEY_WORDS));
+      lean.table.lookupOrAdd();
+    }
+    lean.rankOf = new Int32Array(n);
+    for (let i = 0; i < n; i++) lean.rankOf[lean.order[i]] = i;
+  }
+  lean.table.probe.set(key);
+  const id = lean.table.lookupOrAdd();
+  return id < lean.order.length ? `f${lean.rankOf![id] + 1}` : null;
 }
 
 /**
@@ -337,8 +520,10 @@ function relateFlows(flows: Flow[], table: FlowTable | null, byId: Flow[]): void
     // Ids from a FlowIds hook: a table of the same keys in id order gives the same ids.
     table ??= tableOf(byId);
     table.probe.set(f.reportsOn);
+    // A key the captures do not have is added by the lookup: a second error quoting it finds it,
+    // with no flow of its own.
     const id = table.lookupOrAdd();
-    f.relatedFlow = table.lastWasNew ? null : byId[id].id;
+    f.relatedFlow = id < byId.length ? byId[id].id : null;
   }
 }
 
@@ -456,9 +641,13 @@ export function flowRows(a: FlowAtPoint): Int32Array {
 
 /** Key words in order (unsigned, word by word): the tie-break between flows that start together. */
 function compareKeys(a: Flow, b: Flow): number {
+  return compareKeyWords(a.keys, a.keyAt, b.keys, b.keyAt);
+}
+
+function compareKeyWords(a: Uint32Array, at: number, b: Uint32Array, bt: number): number {
   for (let i = 0; i < KEY_WORDS; i++) {
-    const x = a.keys[a.keyAt + i];
-    const y = b.keys[b.keyAt + i];
+    const x = a[at + i];
+    const y = b[bt + i];
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;

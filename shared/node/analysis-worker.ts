@@ -12,7 +12,6 @@ import { indexPacked } from './index-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
 import { useFlowIds } from '../engine/model.ts';
 import { transferables } from '../engine/capture-index.ts';
-import { viewIndex } from '../engine/packed-flows.ts';
 import { analyzePart, useQuietFlows, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 import { wasmQuietFlows } from './quiet-flows.ts';
 
@@ -47,9 +46,7 @@ port.on('message', async (msg: WorkerRequest) => {
   } else {
     try {
       ahead = 0;
-      const t0 = performance.now();
-      for (const x of msg.inputs) viewIndex(x.ix);
-      const viewMs = performance.now() - t0;
+      // The indexes stay packed: the analysis reads them in place (a lean model), or views them.
       const total = await analyzePart(
         msg.inputs,
         msg.opts,
@@ -65,7 +62,7 @@ port.on('message', async (msg: WorkerRequest) => {
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr, written before the worker answers
         // (a worker's process.stderr goes through the main thread, which may have exited by then).
-        process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: views ${Math.round(viewMs)} ms, model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms (${t.quiet} of ${t.flows} quiet), heap ${heapMb()}\n`) : undefined,
+        process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms (${t.quiet} of ${t.flows} quiet), heap ${heapMb()}\n`) : undefined,
       );
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {

@@ -1,14 +1,17 @@
 /**
  * The analysis's QuietFlows hook by WebAssembly (wasm/flow-quiet.ts), for the CLI's analysis
- * threads: each flow's rows gathered into the module's memory, and when the module finds the
- * flow quiet (one device, one stretch of activity, nothing any rule reports), its record written
- * from what the module worked out (encodeQuietFlow); every other flow goes through the JavaScript
- * analysis, which stays the reference (tests/engine/quiet-flows.test.ts holds the two to the same
+ * threads: each flow of a lean model (no objects made for it) has its rows gathered into the
+ * module's memory, and when the module finds the flow quiet (one device, one stretch of activity,
+ * nothing any rule reports), its record is written from what the module worked out
+ * (encodeQuietFlow); every other flow is made an object and goes through the JavaScript analysis,
+ * which stays the reference (tests/engine/quiet-flows.test.ts holds the two to the same
  * records).
  */
 import type { Stage } from '../api/analysis.ts';
 import type { QuietFlows } from '../engine/analyze.ts';
 import { encodeQuietFlow } from '../engine/flow-records.ts';
+import { KEY_WORDS } from '../engine/flow-table.ts';
+import { leanClientSide, leanRef, leanRelatedFlow } from '../engine/model.ts';
 import { instantiate } from './wasm-module.ts';
 
 interface QuietExports {
@@ -58,15 +61,18 @@ export function wasmQuietFlows(): QuietFlows | null {
       idleOtherNs = s.gwlbUdpTimeout * 1e9;
       return true;
     },
-    flow(model, flow, r) {
-      const at = flow.at;
-      const k = at.length;
-      if (!ready || k > maxK || flow.nat.length) return false;
+    lean(lean, i, r) {
+      const id = lean.order[i];
+      const s = lean.atStart[id];
+      const k = lean.atStart[id + 1] - s;
+      if (!ready || k > maxK) return false;
+      const points = lean.model.points;
+      const pointOf = lean.pointOf;
+      const localOf = lean.localOf;
       let total = 0;
-      for (let i = 0; i < k; i++) {
-        const a = at[i];
-        if (a.nat || a.flipped) return false;
-        total += a.point.rowStart[a.local + 1] - a.point.rowStart[a.local];
+      for (let q = s; q < s + k; q++) {
+        const rowStart = points[pointOf[q]].rowStart;
+        total += rowStart[localOf[q] + 1] - rowStart[localOf[q]];
       }
       const base = x.rows(total);
       if (!base) return false;
@@ -83,26 +89,29 @@ export function wasmQuietFlows(): QuietFlows | null {
       let sig = (base >> 2) + 2 * total;
       let ipId = sig + total;
       let bits = ipId + total;
-      for (let i = 0; i < k; i++) {
-        const a = at[i];
-        const ix = a.point.ix;
-        const s = a.point.rowStart[a.local];
-        const e = a.point.rowStart[a.local + 1];
-        I[h + 2 * i] = a.point.index;
-        I[h + 2 * i + 1] = e - s;
+      for (let j = 0; j < k; j++) {
+        const p = points[pointOf[s + j]];
+        const ix = p.ix;
+        const from = p.rowStart[localOf[s + j]];
+        const to = p.rowStart[localOf[s + j] + 1];
+        I[h + 2 * j] = p.index;
+        I[h + 2 * j + 1] = to - from;
         const gt = ix.groupT;
         const gs = ix.groupSig;
         const gi = ix.groupIpId;
         const gb = ix.groupBits;
-        for (let g = s; g < e; g++) {
+        for (let g = from; g < to; g++) {
           F[t++] = gt[g];
           I[sig++] = gs[g];
           I[ipId++] = gi[g];
           I[bits++] = gb[g];
         }
       }
-      if (!x.quiet(k, total, flow.proto, flow.clientSide, flow.lastNs, flow.proto === 6 ? idleTcpNs : idleOtherNs)) return false;
-      if (r) encodeQuietFlow(r, model, flow, F, x.resultAt() >> 3);
+      const ref = leanRef(lean, id);
+      const clientSide = leanClientSide(lean, ref);
+      const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
+      if (!x.quiet(k, total, proto, clientSide, lean.lastNs[id], proto === 6 ? idleTcpNs : idleOtherNs)) return false;
+      if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), F, x.resultAt() >> 3);
       return true;
     },
   };

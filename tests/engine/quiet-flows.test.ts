@@ -6,17 +6,20 @@
  * and moved at random, and under timers short enough that the rules fire on most flows. And the
  * hook takes most of a healthy set's flows, and none that a rule reports on.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzePart, useQuietFlows, type AnalysisBlock, type AnalysisInput, type QuietFlows } from '../../shared/engine/analyze.ts';
 import { DEFAULT_SETTINGS, type Settings } from '../../shared/engine/settings.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
 import { wasmQuietFlows } from '../../shared/node/quiet-flows.ts';
+import { wasmFlowIds } from '../../shared/node/flow-ids.ts';
+import { useFlowIds } from '../../shared/engine/model.ts';
+import { packIndex } from '../../shared/engine/packed-flows.ts';
 import { generateScenario, Rng, SCENARIOS, writeBulk } from '../gen/scenarios.ts';
 import { inputOf as input } from '../support/analyze-bytes.ts';
 import { conversation, pcap } from '../support/nat-capture.ts';
-import { icmpErrorCapture } from '../support/icmp-capture.ts';
+import { icmpErrorCapture, icmpErrorsCapture } from '../support/icmp-capture.ts';
 
 
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
@@ -26,20 +29,23 @@ let taken = 0;
 let offered = 0;
 const counted: QuietFlows = {
   begin: (m) => hook!.begin(m),
-  flow(m, f, r) {
+  lean(lean, i, r) {
     offered++;
-    const q = hook!.flow(m, f, r);
+    const q = hook!.lean(lean, i, r);
     if (q) taken++;
     return q;
   },
 };
 
+// The CLI's analysis threads: flow ids by WebAssembly, every index packed (as posted to them).
+beforeAll(() => useFlowIds(wasmFlowIds()));
+afterAll(() => useFlowIds(null));
 afterEach(() => useQuietFlows(null));
 
 /** What analyzePart hands over: every block's records and findings, as comparable values. */
 async function run(inputs: AnalysisInput[], settings: Settings): Promise<unknown[]> {
   const out: unknown[] = [];
-  await analyzePart(inputs, { settings }, 0, 1, true, (b: AnalysisBlock) => {
+  await analyzePart(inputs.map((x) => ({ ...x, ix: packIndex(x.ix) })), { settings }, 0, 1, true, (b: AnalysisBlock) => {
     const r = b.records!;
     out.push({ nums: Array.from(r.nums), text: r.text, lens: Array.from(r.lens), own: r.own.length, findings: b.findings, clock: [...b.clock] });
   });
@@ -114,6 +120,7 @@ describe('quiet flows by WebAssembly', () => {
       const tx = [...conversation('203.0.113.250', 61000), ...conversation('203.0.113.251', 61001).map((p) => ({ ...p, t: p.t + 0.5 }))];
       await compare(() => [input('fw', 'receive', pcap(rx)), input('fw', 'transmit', pcap(tx))], settings);
       await compare(() => [input('fw', 'receive', icmpErrorCapture())], settings);
+      for (const withQuery of [true, false]) await compare(() => [input('fw', 'receive', icmpErrorsCapture(['192.0.2.1', '192.0.2.2'], withQuery))], settings);
     }
     expect(taken).toBeGreaterThan(10);
   }, 60_000);
