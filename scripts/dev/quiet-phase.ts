@@ -1,9 +1,9 @@
 // Dev tool: the analysis phase (analyzePart with records) in one thread, ROUNDS times over the same
-// indexes, with the quiet flows' WebAssembly (QUIET=0: without), timing the module's calls apart.
+// indexes (packed, as the analysis worker gets them), with the quiet flows' WebAssembly (QUIET=0:
+// without), timing the hook's calls apart.
 import { indexPacked } from '../../shared/node/index-core.ts';
 import { analyzePart, useQuietFlows, type QuietFlows } from '../../shared/engine/analyze.ts';
 import { parseCaptureArg } from '../../shared/engine/labels.ts';
-import { viewIndex } from '../../shared/engine/packed-flows.ts';
 import { wasmQuietFlows } from '../../shared/node/quiet-flows.ts';
 import { useFlowIds } from '../../shared/engine/model.ts';
 import { wasmFlowIds } from '../../shared/node/flow-ids.ts';
@@ -15,16 +15,16 @@ const hook = wasmQuietFlows()!;
 let ms = 0;
 const timed: QuietFlows = {
   begin: (m) => hook.begin(m),
-  flow(m, f, r) {
+  lean(lean, i, r) {
     const t = performance.now();
-    const q = hook.flow(m, f, r);
+    const q = hook.lean(lean, i, r);
     ms += performance.now() - t;
     return q;
   },
 };
 if (process.env.QUIET !== '0') useQuietFlows(timed);
 for (let r = 0; r < Number(process.env.ROUNDS ?? 4); r++) {
-  const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: viewIndex({ ...packed[i] }) }));
+  const inputs = files.map((f, i) => ({ spec: parseCaptureArg(f), ix: { ...packed[i] } }));
   ms = 0;
   const t0 = performance.now();
   let model = 0;
