@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { writeSync } from 'node:fs';
-import { indexPacked } from './index-core.ts';
+import { indexPacked, releaseCore } from './index-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
 import { useFlowIds } from '../engine/model.ts';
 import { transferables } from '../engine/capture-index.ts';
@@ -46,6 +46,8 @@ port.on('message', async (msg: WorkerRequest) => {
   } else {
     try {
       ahead = 0;
+      // This thread's reading is done: its index core's memory can go.
+      releaseCore();
       // The indexes stay packed: the analysis reads them in place (a lean model), or views them.
       const total = await analyzePart(
         msg.inputs,

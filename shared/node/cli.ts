@@ -24,7 +24,7 @@ import type { AnalysisResult } from '../api/analysis.ts';
 import { renderSummary } from '../engine/summary.ts';
 import { DEFAULT_SETTINGS, parseSettings, SETTING_FLAGS, type Settings } from '../engine/settings.ts';
 import { FileReadError, readChunks } from './file-source.ts';
-import { looksCoreReadable } from './index-core.ts';
+import { looksCoreReadable, releaseCore } from './index-core.ts';
 import { EXPORT_USAGE } from './export-usage.ts';
 
 /**
@@ -199,6 +199,8 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
   const laneLog: Parameters<typeof indexAll>[6] = timing ? [] : undefined;
   try {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane, laneLog);
+    // This thread's reading is done: its index core's memory can go.
+    releaseCore();
     timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     // Workers that analyse: STAGEDIFF_ANALYSIS_WORKERS=N (at most one per core), else every
