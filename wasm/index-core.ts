@@ -15,9 +15,9 @@
 //
 // Memory: static data (the probe key); [IN, IN + INCAP) the input (a chunk of the file plus the
 // start of a record cut by the chunk's end); the columns of up to ROWS records (a file of no
-// more records is grouped by flow here, group(); past that the caller copies them out whenever
-// the columns are full, and at the end, and groups them itself); the grouped columns; the flow
-// table's arrays at fixed
+// more records is grouped by flow here, group() and groupColumn(); past that the caller copies
+// them out whenever the columns are full, and at the end, and groups them itself); the grouping's
+// rows and one grouped column; the flow table's arrays at fixed
 // places, each for MAX_FLOWS flows (reserved: a page costs only once a row on it is written);
 // two places for its hash slots, which take turns as the table grows. A lane's instance serves
 // every file it reads, so it keeps no more than its largest file's flow table.
@@ -29,8 +29,8 @@ const IN: usize = (__heap_base + 4095) & ~4095;
 const INCAP: usize = (4 << 20) + (512 << 10);
 /**
  * Records the columns hold: a file of no more is grouped here (group()); past that the caller
- * copies them out each time they are full. (What the columns and the grouped columns take stays
- * with the lane's instance: 47 bytes a record, 24 MB at most.)
+ * copies them out each time they are full. (What the columns and the grouping take stays with
+ * the lane's instance: 35 bytes a record, 18 MB at most.)
  */
 const ROWS: u32 = 1 << 19;
 /** Flows of one file the core takes (more: ABORT, the JavaScript indexer's). */
@@ -161,11 +161,9 @@ let colTcpFlags: usize = 0;
 let colFlags: usize = 0;
 let gStart: usize = 0;
 let gFill: usize = 0;
+let gSorted: usize = 0;
 let gRows: usize = 0;
-let gT: usize = 0;
-let gSig: usize = 0;
-let gIpId: usize = 0;
-let gBits: usize = 0;
+let gOut: usize = 0;
 // Flow table: its arrays (at fixed places, see init) and hash slots.
 /** The two places for the hash slots: slotsAt and slotsAt + SLOTS_ROOM (growing, a table moves to the other). */
 let slotsAt: usize = 0;
@@ -268,24 +266,21 @@ export function init(littleEndian: bool, nanoseconds: bool, maxCap: u32, pcapng:
   p += <usize>ROWS * 2;
   colFlags = p;
   p += <usize>ROWS;
-  // The grouped columns (group()): each flow's first grouped position, its next one while
-  // filling, and the rows' number, time, signature, IP ID and bits in flow order.
+  // The grouping (group(), groupColumn()): each flow's first grouped position, its next one
+  // while filling, a bit per flow whose rows were sorted, the rows' numbers in flow order, and one
+  // grouped column at a time.
   p = (p + 15) & ~15;
   gStart = p;
   p += (<usize>MAX_FLOWS + 1) * 4;
   gFill = p;
   p += <usize>MAX_FLOWS * 4;
+  gSorted = p;
+  p += <usize>MAX_FLOWS / 8;
   gRows = p;
   p += <usize>ROWS * 4;
   p = (p + 7) & ~7;
-  gT = p;
+  gOut = p;
   p += <usize>ROWS * 8;
-  gSig = p;
-  p += <usize>ROWS * 4;
-  gIpId = p;
-  p += <usize>ROWS * 4;
-  gBits = p;
-  p += <usize>ROWS * 4;
   // The flow table's arrays at fixed places, each for MAX_FLOWS flows (the memory is reserved,
   // not touched: a page costs only once a flow's row is written); then the hash slots.
   p = (p + 15) & ~15;
@@ -1373,14 +1368,17 @@ export function pendingLinkType(): u32 {
 }
 /**
  * capture-index.ts groupRows of a file whose records are all still in the columns (ringStart()
- * is 0): the rows of each flow together, in time order (ties: file order), with their time,
- * signature, IP ID and bits; columns(13..18) are where. Returns the rows grouped (those with a
+ * is 0), in steps that keep little memory beside the columns: group() puts each flow's rows
+ * together, in time order (ties: file order), as record numbers (columns(14); each flow's first
+ * position: columns(13)); then groupColumn(k) makes the grouped copy of one column at a time in
+ * one buffer, for the caller to copy out before the next. Returns the rows grouped (those with a
  * flow), or -1 when the records are not all here.
  */
 export function group(): i32 {
   if (ringBase !== 0) return -1;
   const flows = flowCount;
   memory.fill(gStart, 0, (<usize>flows + 1) * 4);
+  memory.fill(gSorted, 0, (<usize>flows + 7) >> 3);
   for (let i: u32 = 0; i < n; i++) {
     const f = load<u32>(colFlow + (<usize>i << 2));
     if (f !== NO_FLOW) {
@@ -1400,16 +1398,17 @@ export function group(): i32 {
     const q = load<u32>(a);
     store<u32>(a, q + 1);
     store<u32>(gRows + (<usize>q << 2), i);
-    groupAt(q, i);
   }
   // Files are nearly in time order; a receive stage may be slightly out of order: those flows' rows sorted.
   for (let f: u32 = 0; f < flows; f++) {
     const s = load<u32>(gStart + (<usize>f << 2));
     const e = load<u32>(gStart + ((<usize>f + 1) << 2));
     for (let k = s + 1; k < e; k++) {
-      if (load<f64>(gT + (<usize>k << 3)) < load<f64>(gT + (<usize>(k - 1) << 3))) {
+      const r = load<u32>(gRows + (<usize>k << 2));
+      const r0 = load<u32>(gRows + (<usize>(k - 1) << 2));
+      if (load<f64>(colT + (<usize>r << 3)) < load<f64>(colT + (<usize>r0 << 3))) {
         if (!insertionSort(s, e)) mergeSort(s, e);
-        for (let q = s; q < e; q++) groupAt(q, load<u32>(gRows + (<usize>q << 2)));
+        store<u8>(gSorted + (<usize>f >> 3), load<u8>(gSorted + (<usize>f >> 3)) | (<u8>1 << <u8>(f & 7)));
         break;
       }
     }
@@ -1417,12 +1416,36 @@ export function group(): i32 {
   return <i32>load<u32>(gStart + (<usize>flows << 2));
 }
 
-/** Grouped position q from record i (capture-index.ts groupAt). */
-@inline function groupAt(q: u32, i: u32): void {
-  store<f64>(gT + (<usize>q << 3), load<f64>(colT + (<usize>i << 3)));
-  store<u32>(gSig + (<usize>q << 2), load<u32>(colSig + (<usize>i << 2)));
-  store<i32>(gIpId + (<usize>q << 2), load<i32>(colIpId + (<usize>i << 2)));
-  store<i32>(gBits + (<usize>q << 2), <i32>load<u16>(colTcpFlags + (<usize>i << 1)) | (<i32>load<u8>(colFlags + <usize>i) << 16));
+/**
+ * The grouped copy of column k (0: time, 1: signature, 2: IP ID, 3: bits, capture-index.ts
+ * groupAt's) in flow order, after group(): each record's value scattered to its flow's next
+ * place, then the sorted flows' places gathered again in their order. Returns where it is.
+ */
+export function groupColumn(k: i32): usize {
+  const flows = flowCount;
+  memory.copy(gFill, gStart, <usize>flows * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    const f = load<u32>(colFlow + (<usize>i << 2));
+    if (f === NO_FLOW) continue;
+    const a = gFill + (<usize>f << 2);
+    const q = load<u32>(a);
+    store<u32>(a, q + 1);
+    groupedAt(k, q, i);
+  }
+  for (let f: u32 = 0; f < flows; f++) {
+    if (!(load<u8>(gSorted + (<usize>f >> 3)) & (<u8>1 << <u8>(f & 7)))) continue;
+    const e = load<u32>(gStart + ((<usize>f + 1) << 2));
+    for (let q = load<u32>(gStart + (<usize>f << 2)); q < e; q++) groupedAt(k, q, load<u32>(gRows + (<usize>q << 2)));
+  }
+  return gOut;
+}
+
+/** Grouped position q of column k from record i (capture-index.ts groupAt). */
+@inline function groupedAt(k: i32, q: u32, i: u32): void {
+  if (k === 0) store<f64>(gOut + (<usize>q << 3), load<f64>(colT + (<usize>i << 3)));
+  else if (k === 1) store<u32>(gOut + (<usize>q << 2), load<u32>(colSig + (<usize>i << 2)));
+  else if (k === 2) store<i32>(gOut + (<usize>q << 2), load<i32>(colIpId + (<usize>i << 2)));
+  else store<i32>(gOut + (<usize>q << 2), <i32>load<u16>(colTcpFlags + (<usize>i << 1)) | (<i32>load<u8>(colFlags + <usize>i) << 16));
 }
 
 /** Whether record a comes before record b: by time, then file order. */
@@ -1457,12 +1480,12 @@ function insertionSort(s: u32, e: u32): bool {
 }
 
 /**
- * gRows[s..e) sorted by (time, record), bottom-up merges through gSig[s..e) as scratch (the
- * grouped columns are gathered again from the rows afterwards).
+ * gRows[s..e) sorted by (time, record), bottom-up merges through the grouped column's buffer as
+ * scratch (no column is grouped yet).
  */
 function mergeSort(s: u32, e: u32): void {
   let from = gRows;
-  let to = gSig;
+  let to = gOut;
   for (let w: u32 = 1; w < e - s; w <<= 1) {
     for (let lo = s; lo < e; lo += 2 * w) {
       const mid = lo + w < e ? lo + w : e;
@@ -1503,10 +1526,6 @@ export function columns(which: i32): usize {
     case 12: return cookieFirstRow;
     case 13: return gStart;
     case 14: return gRows;
-    case 15: return gT;
-    case 16: return gSig;
-    case 17: return gIpId;
-    case 18: return gBits;
   }
   return 0;
 }

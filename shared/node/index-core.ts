@@ -55,6 +55,7 @@ interface CoreExports {
   malformed(): number;
   columns(which: number): number;
   group(): number;
+  groupColumn(k: number): number;
 }
 
 const PCAP_US = 0xa1b2c3d4;
@@ -308,21 +309,22 @@ export async function indexWithCore(
   onProgress?.({ bytes: pos, packets: n, total: size });
   const mem = x.memory.buffer;
   const at = (k: number) => x.columns(k);
-  const copied = <T extends Int32Array | Uint32Array | Float64Array>(Ctor: new (b: ArrayBufferLike, o: number, l: number) => T, k: number, len: number): T => {
+  const copied = <T extends Int32Array | Uint32Array | Float64Array>(Ctor: new (b: ArrayBufferLike, o: number, l: number) => T, from: number, len: number): T => {
     const out = column(Ctor as never, len, true) as unknown as T;
-    out.set(new Ctor(mem, at(k), len) as never);
+    out.set(new Ctor(mem, from, len) as never);
     return out;
   };
   const groups =
     grouped < 0
       ? undefined
       : {
-          rowStart: copied(Int32Array, 13, flows + 1),
-          rows: copied(Int32Array, 14, grouped),
-          groupT: copied(Float64Array, 15, grouped),
-          groupSig: copied(Uint32Array, 16, grouped),
-          groupIpId: copied(Int32Array, 17, grouped),
-          groupBits: copied(Int32Array, 18, grouped),
+          rowStart: copied(Int32Array, x.columns(13), flows + 1),
+          rows: copied(Int32Array, x.columns(14), grouped),
+          // One grouped column at a time, each copied out before the core makes the next.
+          groupT: copied(Float64Array, x.groupColumn(0), grouped),
+          groupSig: copied(Uint32Array, x.groupColumn(1), grouped),
+          groupIpId: copied(Int32Array, x.groupColumn(2), grouped),
+          groupBits: copied(Int32Array, x.groupColumn(3), grouped),
         };
   const keys = column(Uint32Array, flows * KEY_WORDS, true);
   keys.set(new Uint32Array(mem, at(6), flows * KEY_WORDS));
