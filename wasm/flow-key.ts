@@ -1,6 +1,7 @@
 // What the two modules that keep flow tables share (wasm/index-core.ts, wasm/flow-ids.ts): the
 // flow key of shared/engine/flow-table.ts (KEY_WORDS words: version and protocol, the two
-// addresses, the ports), its hash and its equality as FlowTable has them, and growing memory.
+// addresses, the ports), its hash and its equality as FlowTable has them, and growing memory (which
+// wasm/flow-quiet.ts uses too).
 
 export const KEY_WORDS: u32 = 10;
 export const KEY_BYTES: usize = 40;

@@ -14,6 +14,8 @@
 // number of rows, then R rows' grouped time, signature, IP ID and bits (one column after the
 // other, the points' rows one after another in each), then this module's scratch.
 
+import { reach } from './flow-key';
+
 const TCP_FIN: i32 = 0x01;
 const TCP_SYN: i32 = 0x02;
 const TCP_RST: i32 = 0x04;
@@ -43,8 +45,6 @@ const R_OPEN: f64 = 5;
 /** The most capture points a flow may have here (more: the JavaScript analysis). */
 export const MAX_K: i32 = 16;
 
-let nPoints: i32 = 0;
-let nDevices: i32 = 0;
 let pDevice: usize = 0; // i32 per point
 let pStage: usize = 0; // i32 per point
 let pShift: usize = 0; // f64 per point
@@ -66,8 +66,6 @@ let endNs: f64 = 0;
 
 /** Space for the setup of `points` capture points and `devices` devices: false when the memory cannot hold it. */
 export function setup(points: i32, devices: i32): bool {
-  nPoints = points;
-  nDevices = devices;
   pDevice = (__heap_base + 15) & ~15;
   pStage = pDevice + (<usize>points << 2);
   pShift = (pStage + (<usize>points << 2) + 7) & ~7;
@@ -418,11 +416,4 @@ function kth(a: usize, n: i32, k: i32): f64 {
     lo = m;
   }
   return reinterpret<f64>(r ^ ((r >> 63) & 0x7fffffffffffffff));
-}
-
-/** The memory grown to `end` bytes at least; false when it cannot grow. */
-function reach(end: usize): bool {
-  const have = <usize>memory.size() << 16;
-  if (end <= have) return true;
-  return memory.grow(<i32>((end - have + 0xffff) >>> 16)) >= 0;
 }

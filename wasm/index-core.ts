@@ -1390,15 +1390,7 @@ export function group(): i32 {
     const a = gStart + ((<usize>f + 1) << 2);
     store<u32>(a, load<u32>(a) + load<u32>(a - 4));
   }
-  memory.copy(gFill, gStart, <usize>flows * 4);
-  for (let i: u32 = 0; i < n; i++) {
-    const f = load<u32>(colFlow + (<usize>i << 2));
-    if (f === NO_FLOW) continue;
-    const a = gFill + (<usize>f << 2);
-    const q = load<u32>(a);
-    store<u32>(a, q + 1);
-    store<u32>(gRows + (<usize>q << 2), i);
-  }
+  scatter(-1);
   // Files are nearly in time order; a receive stage may be slightly out of order: those flows' rows sorted.
   for (let f: u32 = 0; f < flows; f++) {
     const s = load<u32>(gStart + (<usize>f << 2));
@@ -1423,21 +1415,27 @@ export function group(): i32 {
  */
 export function groupColumn(k: i32): usize {
   const flows = flowCount;
-  memory.copy(gFill, gStart, <usize>flows * 4);
-  for (let i: u32 = 0; i < n; i++) {
-    const f = load<u32>(colFlow + (<usize>i << 2));
-    if (f === NO_FLOW) continue;
-    const a = gFill + (<usize>f << 2);
-    const q = load<u32>(a);
-    store<u32>(a, q + 1);
-    groupedAt(k, q, i);
-  }
+  scatter(k);
   for (let f: u32 = 0; f < flows; f++) {
     if (!(load<u8>(gSorted + (<usize>f >> 3)) & (<u8>1 << <u8>(f & 7)))) continue;
     const e = load<u32>(gStart + ((<usize>f + 1) << 2));
     for (let q = load<u32>(gStart + (<usize>f << 2)); q < e; q++) groupedAt(k, q, load<u32>(gRows + (<usize>q << 2)));
   }
   return gOut;
+}
+
+/** Each record (in file order) to its flow's next grouped place: its number (k = -1) or column k's value. */
+function scatter(k: i32): void {
+  memory.copy(gFill, gStart, <usize>flowCount * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    const f = load<u32>(colFlow + (<usize>i << 2));
+    if (f === NO_FLOW) continue;
+    const a = gFill + (<usize>f << 2);
+    const q = load<u32>(a);
+    store<u32>(a, q + 1);
+    if (k < 0) store<u32>(gRows + (<usize>q << 2), i);
+    else groupedAt(k, q, i);
+  }
 }
 
 /** Grouped position q of column k from record i (capture-index.ts groupAt). */

@@ -169,7 +169,7 @@ const imports = {
 
 /**
  * Lets this thread's instance of the core go, once it has read its files, and has V8 collect it
- * now: its memory keeps the columns of the largest file it grouped (up to 24 MB, see
+ * now: its memory keeps the columns of the largest file it grouped (35 bytes a record, up to 18 MB:
  * wasm/index-core.ts ROWS), which a WebAssembly memory never gives back while it lives, and
  * which V8 would otherwise free only at some later full collection, if any (the 2 GB set's peak
  * RSS 227 -> 200 MB). A full collection of a heap that holds little: a few milliseconds.

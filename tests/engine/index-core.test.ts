@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexWithCore, looksCoreReadable, type CoreResult } from '../../shared/node/index-core.ts';
+import { indexWithCore, looksCoreReadable, releaseCore, type CoreResult } from '../../shared/node/index-core.ts';
 import { indexFile } from '../../shared/node/file-source.ts';
 import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
@@ -530,6 +530,14 @@ describe('the index core in WebAssembly', () => {
     expect(ix.packets).toBe(600_000);
     expect(ix.packedFlows!.count).toBe(300);
   }, 60_000);
+
+  it('reads again after its instance was let go (releaseCore: a new instance, the same index)', async () => {
+    const path = write('again.pcap', generateScenario('gwlb-incident', 'pcap-le-us').files[0].bytes);
+    const before = plainIndex((await indexWithCoreAt(path))!);
+    releaseCore();
+    releaseCore();
+    expect(plainIndex((await indexWithCoreAt(path))!)).toEqual(before);
+  });
 
   it('agrees with the JavaScript indexer on damaged captures (bytes flipped at random, fixed seed)', async () => {
     // Flipped bytes make packets of other shapes, odd flags, sequence jumps, odd lengths,
