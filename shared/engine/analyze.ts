@@ -150,6 +150,11 @@ export function useQuietFlows(q: QuietFlows | null): void {
   quietFlows = q;
 }
 
+/** Whether this thread has a QuietFlows hook (analyzePart then wants its indexes packed). */
+export function quietFlowsUsed(): boolean {
+  return quietFlows !== null;
+}
+
 /** Flows per block when the analysis is split over threads. */
 export const BLOCK_FLOWS = 256;
 

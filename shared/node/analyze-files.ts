@@ -14,7 +14,7 @@ import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
 import { indexLean, indexPacked, type LeanRead } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
-import { analyzePart, BlockMerger, captureSummary, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
+import { analyzePart, BlockMerger, captureSummary, quietFlowsUsed, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
 type Reply = { type: string; id: number } & Progress & { ix: IndexedCapture; block: AnalysisBlock; totalFlows: number; message: string; readBy?: string };
 
@@ -279,7 +279,9 @@ export async function analyzeAll(
   // A worker that died while indexing (its files were then read in-process) takes no part.
   const workers = pool ? pool.workers.filter((w) => !w.failed).slice(0, Math.max(1, maxWorkers)) : [];
   if (workers.length === 0) {
-    for (const x of inputs) unpackIndex(x.ix);
+    // With the quiet flows' hook the analysis reads packed indexes in place (a lean model);
+    // without, the flows unpacked are quicker to read than views.
+    if (!quietFlowsUsed()) for (const x of inputs) unpackIndex(x.ix);
     const merger = new BlockMerger(() => {});
     await analyzePart(inputs, opts, 0, 1, json, async (b, t) => {
       merger.add(b);

@@ -16,9 +16,10 @@ import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
 import { flowJsonWriter, type FlowJsonWriter } from './flow-json-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
+import { wasmQuietFlows } from './quiet-flows.ts';
 import { useFlowIds } from '../engine/model.ts';
 import { analysisWorkers, analyzeAll, indexAll, OutOfMemory, WorkerPool } from './analyze-files.ts';
-import { captureSummary } from '../engine/analyze.ts';
+import { captureSummary, useQuietFlows } from '../engine/analyze.ts';
 import { availableParallelism } from 'node:os';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { renderSummary } from '../engine/summary.ts';
@@ -49,8 +50,10 @@ ${EXPORT_USAGE}
  * this bundle (see worker-spawn.ts); `analyze` uses them, anything else lets them end.
  */
 export async function main(argv: string[], workers: Worker[] = []): Promise<number> {
-  // An analysis in this thread (STAGEDIFF_THREADS=1, export) takes the model's flow ids from WebAssembly too.
+  // An analysis in this thread (STAGEDIFF_THREADS=1, export) takes the model's flow ids from
+  // WebAssembly too, and `analyze` its quiet flows.
   useFlowIds(wasmFlowIds());
+  useQuietFlows(wasmQuietFlows());
   // `stagediff packets --json x | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
