@@ -10,7 +10,7 @@
 // which stays the reference, does the flow. shared/node/quiet-flows.ts is the caller.
 //
 // Memory: the setup (capture points, devices, timers), one result area, then the flow's rows as
-// the caller gathers them: per point of the flow (k of them, in flow.at's order) its index and its
+// the caller gathers them: per point of the flow (k of them, in point order) its index and its
 // number of rows, then R rows' grouped time, signature, IP ID and bits (one column after the
 // other, the points' rows one after another in each), then this module's scratch.
 
@@ -27,7 +27,7 @@ const SIDE_B: i32 = 32 << 16;
 const RECEIVE: i32 = 0;
 const FIREWALL: i32 = 1;
 const TRANSMIT: i32 = 2;
-const DROP: i32 = 3;
+// 3: drop (never quiet here: non-syn-drop may report on it).
 const UNKNOWN: i32 = 4;
 
 /** align.ts REORDER_NS, MAX_LATENCY_NS, SCAN. */
