@@ -27,8 +27,28 @@ const SIDE_B: i32 = 32 << 16;
 const RECEIVE: i32 = 0;
 const FIREWALL: i32 = 1;
 const TRANSMIT: i32 = 2;
-// 3: drop (never quiet here: non-syn-drop may report on it).
+const DROP: i32 = 3;
 const UNKNOWN: i32 = 4;
+
+/** By stage: where the flow's rows at that stage start in the columns (-1: not seen there), and how many. */
+const stageStart: usize = memory.data(5 * 4, 4);
+const stageRows: usize = memory.data(5 * 4, 4);
+
+@inline function startOf(s: i32): i32 {
+  return load<i32>(stageStart + (<usize>s << 2));
+}
+@inline function rowsOf(s: i32): i32 {
+  return load<i32>(stageRows + (<usize>s << 2));
+}
+
+/**
+ * The first stage up to `last` (receive, firewall, transmit, unknown: the JavaScript's
+ * `stage.receive ?? stage.firewall ?? ...`) the flow was seen at, or -1.
+ */
+function firstSeen(last: i32): i32 {
+  for (let s = RECEIVE; s <= last; s++) if (s !== DROP && startOf(s) >= 0) return s;
+  return -1;
+}
 
 /** align.ts REORDER_NS, MAX_LATENCY_NS, SCAN. */
 const REORDER_NS: f64 = 50e6;
@@ -155,14 +175,8 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   const lat = (matched + R * 4 + 7) & ~7;
   // One device, each stage at most once, no drop stage.
   const dev = load<i32>(pDevice + (<usize>load<i32>(hdr) << 2));
-  let pos0: i32 = -1; // receive
-  let pos1: i32 = -1; // firewall
-  let pos2: i32 = -1; // transmit
-  let pos4: i32 = -1; // unknown
-  let start0: i32 = 0;
-  let start1: i32 = 0;
-  let start2: i32 = 0;
-  let start4: i32 = 0;
+  memory.fill(stageStart, 0xff, 5 * 4);
+  memory.fill(stageRows, 0, 5 * 4);
   let o: i32 = 0;
   let anyAll: i32 = 0;
   let first = Infinity;
@@ -173,23 +187,10 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
     const n = load<i32>(hdr + (<usize>i << 3) + 4);
     if (load<i32>(pDevice + (<usize>p << 2)) !== dev) return 0;
     const s = load<i32>(pStage + (<usize>p << 2));
-    if (s === RECEIVE) {
-      if (pos0 >= 0) return 0;
-      pos0 = i;
-      start0 = o;
-    } else if (s === FIREWALL) {
-      if (pos1 >= 0) return 0;
-      pos1 = i;
-      start1 = o;
-    } else if (s === TRANSMIT) {
-      if (pos2 >= 0) return 0;
-      pos2 = i;
-      start2 = o;
-    } else if (s === UNKNOWN) {
-      if (pos4 >= 0) return 0;
-      pos4 = i;
-      start4 = o;
-    } else return 0; // a drop stage (or a stage this module does not know)
+    // A drop stage (non-syn-drop may report on it), one this module does not know, or a stage twice.
+    if (s < RECEIVE || s > UNKNOWN || s === DROP || startOf(s) >= 0) return 0;
+    store<i32>(stageStart + (<usize>s << 2), o);
+    store<i32>(stageRows + (<usize>s << 2), n);
     // The common clock's time and the match key, in place (gatherRows).
     const shift = load<f64>(pShift + (<usize>p << 3));
     for (let r = o; r < o + n; r++) {
@@ -207,10 +208,10 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
     }
     o += n;
   }
-  const n0 = pos0 >= 0 ? load<i32>(hdr + (<usize>pos0 << 3) + 4) : 0;
-  const n1 = pos1 >= 0 ? load<i32>(hdr + (<usize>pos1 << 3) + 4) : 0;
-  const n2 = pos2 >= 0 ? load<i32>(hdr + (<usize>pos2 << 3) + 4) : 0;
-  const n4 = pos4 >= 0 ? load<i32>(hdr + (<usize>pos4 << 3) + 4) : 0;
+  const start0 = startOf(RECEIVE);
+  const n0 = rowsOf(RECEIVE);
+  const start2 = startOf(TRANSMIT);
+  const n2 = rowsOf(TRANSMIT);
   // One stretch of activity (session-moved, idle-timeout-exceeded and asymmetric-path need two,
   // or two devices).
   if (o === 0 || last - first >= idleNs) return 0;
@@ -226,12 +227,12 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   let count: i32 = 0;
   let unaccounted: f64 = 0;
   let latency: f64 = NaN;
-  const toTx = pos0 >= 0 && pos2 >= 0;
+  const toTx = start0 >= 0 && start2 >= 0;
   if (toTx) {
     count = match(start0, n0, start2, n2, matched);
     if (count < 0) return 0;
   }
-  if (pos0 >= 0 && captured & (1 << TRANSMIT)) {
+  if (start0 >= 0 && captured & (1 << TRANSMIT)) {
     unaccounted = toTx ? n0 - count : n0;
     if (toTx) {
       // The latency of each matched transmit row, in transmit order (matched[] holds, by transmit
@@ -253,16 +254,18 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
     // fin-not-forwarded.ts: a FIN received, and not every received packet transmitted.
     if (toTx && captured & (1 << TRANSMIT) && anyOf(start0, n0) & TCP_FIN && count !== n0) return 0;
     // half-close.ts: a FIN, and packets longer after the first than the half-closed timer.
-    const hp = pos0 >= 0 ? start0 : pos1 >= 0 ? start1 : pos2 >= 0 ? start2 : -1;
-    const hn = pos0 >= 0 ? n0 : pos1 >= 0 ? n1 : pos2 >= 0 ? n2 : 0;
-    if (hp >= 0 && hn > 0 && anyOf(hp, hn) & TCP_FIN && !(tAt(hp + hn - 1) - tAt(hp) <= halfClosedNs)) return 0;
+    const h = firstSeen(TRANSMIT);
+    const hp = h >= 0 ? startOf(h) : 0;
+    const hn = h >= 0 ? rowsOf(h) : 0;
+    if (hn > 0 && anyOf(hp, hn) & TCP_FIN && !(tAt(hp + hn - 1) - tAt(hp) <= halfClosedNs)) return 0;
   }
   // end-reason.ts, for the one device (nothing dropped: no drop stage).
-  const mp = pos0 >= 0 ? start0 : pos1 >= 0 ? start1 : pos2 >= 0 ? start2 : pos4 >= 0 ? start4 : -1;
-  const mn = pos0 >= 0 ? n0 : pos1 >= 0 ? n1 : pos2 >= 0 ? n2 : n4;
+  const main = firstSeen(UNKNOWN);
+  const mp = main >= 0 ? startOf(main) : 0;
+  const mn = main >= 0 ? rowsOf(main) : 0;
   let reason: f64 = R_NA;
   let agesOut: f64 = NaN;
-  if (mp >= 0 && mn > 0) {
+  if (mn > 0) {
     let sawSyn = false;
     let sawSynAck = false;
     let established = false;

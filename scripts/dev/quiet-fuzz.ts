@@ -20,6 +20,7 @@ import { wasmQuietFlows } from '../../shared/node/quiet-flows.ts';
 import { generateScenario, SCENARIOS, writeBulk } from '../../tests/gen/scenarios.ts';
 import { inputOf } from '../../tests/support/analyze-bytes.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
+import { pcapRecords, SHORT_TIMERS } from '../../tests/support/pcap-records.ts';
 
 const out = process.env.OUT ?? tmpdir();
 let seed = Number(process.env.SEED ?? 11);
@@ -41,19 +42,8 @@ for (const s of SCENARIOS) {
   for (const rx of files.filter((f) => f.stage === 'receive')) pairs.push([rx.bytes, files.find((f) => f.stage === 'transmit' && f.device === rx.device)!.bytes]);
 }
 
-function records(bytes: Uint8Array): Uint8Array[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const recs: Uint8Array[] = [];
-  for (let o = 24; o + 16 <= bytes.length; ) {
-    const len = 16 + dv.getUint32(o + 8, true);
-    recs.push(bytes.subarray(o, o + len));
-    o += len;
-  }
-  return recs;
-}
-
 function mutate(bytes: Uint8Array): Uint8Array {
-  const recs = records(bytes).map((r) => Buffer.from(r));
+  const recs = pcapRecords(bytes).map((r) => Buffer.from(r));
   const outRecs: Buffer[] = [];
   const rate = [0.001, 0.01, 0.05][Math.floor(rnd() * 3)];
   for (let i = 0; i < recs.length; i++) {
@@ -79,7 +69,6 @@ function mutate(bytes: Uint8Array): Uint8Array {
   return Buffer.concat([bytes.subarray(0, 24), ...outRecs]);
 }
 
-const SHORT: Settings = { ...DEFAULT_SETTINGS, gwlbIdleTimeout: 60, gwlbUdpTimeout: 1, tcpHalfClosed: 1, tcpHandshake: 1, tcpTimeout: 1, udpTimeout: 1, icmpTimeout: 1 };
 
 async function run(rx: Uint8Array, tx: Uint8Array, settings: Settings, hooks: boolean): Promise<unknown[]> {
   useFlowIds(hooks ? wasmFlowIds() : null);
@@ -114,7 +103,7 @@ while (Date.now() - t0 < Number(process.env.SECS ?? 120) * 1000) {
   const which = Math.floor(rnd() * 3);
   const rx = which !== 1 ? mutate(rx0) : rx0;
   const tx = which !== 0 ? mutate(tx0) : tx0;
-  const settings = rnd() < 0.5 ? DEFAULT_SETTINGS : SHORT;
+  const settings = rnd() < 0.5 ? DEFAULT_SETTINGS : SHORT_TIMERS;
   tried++;
   let same = false;
   let why = '';
@@ -128,7 +117,7 @@ while (Date.now() - t0 < Number(process.env.SECS ?? 120) * 1000) {
     diffs++;
     writeFileSync(join(out, `quiet-fuzz-${diffs}-rx.pcap`), rx);
     writeFileSync(join(out, `quiet-fuzz-${diffs}-tx.pcap`), tx);
-    console.log('DIFF', diffs, why, settings === SHORT ? '(short timers)' : '');
+    console.log('DIFF', diffs, why, settings === SHORT_TIMERS ? '(short timers)' : '');
     if (diffs > 20) break;
   }
 }

@@ -156,13 +156,14 @@ export function buildModel(
   // yet, threw that code away again (docs/decisions.md, "Code shaped so V8 compiles it once").
   // First every point flow's table id and each id's number of points, then the flows, each
   // `at` made to size (an array pushed to keeps room for 17).
-  const fast = flowIds?.(points.map((p) => ({ keys: p.ix.flowKeys, flows: p.ix.flows.length })), expectedFlows(points.map((p) => p.ix.flows.length))) ?? null;
+  const expected = expectedFlows(points.map((p) => p.ix.flows.length));
+  const fast = flowIds?.(points.map((p) => ({ keys: p.ix.flowKeys, flows: p.ix.flows.length })), expected) ?? null;
   let table: FlowTable | null = null;
   let ids: Int32Array[];
   let count: number;
   if (fast) ({ ids, count } = fast);
   else {
-    table = new FlowTable(expectedFlows(points.map((p) => p.ix.flows.length)));
+    table = new FlowTable(expected);
     ids = points.map((p) => new Int32Array(p.ix.flows.length));
     for (const p of points) assignIds(p.ix, table, ids[p.index]);
     count = table.count;
@@ -285,13 +286,19 @@ export function leanModel(inputs: { spec: CaptureSpec; ix: IndexedCapture }[], s
   for (const p of points) leanPoint(p, ids[p.index], fill, pointOf, localOf, firstNs, lastNs);
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
+  const lean: LeanModel = { model: { ...frame, flows: [], natJoins: new Map() }, order, atStart, pointOf, localOf, firstNs, lastNs, rankOf: null, table: null };
   // buildModel's order: by first packet, then key words.
-  const keyOf = (id: number) => {
-    const q = atStart[id];
-    return [points[pointOf[q]].ix.flowKeys, localOf[q] * KEY_WORDS] as const;
-  };
-  order.sort((a, b) => firstNs[a] - firstNs[b] || compareKeyWords(...keyOf(a), ...keyOf(b)));
-  return { model: { ...frame, flows: [], natJoins: new Map() }, order, atStart, pointOf, localOf, firstNs, lastNs, rankOf: null, table: null };
+  order.sort((a, b) => firstNs[a] - firstNs[b] || compareKeyWords(leanKeys(lean, a), leanKeyAt(lean, a), leanKeys(lean, b), leanKeyAt(lean, b)));
+  return lean;
+}
+
+/** A lean model's flow's key words: in these words (its first capture point's), at leanKeyAt. */
+function leanKeys(lean: LeanModel, id: number): Uint32Array {
+  return lean.model.points[lean.pointOf[lean.atStart[id]]].ix.flowKeys;
+}
+
+function leanKeyAt(lean: LeanModel, id: number): number {
+  return lean.localOf[lean.atStart[id]] * KEY_WORDS;
 }
 
 function runningSum(a: Int32Array): void {
@@ -332,28 +339,11 @@ export function leanFlow(lean: LeanModel, i: number): Flow {
     if (hasCookies(pf)) tunnelled = true;
     if (reportsOn === null) reportsOn = pf.reportsOn;
   }
-  const keys = at[0].point.ix.flowKeys;
-  const keyAt = at[0].local * KEY_WORDS;
-  const flow: Flow = {
-    id: `f${i + 1}`,
-    keys,
-    keyAt,
-    version: keys[keyAt] >>> 8,
-    proto: keys[keyAt] & 0xff,
-    clientSide: at[0].pf.clientSide,
-    client: '',
-    server: '',
-    clientAddr: '',
-    serverAddr: '',
-    at,
-    firstNs: lean.firstNs[id],
-    lastNs: lean.lastNs[id],
-    tunnelled,
-    nat: NO_NAT,
-    reportsOn,
-    relatedFlow: reportsOn ? leanRelated(lean, reportsOn) : null,
-    ref: null,
-  };
+  const flow = newFlow(at[0].point.ix.flowKeys, at[0].local * KEY_WORDS, at[0].pf.clientSide, at, lean.firstNs[id], lean.lastNs[id]);
+  flow.id = `f${i + 1}`;
+  flow.tunnelled = tunnelled;
+  flow.reportsOn = reportsOn;
+  flow.relatedFlow = reportsOn ? leanRelated(lean, reportsOn) : null;
   describeFlow(flow, undefined, false);
   return flow;
 }
@@ -400,13 +390,7 @@ export function leanRelatedFlow(lean: LeanModel, id: number): string | null {
 function leanRelated(lean: LeanModel, key: Uint32Array): string | null {
   if (!lean.table) {
     const n = lean.order.length;
-    lean.table = new FlowTable(n);
-    for (let id = 0; id < n; id++) {
-      const q = lean.atStart[id];
-      const at = lean.localOf[q] * KEY_WORDS;
-      lean.table.probe.set(lean.model.points[lean.pointOf[q]].ix.flowKeys.subarray(at, at + KEY_WORDS));
-      lean.table.lookupOrAdd();
-    }
+    lean.table = tableOf(n, (id) => leanKeys(lean, id).subarray(leanKeyAt(lean, id), leanKeyAt(lean, id) + KEY_WORDS));
     lean.rankOf = new Int32Array(n);
     for (let i = 0; i < n; i++) lean.rankOf[lean.order[i]] = i;
   }
@@ -469,28 +453,7 @@ function mergePoint(p: CapturePoint, ids: Int32Array, byId: Flow[], sizes: Int32
     const first = pf.firstT + p.shiftNs;
     const last = pf.lastT + p.shiftNs;
     if (flow === undefined) {
-      const k0 = f * KEY_WORDS;
-      flow = {
-        id: '',
-        keys,
-        keyAt: k0,
-        version: keys[k0] >>> 8,
-        proto: keys[k0] & 0xff,
-        clientSide: pf.clientSide,
-        client: '',
-        server: '',
-        // Set once the client is known (describeFlow).
-        clientAddr: '',
-        serverAddr: '',
-        at: new Array<FlowAtPoint>(sizes[id]),
-        firstNs: first,
-        lastNs: last,
-        tunnelled: false,
-        nat: NO_NAT,
-        reportsOn: null,
-        relatedFlow: null,
-        ref: null,
-      };
+      flow = newFlow(keys, f * KEY_WORDS, pf.clientSide, new Array<FlowAtPoint>(sizes[id]), first, last);
       byId[id] = flow;
       flows.push(flow);
     }
@@ -501,6 +464,31 @@ function mergePoint(p: CapturePoint, ids: Int32Array, byId: Flow[], sizes: Int32
     // The first point's report wins (a packed view's reportsOn makes a copy each time it is read).
     if (flow.reportsOn === null) flow.reportsOn = pf.reportsOn;
   }
+}
+
+/** A flow of these key words (keys[keyAt...]) and capture points, not named nor described yet. */
+function newFlow(keys: Uint32Array, keyAt: number, clientSide: number, at: FlowAtPoint[], firstNs: number, lastNs: number): Flow {
+  return {
+    id: '',
+    keys,
+    keyAt,
+    version: keys[keyAt] >>> 8,
+    proto: keys[keyAt] & 0xff,
+    clientSide,
+    client: '',
+    server: '',
+    // Set once the client is known (describeFlow).
+    clientAddr: '',
+    serverAddr: '',
+    at,
+    firstNs,
+    lastNs,
+    tunnelled: false,
+    nat: NO_NAT,
+    reportsOn: null,
+    relatedFlow: null,
+    ref: null,
+  };
 }
 
 /** Ids in time order: f1, f2, ... */
@@ -518,7 +506,7 @@ function relateFlows(flows: Flow[], table: FlowTable | null, byId: Flow[]): void
     const f = flows[i];
     if (f.reportsOn === null) continue;
     // Ids from a FlowIds hook: a table of the same keys in id order gives the same ids.
-    table ??= tableOf(byId);
+    table ??= tableOf(byId.length, (id) => byId[id].keys.subarray(byId[id].keyAt, byId[id].keyAt + KEY_WORDS));
     table.probe.set(f.reportsOn);
     // A key the captures do not have is added by the lookup: a second error quoting it finds it,
     // with no flow of its own.
@@ -527,10 +515,11 @@ function relateFlows(flows: Flow[], table: FlowTable | null, byId: Flow[]): void
   }
 }
 
-function tableOf(byId: Flow[]): FlowTable {
-  const t = new FlowTable(byId.length);
-  for (const f of byId) {
-    t.probe.set(f.keys.subarray(f.keyAt, f.keyAt + KEY_WORDS));
+/** A FlowTable of n flows' key words in id order (the ids a FlowIds hook gave them). */
+function tableOf(n: number, keyOf: (id: number) => Uint32Array): FlowTable {
+  const t = new FlowTable(n);
+  for (let id = 0; id < n; id++) {
+    t.probe.set(keyOf(id));
     t.lookupOrAdd();
   }
   return t;

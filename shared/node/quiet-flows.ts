@@ -9,9 +9,9 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { QuietFlows } from '../engine/analyze.ts';
-import { encodeQuietFlow } from '../engine/flow-records.ts';
+import { encodeQuietFlow, type FlowRecords } from '../engine/flow-records.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
-import { leanClientSide, leanRef, leanRelatedFlow } from '../engine/model.ts';
+import { leanClientSide, leanRef, leanRelatedFlow, type LeanModel } from '../engine/model.ts';
 import { instantiate } from './wasm-module.ts';
 
 interface QuietExports {
@@ -34,6 +34,7 @@ const STAGES: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, dr
 export function wasmQuietFlows(): QuietFlows | null {
   const x = instantiate('flow-quiet.wasm', { env: { abort: () => {} } }) as unknown as QuietExports | null;
   if (!x) return null;
+  const m: QuietExports = x;
   const maxK = x.MAX_K.value as number;
   let buffer: ArrayBuffer | null = null;
   let f64 = new Float64Array(0);
@@ -62,49 +63,59 @@ export function wasmQuietFlows(): QuietFlows | null {
       return true;
     },
     lean(lean, i, r) {
-      const id = lean.order[i];
-      const s = lean.atStart[id];
-      const k = lean.atStart[id + 1] - s;
-      if (!ready || k > maxK) return false;
-      const points = lean.model.points;
-      const pointOf = lean.pointOf;
-      const localOf = lean.localOf;
-      let total = 0;
-      for (let q = s; q < s + k; q++) {
-        const rowStart = points[pointOf[q]].rowStart;
-        total += rowStart[localOf[q] + 1] - rowStart[localOf[q]];
+      try {
+        return quiet(lean, i, r);
+      } catch {
+        // A trap (a fault of the module's): the JavaScript analysis does the flow.
+        return false;
       }
-      const base = x.rows(total);
-      if (!base) return false;
-      if (x.memory.buffer !== buffer) {
-        buffer = x.memory.buffer;
-        f64 = new Float64Array(buffer);
-        i32 = new Int32Array(buffer);
-      }
-      // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
-      const h = x.headerAt() >> 2;
-      let t = base >> 3;
-      const sig = (base >> 2) + 2 * total;
-      let at = 0;
-      for (let j = 0; j < k; j++) {
-        const p = points[pointOf[s + j]];
-        const ix = p.ix;
-        const from = p.rowStart[localOf[s + j]];
-        const to = p.rowStart[localOf[s + j] + 1];
-        i32[h + 2 * j] = p.index;
-        i32[h + 2 * j + 1] = to - from;
-        copyRows(f64, i32, t, sig + at, total, ix.groupT, ix.groupSig, ix.groupIpId, ix.groupBits, from, to);
-        t += to - from;
-        at += to - from;
-      }
-      const ref = leanRef(lean, id);
-      const clientSide = leanClientSide(lean, ref);
-      const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
-      if (!x.quiet(k, total, proto, clientSide, lean.lastNs[id], proto === 6 ? idleTcpNs : idleOtherNs)) return false;
-      if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, x.resultAt() >> 3);
-      return true;
     },
   };
+
+  /** The hook's lean(): the flow's rows into the module, its answer, the record. */
+  function quiet(lean: LeanModel, i: number, r: FlowRecords | null): boolean {
+    const id = lean.order[i];
+    const s = lean.atStart[id];
+    const k = lean.atStart[id + 1] - s;
+    if (!ready || k > maxK) return false;
+    const points = lean.model.points;
+    const pointOf = lean.pointOf;
+    const localOf = lean.localOf;
+    let total = 0;
+    for (let q = s; q < s + k; q++) {
+      const rowStart = points[pointOf[q]].rowStart;
+      total += rowStart[localOf[q] + 1] - rowStart[localOf[q]];
+    }
+    const base = m.rows(total);
+    if (!base) return false;
+    if (m.memory.buffer !== buffer) {
+      buffer = m.memory.buffer;
+      f64 = new Float64Array(buffer);
+      i32 = new Int32Array(buffer);
+    }
+    // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
+    const h = m.headerAt() >> 2;
+    let t = base >> 3;
+    const sig = (base >> 2) + 2 * total;
+    let at = 0;
+    for (let j = 0; j < k; j++) {
+      const p = points[pointOf[s + j]];
+      const ix = p.ix;
+      const from = p.rowStart[localOf[s + j]];
+      const to = p.rowStart[localOf[s + j] + 1];
+      i32[h + 2 * j] = p.index;
+      i32[h + 2 * j + 1] = to - from;
+      copyRows(f64, i32, t, sig + at, total, ix.groupT, ix.groupSig, ix.groupIpId, ix.groupBits, from, to);
+      t += to - from;
+      at += to - from;
+    }
+    const ref = leanRef(lean, id);
+    const clientSide = leanClientSide(lean, ref);
+    const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
+    if (!m.quiet(k, total, proto, clientSide, lean.lastNs[id], proto === 6 ? idleTcpNs : idleOtherNs)) return false;
+    if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, m.resultAt() >> 3);
+    return true;
+  }
 }
 
 /**

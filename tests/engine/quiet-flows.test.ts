@@ -20,6 +20,7 @@ import { generateScenario, Rng, SCENARIOS, writeBulk } from '../gen/scenarios.ts
 import { inputOf as input } from '../support/analyze-bytes.ts';
 import { conversation, pcap } from '../support/nat-capture.ts';
 import { icmpErrorCapture, icmpErrorsCapture } from '../support/icmp-capture.ts';
+import { pcapRecords, SHORT_TIMERS } from '../support/pcap-records.ts';
 
 
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
@@ -64,24 +65,9 @@ async function compare(make: () => AnalysisInput[], settings: Settings = { ...DE
   return taken - before;
 }
 
-/** Short timers: idle gaps, half-closes, handshakes and ages that the rules and end reasons see. */
-const SHORT: Settings = { ...DEFAULT_SETTINGS, gwlbIdleTimeout: 60, gwlbUdpTimeout: 1, tcpHalfClosed: 1, tcpHandshake: 1, tcpTimeout: 1, udpTimeout: 1, icmpTimeout: 1 };
-
-/** A classic little-endian pcap's records (after its 24-byte header) as separate byte ranges. */
-function records(bytes: Uint8Array): Uint8Array[] {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
-  for (let o = 24; o + 16 <= bytes.length; ) {
-    const len = 16 + dv.getUint32(o + 8, true);
-    out.push(bytes.subarray(o, o + len));
-    o += len;
-  }
-  return out;
-}
-
 /** The capture with records lost, duplicated and swapped with their neighbour at random, and one late. */
 function damage(bytes: Uint8Array, rng: Rng, rate: number): Uint8Array {
-  const recs = records(bytes);
+  const recs = pcapRecords(bytes);
   const out: Uint8Array[] = [bytes.subarray(0, 24)];
   for (let i = 0; i < recs.length; i++) {
     const u = rng.next();
@@ -111,7 +97,7 @@ describe('quiet flows by WebAssembly', () => {
   });
 
   it('write the same records of every generated scenario, NAT and ICMP errors, with every timer as set and short', async () => {
-    for (const settings of [{ ...DEFAULT_SETTINGS }, SHORT]) {
+    for (const settings of [{ ...DEFAULT_SETTINGS }, SHORT_TIMERS]) {
       for (const name of SCENARIOS) {
         const g = generateScenario(name);
         await compare(() => g.files.map((f) => input(f.device, f.stage as Stage, f.bytes, f.fileName)), settings);
@@ -159,12 +145,20 @@ describe('quiet flows by WebAssembly', () => {
     // A device's receive stage in two files (the second with packets lost): the first is its receive.
     const rx = files.find((f) => f.stage === 'receive')!;
     const tx = files.find((f) => f.stage === 'transmit' && f.device === rx.device)!;
+    // A drop stage: every 50th packet dropped (in the drop capture, missing from the transmit one).
+    const rxRecs = pcapRecords(rx.bytes);
+    const txRecs = pcapRecords(tx.bytes);
+    expect(txRecs.length).toBe(rxRecs.length);
+    const head = rx.bytes.subarray(0, 24);
+    const dropped = Buffer.concat([head, ...rxRecs.filter((_, k) => k % 50 === 7)]);
+    const kept = Buffer.concat([head, ...txRecs.filter((_, k) => k % 50 !== 7)]);
+    await compare(() => [input(rx.device, 'receive', rx.bytes, rx.name), input(tx.device, 'transmit', kept, tx.name), input(tx.device, 'drop', dropped, 'drop.pcap')]);
     const lossy = damage(rx.bytes, new Rng(7), 0.01);
     await compare(() => [input(rx.device, 'receive', rx.bytes, 'a.pcap'), input(rx.device, 'receive', lossy, 'b.pcap'), input(tx.device, 'transmit', tx.bytes, tx.name)]);
     const rng = new Rng(606);
     for (const rate of [0.0005, 0.005, 0.05]) {
       const damaged = files.map((f) => ({ ...f, bytes: damage(f.bytes, rng, rate) }));
-      for (const settings of [{ ...DEFAULT_SETTINGS }, SHORT]) {
+      for (const settings of [{ ...DEFAULT_SETTINGS }, SHORT_TIMERS]) {
         await compare(() => damaged.map((f) => input(f.device, f.stage, f.bytes, f.name)), settings);
         // Each file alone: one capture point, where a lost SYN-ACK leaves a handshake incomplete.
         for (const f of damaged) await compare(() => [input(f.device, f.stage, f.bytes, f.name)], settings);
