@@ -22,7 +22,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { captureSet, cliArgs, log, parseSize, root, setDir as bulkDir, sizeLabel } from './bench-sets.mjs';
 
 // `stagediff analyze` is run exactly as a user runs it: on a machine with several cores it
@@ -185,7 +185,12 @@ async function runC(bin, files) {
 async function runAnalyze(files, expectPackets) {
   // STAGEDIFF_TIMING: the phases' times and CPU/wall on stderr (the index phase decodes the
   // captures in the worker threads: its CPU/wall says whether both cores did).
-  const r = await measure(process.execPath, [join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { keepStdout: true, env: { STAGEDIFF_TIMING: '1' } });
+  // The command as installed: bin/stagediff.mjs run through its first line (which clears
+  // NODE_EXTRA_CA_CERTS), with this node first on the PATH.
+  const r = await measure(join(root, 'bin', 'stagediff.mjs'), ['analyze', '--json', ...files], {
+    keepStdout: true,
+    env: { STAGEDIFF_TIMING: '1', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+  });
   if (r.code !== 0) throw new Error(`analyze failed (${r.code}): ${r.stderr}`);
   const phases = /index (\d+) ms \(cpu\/wall ([\d.]+)\), analysis\+output (\d+) ms \(cpu\/wall ([\d.]+)\)/.exec(r.stderr);
   let packetsRead = null;

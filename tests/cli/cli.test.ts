@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { generateScenario } from '../gen/scenarios.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -125,5 +125,27 @@ describe('stagediff analyze', () => {
     const j = JSON.parse(run(['analyze', '--json', '--settings', settings, ...caps]).out);
     expect(j.settings.gwlbIdleTimeout).toBe(600);
     expect(j.findings.some((f: { kind: string }) => f.kind === 'session-moved')).toBe(false);
+  });
+});
+
+describe('the command run through its first line, as installed', () => {
+  // The bin's `#!/usr/bin/env -S NODE_EXTRA_CA_CERTS=${STAGEDIFF_EXTRA_CA_CERTS} node`: node
+  // would otherwise load that file (and its whole root store) before running anything. A file
+  // that does not exist shows whether node tried: it warns "Ignoring extra certs from ...".
+  const nodeFirst = { PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+  const missing = join(tmpdir(), 'stagediff-no-such-ca.pem');
+  const exec = (env: Record<string, string>) => spawnSync(bin, ['analyze', join(dir, 'PA-VM-1_receive.pcap')], { encoding: 'utf8', env: { ...process.env, ...nodeFirst, ...env } });
+
+  it('does not have node load NODE_EXTRA_CA_CERTS (no TLS anywhere in stagediff)', () => {
+    const r = exec({ NODE_EXTRA_CA_CERTS: missing });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\d+ flow\(s\)/);
+    expect(r.stderr).not.toMatch(/extra certs/);
+  });
+
+  it('passes STAGEDIFF_EXTRA_CA_CERTS on to node as NODE_EXTRA_CA_CERTS', () => {
+    const r = exec({ NODE_EXTRA_CA_CERTS: '', STAGEDIFF_EXTRA_CA_CERTS: missing });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`Ignoring extra certs from \`${missing}\``);
   });
 });
