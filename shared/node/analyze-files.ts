@@ -274,7 +274,8 @@ export async function analyzeAll(
   /** At most this many of the pool's workers analyse (default: all). */
   maxWorkers = Infinity,
 ): Promise<AnalysisResult> {
-  const captures = inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256));
+  // The captures' summaries once the work is under way (the workers are given it first).
+  const captures = () => inputs.map((x) => captureSummary(x.spec, x.ix, x.sha256));
   let total = 0;
   // A worker that died while indexing (its files were then read in-process) takes no part.
   const workers = pool ? pool.workers.filter((w) => !w.failed).slice(0, Math.max(1, maxWorkers)) : [];
@@ -287,7 +288,7 @@ export async function analyzeAll(
       merger.add(b);
       await onBlock(b, t);
     });
-    return merger.finish(captures, opts);
+    return merger.finish(captures(), opts);
   }
   // Blocks are emitted in order; each is acknowledged to its worker once the caller took it.
   let chain: Promise<void> = Promise.resolve();
@@ -308,5 +309,5 @@ export async function analyzeAll(
     ),
   );
   await chain;
-  return merger.finish(captures, opts);
+  return merger.finish(captures(), opts);
 }

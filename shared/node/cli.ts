@@ -14,7 +14,7 @@ import { decodePacket } from '../decode/decode.ts';
 import { isDecodedLinkType } from '../decode/link.ts';
 import { packetFields } from '../decode/fields.ts';
 import { LabelError, parseCaptureArg, type CaptureSpec } from '../engine/labels.ts';
-import { flowJsonWriter, type FlowJsonWriter } from './flow-json-core.ts';
+import { flowJsonWriter, prepareFlowJson, type FlowJsonWriter } from './flow-json-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
 import { wasmQuietFlows } from './quiet-flows.ts';
 import { useFlowIds } from '../engine/model.ts';
@@ -202,8 +202,6 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
   const laneLog: Parameters<typeof indexAll>[6] = timing ? [] : undefined;
   try {
     const ixs = await indexAll(specs, tty ? (i, p) => process.stderr.write(`\rstagediff: reading ${specs[i].path}: ${Math.round(p.bytes / 1e6)} MB, ${p.packets} packets   `) : undefined, pool, true, true, mainLane, laneLog);
-    // This thread's reading is done: its index core's memory can go.
-    releaseCore();
     timing?.push(phaseMark());
     const inputs = specs.map((spec, i) => ({ spec, ix: ixs[i] }));
     // Workers that analyse: STAGEDIFF_ANALYSIS_WORKERS=N (at most one per core), else every
@@ -213,13 +211,24 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     const analysers = askedAnalysers > 0 ? Math.min(askedAnalysers, availableParallelism()) : asked ? Infinity : analysisWorkers(ixs);
     if (pool && analysers !== Infinity) pool.grow(analysers);
     const opts = { clockOffsets: offsets, settings };
-    if (json) await out.write(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
+    // The JSON's head goes out before the first block, but after the workers were given the
+    // analysis (they start on it at once; this thread has nothing to do until their first block).
+    let head = !json;
+    const writeHead = () => {
+      if (head) return;
+      head = true;
+      out.push(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
+    };
+    // This thread's reading is done: its index core's memory can go (a full collection), before
+    // an analysis in this thread, else while the workers make the model.
+    if (!pool) releaseCore();
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
-    result = await analyzeAll(
+    const analysis = analyzeAll(
       inputs,
       opts,
       json,
       async (b, total) => {
+        writeHead();
         if (json && b.flows && b.records) {
           out.push(flowCount ? ',\n' : '\n');
           // The flows' JSON is written here, from the records the analysis made (flow-records.ts).
@@ -234,6 +243,10 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       pool,
       analysers,
     );
+    writeHead();
+    releaseCore();
+    if (json) prepareFlowJson();
+    result = await analysis;
   } finally {
     pool?.close();
   }

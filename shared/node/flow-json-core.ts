@@ -104,6 +104,11 @@ function module(): JsonExports | null {
   return x;
 }
 
+/** The module made ready in this thread ahead of the first block (compiled and instantiated: a few ms). */
+export function prepareFlowJson(): void {
+  module();
+}
+
 /** The module's view of the slots of a flow's numbers (wasm/flow-json.ts layout()), to check against N's. */
 export function moduleLayout(): [number, number] | null {
   const m = module();
