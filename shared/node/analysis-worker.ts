@@ -69,7 +69,7 @@ port.on('message', async (msg: WorkerRequest) => {
       // few ms). Not before: the analysis is this run's critical path from here, and the peak of
       // memory was earlier (the 2 GB set's peak RSS: 187 MB releasing it before the analysis,
       // 189 MB after).
-      releaseCore();
+      if (process.env.SD_ENDREL) releaseCore();
     } catch (e) {
       port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });
     }

@@ -40,6 +40,12 @@ export function wasmQuietFlows(): QuietFlows | null {
   let f64 = new Float64Array(0);
   let i32 = new Int32Array(0);
   let ready = false;
+  // The module's header and result areas (fixed by setup()), and the rows it has room for: one
+  // call into the module per flow (quiet()), rows() only when a flow needs more room.
+  let hdrAt = 0;
+  let resAt = 0;
+  let rowsBase = 0;
+  let room = 0;
   let idleTcpNs = 0;
   let idleOtherNs = 0;
   return {
@@ -48,6 +54,10 @@ export function wasmQuietFlows(): QuietFlows | null {
       const devices = new Map(model.devices.map((d, i) => [d, i]));
       ready = x.setup(model.points.length, model.devices.length) !== 0;
       if (!ready) return false;
+      hdrAt = x.headerAt() >> 2;
+      resAt = x.resultAt() >> 3;
+      rowsBase = 0;
+      room = 0;
       const captured = new Array<number>(model.devices.length).fill(0);
       for (const p of model.points) {
         const d = devices.get(p.device)!;
@@ -86,15 +96,19 @@ export function wasmQuietFlows(): QuietFlows | null {
       const rowStart = points[pointOf[q]].rowStart;
       total += rowStart[localOf[q] + 1] - rowStart[localOf[q]];
     }
-    const base = m.rows(total);
-    if (!base) return false;
+    if (total > room) {
+      rowsBase = m.rows(total);
+      if (!rowsBase) return false;
+      room = total;
+    }
+    const base = rowsBase;
     if (m.memory.buffer !== buffer) {
       buffer = m.memory.buffer;
       f64 = new Float64Array(buffer);
       i32 = new Int32Array(buffer);
     }
     // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
-    const h = m.headerAt() >> 2;
+    const h = hdrAt;
     let t = base >> 3;
     const sig = (base >> 2) + 2 * total;
     let at = 0;
@@ -113,7 +127,7 @@ export function wasmQuietFlows(): QuietFlows | null {
     const clientSide = leanClientSide(lean, ref);
     const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
     if (!m.quiet(k, total, proto, clientSide, lean.lastNs[id], proto === 6 ? idleTcpNs : idleOtherNs)) return false;
-    if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, m.resultAt() >> 3);
+    if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
     return true;
   }
 }

@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 
-/** dist/analysis-worker.mjs next to this bundle, or null when running from sources (tests). */
+/** dist/analysis-worker.cjs next to this bundle, or null when running from sources (tests). */
 export function workerPath(): string | null {
-  const p = join(dirname(fileURLToPath(import.meta.url)), 'analysis-worker.mjs');
+  const p = join(dirname(fileURLToPath(import.meta.url)), 'analysis-worker.cjs');
   return existsSync(p) ? p : null;
 }
 
