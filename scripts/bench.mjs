@@ -27,7 +27,7 @@ import { captureSet, cliArgs, log, parseSize, root, setDir as bulkDir, sizeLabel
 
 // `stagediff analyze` is run exactly as a user runs it: on a machine with several cores it
 // analyses in worker threads in this one process (no re-execution for a bigger heap, see
-// bin/stagediff.mjs). With STAGEDIFF_THREADS=1 it re-executes itself; GNU time then reports the
+// bin/stagediff.cjs). With STAGEDIFF_THREADS=1 it re-executes itself; GNU time then reports the
 // peak of the child that analyses.
 
 const { flag, opt } = cliArgs();
@@ -185,9 +185,9 @@ async function runC(bin, files) {
 async function runAnalyze(files, expectPackets) {
   // STAGEDIFF_TIMING: the phases' times and CPU/wall on stderr (the index phase decodes the
   // captures in the worker threads: its CPU/wall says whether both cores did).
-  // The command as installed: bin/stagediff.mjs run through its first line (which clears
+  // The command as installed: bin/stagediff.cjs run through its first line (which clears
   // NODE_EXTRA_CA_CERTS), with this node first on the PATH.
-  const r = await measure(join(root, 'bin', 'stagediff.mjs'), ['analyze', '--json', ...files], {
+  const r = await measure(join(root, 'bin', 'stagediff.cjs'), ['analyze', '--json', ...files], {
     keepStdout: true,
     env: { STAGEDIFF_TIMING: '1', PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
   });
@@ -357,7 +357,7 @@ if (flag('profile')) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   log(`profiling analyze on ${ref.label} into ${dir}`);
-  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'bin', 'stagediff.cjs'), 'analyze', '--json', ...files], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`profiled analyze failed (${r.status})`);
   const summary = spawnSync(process.execPath, [join(root, 'scripts', 'profile-summary.mjs'), '--top', '15', dir], { encoding: 'utf8' });
   profile = { dir, summary: summary.stdout };

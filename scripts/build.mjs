@@ -16,7 +16,7 @@ await build({
   ...common,
   platform: 'node',
   format: 'esm',
-  entryPoints: { cli: 'shared/node/cli.ts', 'worker-spawn': 'shared/node/worker-spawn.ts' },
+  entryPoints: { cli: 'shared/node/cli.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // Code only some commands run (export: reports, PDF, traffic logs) in chunks of its own, loaded
@@ -26,16 +26,17 @@ await build({
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
 
-// The worker thread's bundle: one CommonJS file of its own (no chunks shared with the CLI). A
-// worker's boot is on the critical path of `analyze` (the lane it reads lasts longest), and one
-// script it requires boots ~6 ms faster than ES modules (no ES module loader to set up, half
-// the code: only what the worker runs). import.meta.url, which the shared sources use to find the
-// WebAssembly files beside them, is the bundle's own file URL.
+// The worker thread's bundle, and what starts the threads (bin/stagediff.cjs requires it before
+// the CLI bundle): CommonJS files of their own (no chunks shared with the CLI). A worker's boot is
+// on the critical path of `analyze` (the lane it reads lasts longest), and one script boots ~6 ms
+// faster than ES modules (no ES module loader to set up, half the code: only what the worker
+// runs). import.meta.url, which the shared sources use to find the files beside them, is the
+// bundle's own file URL.
 await build({
   ...common,
   platform: 'node',
   format: 'cjs',
-  entryPoints: { 'analysis-worker': 'shared/node/analysis-worker.ts' },
+  entryPoints: { 'analysis-worker': 'shared/node/analysis-worker.ts', 'worker-spawn': 'shared/node/worker-spawn.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   define: { 'import.meta.url': '__bundleUrl' },

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // The heap the CLI would give itself, passed directly so the measured process is the one that
-// analyses (bin/stagediff.mjs re-executes itself with this flag otherwise).
+// analyses (bin/stagediff.cjs re-executes itself with this flag otherwise).
 const HEAP_FLAG = `--max-old-space-size=${Math.max(4096, Math.min(32768, Math.floor((os.totalmem() / 1048576) * 0.75)))}`;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -82,7 +82,7 @@ function harnessRun(argv) {
 function cli(file) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [HEAP_FLAG, join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [HEAP_FLAG, join(root, 'bin', 'stagediff.cjs'), 'analyze', '--json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let outBytes = 0;
     let err = '';
     child.stdout.on('data', (d) => (outBytes += d.length));

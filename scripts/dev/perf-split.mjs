@@ -4,7 +4,7 @@
 // optimized or not, ...) and, with --slices MS, each thread's samples per MS of the run (at
 // `perf record -F 10000`, 250 samples per 25 ms is a thread busy throughout). The kinds are
 // matched on symbol names of node 20 / V8 11 and Linux 6; "other native" is what none matched.
-//   perf record -e cpu-clock -F 10000 -k 1 -o perf.data node --perf-prof bin/stagediff.mjs analyze --json FILES > /dev/null
+//   perf record -e cpu-clock -F 10000 -k 1 -o perf.data node --perf-prof bin/stagediff.cjs analyze --json FILES > /dev/null
 //   perf inject --jit -i perf.data -o perf.jit.data
 //   perf script -i perf.jit.data -F tid,time,ip,sym,dso | node scripts/dev/perf-split.mjs [--slices 25]
 import { createInterface } from 'node:readline';

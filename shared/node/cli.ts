@@ -46,7 +46,7 @@ ${EXPORT_USAGE}
   CAPTURE is PATH or DEVICE:STAGE=PATH (STAGE: receive, firewall, transmit, drop)`;
 
 /**
- * The `stagediff` command. `workers`: analysis threads bin/stagediff.mjs started before it loaded
+ * The `stagediff` command. `workers`: analysis threads bin/stagediff.cjs started before it loaded
  * this bundle (see worker-spawn.ts); `analyze` uses them, anything else lets them end.
  */
 export async function main(argv: string[], workers: Worker[] = []): Promise<number> {
@@ -299,7 +299,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
  * (each thread warms up its own JIT, which only pays off on enough packets) or CORE_BYTES_PER_LANE
  * of classic pcap or pcapng (the WebAssembly core's), at least one, at most `threads`
  * (docs/performance.md). A set of one file is read by one thread whatever this says. With one, a single worker reads and analyses all: even
- * one worker keeps the analysis's heap limit off the main thread (bin/stagediff.mjs then need not
+ * one worker keeps the analysis's heap limit off the main thread (bin/stagediff.cjs then need not
  * restart node with a bigger one).
  */
 function laneCount(specs: CaptureSpec[], threads: number): number {

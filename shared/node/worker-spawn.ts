@@ -1,6 +1,6 @@
 /**
- * Starting the analysis worker threads. Its own small bundle (dist/worker-spawn.mjs), so that
- * bin/stagediff.mjs can start the threads of `analyze` before it loads the CLI bundle: a
+ * Starting the analysis worker threads. Its own small bundle (dist/worker-spawn.cjs), so that
+ * bin/stagediff.cjs can start the threads of `analyze` before it loads the CLI bundle: a
  * thread takes ~35 ms to boot and load its code, the CLI bundle ~20 ms to load, and the two now
  * overlap.
  */
@@ -17,7 +17,7 @@ export function workerPath(): string | null {
 
 /**
  * One analysis worker thread, not keeping the process alive. Its old-space limit is the one
- * bin/stagediff.mjs works out (STAGEDIFF_HEAP_MB: most of the RAM; V8's default of ~4 GB is too
+ * bin/stagediff.cjs works out (STAGEDIFF_HEAP_MB: most of the RAM; V8's default of ~4 GB is too
  * small for a million flows); a small young generation: the workers' garbage is short-lived
  * per-flow data, and V8's default kept ~40 MB more resident at 2 GB.
  */
@@ -33,7 +33,7 @@ export function spawnWorker(file: string): Worker {
 
 /**
  * Where a thread's boot error is kept: on the Worker itself under a registered symbol, because
- * the threads bin/stagediff.mjs starts come from dist/worker-spawn.mjs and the pool that takes
+ * the threads bin/stagediff.cjs starts come from dist/worker-spawn.cjs and the pool that takes
  * them is in dist/cli.mjs, each bundle with its own copy of this module.
  */
 const BOOT_ERROR = Symbol.for('stagediff.bootError');

@@ -8,7 +8,7 @@ import { generateScenario } from '../gen/scenarios.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const pub = join(root, '..', 'shared', 'captures', 'public');
-const bin = join(root, 'bin', 'stagediff.mjs');
+const bin = join(root, 'bin', 'stagediff.cjs');
 let dir = '';
 
 function run(args: string[]) {

@@ -18,7 +18,7 @@ import { generate } from '../robustness/limits-harness.ts';
 import type { Stage } from '../../shared/api/analysis.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'stagediff.mjs');
+const bin = join(root, 'bin', 'stagediff.cjs');
 const pub = join(root, '..', 'shared', 'captures', 'public');
 
 function cli(files: string[], threads: number, extra: string[] = []) {

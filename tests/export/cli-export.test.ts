@@ -16,7 +16,7 @@ import { generate } from '../robustness/limits-harness.ts';
 import { HAVE_TSHARK, incidentOnDisk, ROOT, sourceOf, TRAFFIC_LOG, tshark, type IncidentOnDisk } from './support.ts';
 import type { ExportSource } from '../../shared/export/source.ts';
 
-const bin = join(ROOT, 'bin', 'stagediff.mjs');
+const bin = join(ROOT, 'bin', 'stagediff.cjs');
 let inc: IncidentOnDisk;
 let src: ExportSource;
 let caps: string[];

@@ -272,7 +272,7 @@ describe('stagediff analyze --json names the file and the offset', () => {
       ['PA-VM-2_receive.pcap', bigCap],
     ];
     for (const [n, b] of files) writeFileSync(join(dir, n), b);
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'stagediff.mjs'), 'analyze', '--json', ...files.map(([n]) => join(dir, n))], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'stagediff.cjs'), 'analyze', '--json', ...files.map(([n]) => join(dir, n))], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { captures: { path: string; packets: number; errors: { offset: number; message: string }[] }[]; flows: unknown[] };
     const [ok, c1, c2, c3] = j.captures;

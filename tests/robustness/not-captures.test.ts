@@ -1,5 +1,5 @@
 /**
- * Things that are not captures at all, through the real CLI (`node bin/stagediff.mjs analyze
+ * Things that are not captures at all, through the real CLI (`node bin/stagediff.cjs analyze
  * --json`, built with `node scripts/build.mjs --cli-only`): text, a zip archive, an empty file, a
  * directory, an unreadable file, a read error, and a file that vanishes and ends while it is
  * being read. Each gives one clear message naming the file and the offset (in the JSON and on
@@ -26,7 +26,7 @@ import { generateScenario } from '../gen/scenarios.ts';
 import { PcapWriter } from '../../shared/writers/pcap.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'bin', 'stagediff.mjs');
+const bin = join(root, 'bin', 'stagediff.cjs');
 let dir = '';
 let good = '';
 const isRoot = process.getuid?.() === 0;
