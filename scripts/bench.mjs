@@ -20,7 +20,7 @@
 //            scripts/profile-summary.mjs (self time per function and hot source lines).
 // Exit status: 0 when every run completed (targets missed or not), 1 when a run failed.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, loadavg } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { captureSet, cliArgs, log, parseSize, root, setDir as bulkDir, sizeLabel } from './bench-sets.mjs';
@@ -72,21 +72,23 @@ function readProc(pid) {
   }
 }
 
+/**
+ * Runs a command and measures it. Its output goes to a file (as `> out` would), read once it has
+ * ended: this process reading a pipe meanwhile (10 MB of JSON for the 1 GB set) took CPU from
+ * the run it measures, on the same two cores. /proc is polled for the peak RSS only without GNU
+ * time (its rusage has it), else now and then for the RSS series and the thread count.
+ */
 function measure(cmd, argv, { keepStdout = false, env = undefined } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const timeFile = join(tmpdir(), `stagediff-bench-${process.pid}-${Math.random().toString(36).slice(2)}.time`);
+    const base = join(tmpdir(), `stagediff-bench-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const timeFile = `${base}.time`;
+    const outFile = `${base}.out`;
+    const outFd = openSync(outFile, 'w');
     const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%e %U %S %M', '-o', timeFile, cmd, ...argv]] : [cmd, argv];
     const t0 = process.hrtime.bigint();
-    const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
-    const chunks = [];
-    let outBytes = 0;
-    let lines = 0;
+    const child = spawn(c, a, { stdio: ['ignore', outFd, 'pipe'], env: env ? { ...process.env, ...env } : process.env });
+    closeSync(outFd);
     let stderr = '';
-    child.stdout.on('data', (d) => {
-      outBytes += d.length;
-      for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) lines++;
-      if (keepStdout) chunks.push(d);
-    });
     child.stderr.on('data', (d) => {
       if (stderr.length < 20000) stderr += d;
     });
@@ -114,11 +116,16 @@ function measure(cmd, argv, { keepStdout = false, env = undefined } = {}) {
         rssSeries.push([+t.toFixed(2), +(s.rssKb / 1024).toFixed(1)]);
         lastSampleAt = t;
       }
-    }, 10);
+    }, GNU_TIME ? 50 : 10);
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(poll);
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+      const out = readFileSync(outFile);
+      rmSync(outFile, { force: true });
+      let lines = 0;
+      for (let i = out.indexOf(10); i !== -1; i = out.indexOf(10, i + 1)) lines++;
+      const outBytes = out.length;
       let secs = wall;
       let cpuSecs = last?.cpuSecs ?? NaN;
       let peakMb = peakKb / 1024;
@@ -133,7 +140,7 @@ function measure(cmd, argv, { keepStdout = false, env = undefined } = {}) {
           source = 'rusage';
         }
       }
-      resolvePromise({ code, secs, cpuSecs, peakMb, outBytes, lines, stdout: keepStdout ? Buffer.concat(chunks) : null, stderr, rssSeries, maxThreads, source });
+      resolvePromise({ code, secs, cpuSecs, peakMb, outBytes, lines, stdout: keepStdout ? out : null, stderr, rssSeries, maxThreads, source });
     });
   });
 }
