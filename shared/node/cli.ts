@@ -219,8 +219,8 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       head = true;
       out.push(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
     };
-    // This thread's reading is done: its index core's memory can go (a full collection), before
-    // an analysis in this thread, else while the workers make the model.
+    // This thread's reading is done (indexAll let its index core go when it read files beside
+    // workers): its index core's memory can go before an analysis in this thread.
     if (!pool) releaseCore();
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
     const analysis = analyzeAll(
@@ -244,7 +244,6 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       analysers,
     );
     writeHead();
-    releaseCore();
     if (json) prepareFlowJson();
     result = await analysis;
   } finally {
