@@ -1,6 +1,7 @@
 // Builds everything that runs: the CLI and its worker (Node), Electron main + preload, and the renderer.
 // Run by `npm install` (prepare), `npm test`, `npm start`. `--cli-only` skips Electron and the renderer.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -36,7 +37,7 @@ await build({
   ...common,
   platform: 'node',
   format: 'cjs',
-  entryPoints: { 'analysis-worker': 'shared/node/analysis-worker.ts', 'worker-spawn': 'shared/node/worker-spawn.ts' },
+  entryPoints: { 'analysis-worker': 'shared/node/analysis-worker.ts', 'worker-spawn': 'shared/node/worker-spawn.ts', 'worker-load': 'shared/node/worker-load.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   define: { 'import.meta.url': '__bundleUrl' },
@@ -53,6 +54,24 @@ await build({
       process.stderr.write(r.stderr.toString());
       throw new Error(`wasm/${name}.ts: ${r.error.message}`);
     }
+  }
+}
+
+// The worker's V8 code cache (dist/analysis-worker.cache, see shared/node/worker-load.ts): made by
+// this node, for this bundle, from an analysis of the sample incident with a worker that reads
+// files and analyses (what a run compiles). Without it (no sample, the run failing) the worker
+// compiles its bundle as usual.
+{
+  const cache = join(root, 'dist', 'analysis-worker.cache');
+  rmSync(cache, { force: true });
+  const sample = join(root, 'renderer', 'public', 'sample');
+  const files = existsSync(sample) ? readdirSync(sample).filter((f) => /\.pcapn?g?$/.test(f)).map((f) => join(sample, f)) : [];
+  if (files.length) {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'stagediff.cjs'), 'analyze', '--json', ...files], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, STAGEDIFF_CODE_CACHE: 'write', STAGEDIFF_THREADS: '2', STAGEDIFF_WASM: '', NODE_OPTIONS: '' },
+    });
+    if (r.status !== 0 || !existsSync(cache)) process.stderr.write(`build: no code cache for the worker (${r.status}: ${r.stderr?.toString().trim().slice(0, 300)})\n`);
   }
 }
 

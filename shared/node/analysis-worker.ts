@@ -64,6 +64,9 @@ port.on('message', async (msg: WorkerRequest) => {
         // (a worker's process.stderr goes through the main thread, which may have exited by then).
         process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms (${t.quiet} of ${t.flows} quiet), heap ${heapMb()}\n`) : undefined,
       );
+      // The build's run (STAGEDIFF_CODE_CACHE=write) writes this thread's code cache now, before
+      // the answer lets the process end (worker-load.ts).
+      (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('stagediff.codeCacheDone')]?.();
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
       // This thread's reading is done: its index core's memory can go, by a full collection (a
       // few ms). Not before: the analysis is this run's critical path from here, and the peak of

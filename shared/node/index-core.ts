@@ -182,6 +182,9 @@ export function releaseCore(): void {
 
 /** V8's full collection, from `gc` (exposed once per thread: node runs without --expose-gc). */
 function collectGarbage(): void {
+  // The build's run that makes the worker's code cache: V8 flags set now would be the cache's, and
+  // a thread booting with the default ones would reject it (worker-load.ts).
+  if (process.env.STAGEDIFF_CODE_CACHE === 'write') return;
   try {
     setFlagsFromString('--expose-gc');
     (runInNewContext('gc') as () => void)();

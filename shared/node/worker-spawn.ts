@@ -9,10 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 
-/** dist/analysis-worker.cjs next to this bundle, or null when running from sources (tests). */
+/**
+ * The worker's entry next to this bundle: dist/worker-load.cjs (which runs dist/analysis-worker.cjs
+ * with its code cache), else dist/analysis-worker.cjs itself; null when running from sources (tests).
+ */
 export function workerPath(): string | null {
-  const p = join(dirname(fileURLToPath(import.meta.url)), 'analysis-worker.cjs');
-  return existsSync(p) ? p : null;
+  const dir = dirname(fileURLToPath(import.meta.url));
+  return [join(dir, 'worker-load.cjs'), join(dir, 'analysis-worker.cjs')].find((p) => existsSync(p)) ?? null;
 }
 
 /**

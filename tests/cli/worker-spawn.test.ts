@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -40,5 +40,49 @@ describe('worker threads started early (bin/stagediff.cjs starts them before the
     expect(msg).toBe('up');
     expect(bootError(w)).toBeNull();
     await w.terminate();
+  });
+});
+
+describe("the worker's V8 code cache (dist/worker-load.cjs, dist/analysis-worker.cache)", () => {
+  const dist = join(import.meta.dirname, '..', '..', 'dist');
+  const pcap = join(import.meta.dirname, '..', '..', 'renderer', 'public', 'sample', 'PA-VM-1_receive.pcap');
+
+  /** A worker started from `dir`'s worker-load.cjs indexes a file; what it said about its cache, and the index's packets. */
+  async function indexThrough(dir: string): Promise<{ log: string; packets: number }> {
+    const prev = process.env.STAGEDIFF_CODE_CACHE;
+    process.env.STAGEDIFF_CODE_CACHE = 'log';
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(join(dir, 'worker-load.cjs'), { stderr: true });
+    if (prev === undefined) delete process.env.STAGEDIFF_CODE_CACHE;
+    else process.env.STAGEDIFF_CODE_CACHE = prev;
+    let log = '';
+    w.stderr.on('data', (d) => (log += d));
+    w.postMessage({ type: 'index', id: 1, path: pcap, lean: true });
+    const packets = await new Promise<number>((resolve, reject) => {
+      w.on('message', (m) => m.type === 'done' && resolve(m.ix.packets));
+      w.on('error', reject);
+    });
+    await w.terminate();
+    return { log, packets };
+  }
+
+  it('the build made the cache, and a worker uses it', async () => {
+    const r = await indexThrough(dist);
+    expect(r.log).toContain('worker code cache used');
+    expect(r.packets).toBeGreaterThan(0);
+  });
+
+  it('a cache made for other bytes than the bundle is not used (V8 checks only their length), and the worker works as without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-cache-'));
+    for (const f of readdirSync(dist)) if (/^(worker-load\.cjs|analysis-worker\.(cjs|cache)|[\w-]+\.wasm)$/.test(f)) copyFileSync(join(dist, f), join(dir, f));
+    const bundle = readFileSync(join(dir, 'analysis-worker.cjs'), 'utf8');
+    // The same length, other bytes.
+    const changed = bundle.replace('"use strict";', "'use strict';");
+    expect(changed).not.toBe(bundle);
+    expect(changed.length).toBe(bundle.length);
+    writeFileSync(join(dir, 'analysis-worker.cjs'), changed);
+    const r = await indexThrough(dir);
+    expect(r.log).toContain('worker code cache absent');
+    expect(r.packets).toBe((await indexThrough(dist)).packets);
   });
 });

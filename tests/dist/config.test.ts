@@ -96,7 +96,7 @@ describe('electron-builder.yml', () => {
     const c = await load();
     // electron-builder normalises `files` to [{ filter: [...] }].
     const files = ([] as unknown[]).concat(c.files ?? []).flatMap((f) => (typeof f === 'string' ? [f] : ([] as string[]).concat((f as { filter?: string | string[] }).filter ?? [])));
-    for (const f of ['LICENSE', 'THIRD_PARTY_NOTICES.md', 'SOURCES.md', 'dist/main/main.cjs', 'dist/main/preload.cjs', 'dist/renderer/**', 'dist/cli.mjs', 'dist/analysis-worker.cjs', 'dist/index-core.wasm', 'dist/flow-quiet.wasm', '!**/*.map', '!node_modules']) {
+    for (const f of ['LICENSE', 'THIRD_PARTY_NOTICES.md', 'SOURCES.md', 'dist/main/main.cjs', 'dist/main/preload.cjs', 'dist/renderer/**', 'dist/cli.mjs', 'dist/analysis-worker.cjs', 'dist/worker-load.cjs', 'dist/index-core.wasm', 'dist/flow-quiet.wasm', '!**/*.map', '!node_modules']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => !f.startsWith('!') && !/^(dist\/|LICENSE$|THIRD_PARTY_NOTICES\.md$|SOURCES\.md$)/.test(f))).toEqual([]);

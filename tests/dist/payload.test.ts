@@ -27,7 +27,7 @@ describe('the app archive the installers ship', () => {
 
   it('holds main, preload, renderer, CLI, worker and the index core, the sample and the licences, and nothing else', () => {
     const paths = result.files.map((f) => f.path);
-    for (const p of ['/dist/main/main.cjs', '/dist/main/preload.cjs', '/dist/renderer/index.html', '/dist/cli.mjs', '/dist/analysis-worker.cjs', '/dist/index-core.wasm', '/dist/flow-json.wasm', '/dist/flow-ids.wasm', '/dist/flow-quiet.wasm', '/LICENSE', '/THIRD_PARTY_NOTICES.md', '/SOURCES.md']) {
+    for (const p of ['/dist/main/main.cjs', '/dist/main/preload.cjs', '/dist/renderer/index.html', '/dist/cli.mjs', '/dist/analysis-worker.cjs', '/dist/worker-load.cjs', '/dist/index-core.wasm', '/dist/flow-json.wasm', '/dist/flow-ids.wasm', '/dist/flow-quiet.wasm', '/LICENSE', '/THIRD_PARTY_NOTICES.md', '/SOURCES.md']) {
       expect(paths).toContain(p);
     }
     expect(paths.filter((p) => p.startsWith('/dist/renderer/sample/') && p.endsWith('.pcap'))).toHaveLength(8);
