@@ -9,10 +9,11 @@
 // stage matching's fallback to an index by signature), answers 0 and the JavaScript analysis,
 // which stays the reference, does the flow. shared/node/quiet-flows.ts is the caller.
 //
-// Memory: the setup (capture points, devices, timers), one result area, then the flow's rows as
-// the caller gathers them: per point of the flow (k of them, in point order) its index and its
-// number of rows, then R rows' grouped time, signature, IP ID and bits (one column after the
-// other, the points' rows one after another in each), then this module's scratch.
+// Memory: the setup (capture points, devices, timers), one result area, then the flow's rows: per
+// point of the flow (k of them, in point order) its index, its number of rows and (quietBlock)
+// where they are in the block's rows, then R rows' grouped time, signature, IP ID and bits (one
+// column after the other, the points' rows one after another in each), then this module's
+// scratch; after those, a block's rows as the caller copies them in (blockArea, quietBlock).
 
 import { reach } from './flow-key';
 
@@ -71,7 +72,9 @@ let pShift: usize = 0; // f64 per point
 let dCaptured: usize = 0; // i32 per device: bit s = the device was captured at stage s
 let dEnd: usize = 0; // f64 per device: its last packet on the common clock
 let res: usize = 0; // f64 results
-let hdr: usize = 0; // i32 per point of the flow: point index, rows
+let hdr: usize = 0; // 3 i32 per point of the flow: point index, rows, their first in the block's rows
+/** Bytes of the header per point. */
+const HDR: usize = 12;
 let rowsAt: usize = 0; // the flow's rows
 let rowRoom: usize = 0;
 
@@ -93,8 +96,9 @@ export function setup(points: i32, devices: i32): bool {
   dEnd = (dCaptured + (<usize>devices << 2) + 7) & ~7;
   res = dEnd + (<usize>devices << 3);
   hdr = res + 16 * 8;
-  rowsAt = (hdr + (<usize>MAX_K << 3) + 15) & ~15;
+  rowsAt = (hdr + <usize>MAX_K * HDR + 15) & ~15;
   rowRoom = 0;
+  blockAt = 0;
   return reach(rowsAt);
 }
 
@@ -134,8 +138,53 @@ export function rows(rows: i32): usize {
     while (room < r) room <<= 1;
     if (!reach(rowsAt + room * 40 + 64)) return 0;
     rowRoom = room;
+    // A block's rows were after the flow's: the caller asks for the block's place again.
+    blockAt = 0;
   }
   return rowsAt;
+}
+
+/** Where the current block's rows are (after the flow's room), 0: none. */
+let blockAt: usize = 0;
+
+/**
+ * Room for a block of `n` rows, after the flow's (rows() first: growing that moves this); where
+ * the caller copies them, as the flow's: n times, f64 from the place returned, then signature,
+ * IP ID and bits i32 at + 8n, + 12n, + 16n. 0: the memory cannot hold them.
+ */
+export function blockArea(n: i32): usize {
+  const at = (rowsAt + rowRoom * 40 + 64 + 15) & ~15;
+  if (!reach(at + <usize>n * 20)) return 0;
+  blockAt = at;
+  return at;
+}
+
+/**
+ * quiet() of a flow whose rows are in the block (blockArea(blockN)): per point, the header says
+ * where they start there; they are copied into the flow's room first (rows() made it big enough).
+ */
+export function quietBlock(k: i32, blockN: i32, proto: i32, clientSide: i32, lastNs: f64, idleNs: f64): i32 {
+  if (k < 1 || k > MAX_K || blockAt === 0) return 0;
+  let total: i32 = 0;
+  for (let i: i32 = 0; i < k; i++) total += load<i32>(hdr + <usize>i * HDR + 4);
+  if (<usize>total > rowRoom) return 0;
+  const R = <usize>total;
+  const N = <usize>blockN;
+  const bT = blockAt;
+  const bSig = bT + N * 8;
+  const bIpId = bSig + N * 4;
+  const bBits = bIpId + N * 4;
+  let o: usize = 0;
+  for (let i: i32 = 0; i < k; i++) {
+    const n = <usize>load<i32>(hdr + <usize>i * HDR + 4);
+    const from = <usize>load<i32>(hdr + <usize>i * HDR + 8);
+    memory.copy(rowsAt + o * 8, bT + from * 8, n * 8);
+    memory.copy(rowsAt + R * 8 + o * 4, bSig + from * 4, n * 4);
+    memory.copy(rowsAt + R * 12 + o * 4, bIpId + from * 4, n * 4);
+    memory.copy(rowsAt + R * 16 + o * 4, bBits + from * 4, n * 4);
+    o += n;
+  }
+  return quiet(k, total, proto, clientSide, lastNs, idleNs);
 }
 
 // Columns of the current flow (set by quiet()).
@@ -183,8 +232,8 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   let last = -Infinity;
   let handshake = false;
   for (let i: i32 = 0; i < k; i++) {
-    const p = load<i32>(hdr + (<usize>i << 3));
-    const n = load<i32>(hdr + (<usize>i << 3) + 4);
+    const p = load<i32>(hdr + <usize>i * HDR);
+    const n = load<i32>(hdr + <usize>i * HDR + 4);
     if (load<i32>(pDevice + (<usize>p << 2)) !== dev) return 0;
     const s = load<i32>(pStage + (<usize>p << 2));
     // A drop stage (non-syn-drop may report on it), one this module does not know, or a stage twice.

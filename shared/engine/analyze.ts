@@ -139,6 +139,8 @@ export function startAnalysis(inputs: AnalysisInput[], opts: AnalyzeOptions = {}
 export interface QuietFlows {
   /** Ready for this model's flows (false: the JavaScript analysis does them all). */
   begin(model: Model): boolean;
+  /** Before the lean model's flows of ranks [from, end) are asked about (a block): may make them ready at once. */
+  block?(lean: LeanModel, from: number, end: number): void;
   /** Whether the lean model's flow of rank i is quiet, its record then written to `r` (when there are records). */
   lean(lean: LeanModel, i: number, r: FlowRecords | null): boolean;
 }
@@ -213,6 +215,7 @@ export async function analyzePart(
     const end = Math.min(total, (b + 1) * BLOCK_FLOWS);
     const findings: Finding[] = [];
     const clock: ClockSamples = new Map();
+    if (quiet !== null) quiet.block?.(lean!, b * BLOCK_FLOWS, end);
     for (let i = b * BLOCK_FLOWS; i < end; i++) {
       mine++;
       // A quiet flow (one device: no clock samples either) has its record written by the hook,

@@ -25,6 +25,8 @@ interface QuietExports {
   headerAt(): number;
   rows(n: number): number;
   quiet(k: number, total: number, proto: number, clientSide: number, lastNs: number, idleNs: number): number;
+  blockArea(n: number): number;
+  quietBlock(k: number, blockN: number, proto: number, clientSide: number, lastNs: number, idleNs: number): number;
 }
 
 /** The module's numbers for the stages. */
@@ -39,6 +41,21 @@ export function wasmQuietFlows(): QuietFlows | null {
   let buffer: ArrayBuffer | null = null;
   let f64 = new Float64Array(0);
   let i32 = new Int32Array(0);
+  let u32 = new Uint32Array(0);
+  const view = () => {
+    if (m.memory.buffer === buffer) return;
+    buffer = m.memory.buffer;
+    f64 = new Float64Array(buffer);
+    i32 = new Int32Array(buffer);
+    u32 = new Uint32Array(buffer);
+  };
+  // The current block's rows in the module (block()): how many (0: none, each flow's rows are
+  // gathered for it), and by point where its rows start there less its first row's place.
+  let blockN = 0;
+  let lo = new Float64Array(0);
+  let hi = new Float64Array(0);
+  let used = new Float64Array(0);
+  let shift = new Float64Array(0);
   let ready = false;
   // The module's header and result areas (fixed by setup()), and the rows it has room for: one
   // call into the module per flow (quiet()), rows() only when a flow needs more room.
@@ -58,6 +75,12 @@ export function wasmQuietFlows(): QuietFlows | null {
       resAt = x.resultAt() >> 3;
       rowsBase = 0;
       room = 0;
+      blockN = 0;
+      const np = model.points.length;
+      lo = new Float64Array(np);
+      hi = new Float64Array(np);
+      used = new Float64Array(np);
+      shift = new Float64Array(np);
       const captured = new Array<number>(model.devices.length).fill(0);
       for (const p of model.points) {
         const d = devices.get(p.device)!;
@@ -72,6 +95,13 @@ export function wasmQuietFlows(): QuietFlows | null {
       idleOtherNs = s.gwlbUdpTimeout * 1e9;
       return true;
     },
+    block(lean, from, end) {
+      try {
+        block(lean, from, end);
+      } catch {
+        blockN = 0;
+      }
+    },
     lean(lean, i, r) {
       try {
         return quiet(lean, i, r);
@@ -81,6 +111,72 @@ export function wasmQuietFlows(): QuietFlows | null {
       }
     },
   };
+
+  /**
+   * The block's rows into the module at once, when the block's flows' rows make a run at each
+   * point (the model's order is by first packet, as each file's flows are numbered: they do),
+   * copied column by column (a memcpy each) rather than row by row for each flow; else (rows
+   * scattered far apart at a point) each flow's rows are gathered for it.
+   */
+  function block(lean: LeanModel, from: number, end: number): void {
+    blockN = 0;
+    if (!ready) return;
+    const points = lean.model.points;
+    const { order, atStart, pointOf, localOf } = lean;
+    lo.fill(Infinity);
+    hi.fill(-Infinity);
+    used.fill(0);
+    let most = 0;
+    for (let i = from; i < end; i++) {
+      const id = order[i];
+      const s = atStart[id];
+      const e = atStart[id + 1];
+      if (e - s > maxK) continue;
+      let total = 0;
+      for (let q = s; q < e; q++) {
+        const p = pointOf[q];
+        const rowStart = points[p].rowStart;
+        const a = rowStart[localOf[q]];
+        const b = rowStart[localOf[q] + 1];
+        if (a < lo[p]) lo[p] = a;
+        if (b > hi[p]) hi[p] = b;
+        used[p] += b - a;
+        total += b - a;
+      }
+      if (total > most) most = total;
+    }
+    let n = 0;
+    for (let p = 0; p < points.length; p++) {
+      if (!(hi[p] > lo[p])) continue;
+      if (hi[p] - lo[p] > 2 * used[p] + 4096) return;
+      shift[p] = n - lo[p];
+      n += hi[p] - lo[p];
+    }
+    if (n === 0) return;
+    // The flows' room first: the block's rows go after it.
+    if (most > room) {
+      rowsBase = m.rows(most);
+      if (!rowsBase) return;
+      room = most;
+    }
+    const at = m.blockArea(n);
+    if (!at) return;
+    view();
+    const t = at >> 3;
+    const w = at >> 2;
+    for (let p = 0; p < points.length; p++) {
+      if (!(hi[p] > lo[p])) continue;
+      const ix = points[p].ix;
+      const a = lo[p];
+      const b = hi[p];
+      const o = shift[p] + a;
+      f64.set(ix.groupT.subarray(a, b), t + o);
+      u32.set(ix.groupSig.subarray(a, b), w + 2 * n + o);
+      i32.set(ix.groupIpId.subarray(a, b), w + 3 * n + o);
+      i32.set(ix.groupBits.subarray(a, b), w + 4 * n + o);
+    }
+    blockN = n;
+  }
 
   /** The hook's lean(): the flow's rows into the module, its answer, the record. */
   function quiet(lean: LeanModel, i: number, r: FlowRecords | null): boolean {
@@ -96,19 +192,34 @@ export function wasmQuietFlows(): QuietFlows | null {
       const rowStart = points[pointOf[q]].rowStart;
       total += rowStart[localOf[q] + 1] - rowStart[localOf[q]];
     }
+    const h = hdrAt;
+    const ref = leanRef(lean, id);
+    const clientSide = leanClientSide(lean, ref);
+    const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
+    const idleNs = proto === 6 ? idleTcpNs : idleOtherNs;
+    if (blockN > 0 && total <= room) {
+      // The block's rows are in the module: each point's index, rows and where they are there.
+      for (let j = 0; j < k; j++) {
+        const p = pointOf[s + j];
+        const from = points[p].rowStart[localOf[s + j]];
+        i32[h + 3 * j] = points[p].index;
+        i32[h + 3 * j + 1] = points[p].rowStart[localOf[s + j] + 1] - from;
+        i32[h + 3 * j + 2] = shift[p] + from;
+      }
+      if (!m.quietBlock(k, blockN, proto, clientSide, lean.lastNs[id], idleNs)) return false;
+      if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
+      return true;
+    }
     if (total > room) {
       rowsBase = m.rows(total);
       if (!rowsBase) return false;
       room = total;
+      // The block's rows were after the flow's room: the rest of the block is gathered flow by flow.
+      blockN = 0;
     }
     const base = rowsBase;
-    if (m.memory.buffer !== buffer) {
-      buffer = m.memory.buffer;
-      f64 = new Float64Array(buffer);
-      i32 = new Int32Array(buffer);
-    }
+    view();
     // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
-    const h = hdrAt;
     let t = base >> 3;
     const sig = (base >> 2) + 2 * total;
     let at = 0;
@@ -117,16 +228,13 @@ export function wasmQuietFlows(): QuietFlows | null {
       const ix = p.ix;
       const from = p.rowStart[localOf[s + j]];
       const to = p.rowStart[localOf[s + j] + 1];
-      i32[h + 2 * j] = p.index;
-      i32[h + 2 * j + 1] = to - from;
+      i32[h + 3 * j] = p.index;
+      i32[h + 3 * j + 1] = to - from;
       copyRows(f64, i32, t, sig + at, total, ix.groupT, ix.groupSig, ix.groupIpId, ix.groupBits, from, to);
       t += to - from;
       at += to - from;
     }
-    const ref = leanRef(lean, id);
-    const clientSide = leanClientSide(lean, ref);
-    const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
-    if (!m.quiet(k, total, proto, clientSide, lean.lastNs[id], proto === 6 ? idleTcpNs : idleOtherNs)) return false;
+    if (!m.quiet(k, total, proto, clientSide, lean.lastNs[id], idleNs)) return false;
     if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
     return true;
   }

@@ -30,6 +30,7 @@ let taken = 0;
 let offered = 0;
 const counted: QuietFlows = {
   begin: (m) => hook!.begin(m),
+  block: (lean, from, end) => hook!.block!(lean, from, end),
   lean(lean, i, r) {
     offered++;
     const q = hook!.lean(lean, i, r);
@@ -37,6 +38,8 @@ const counted: QuietFlows = {
     return q;
   },
 };
+/** The hook without its block(): each flow's rows gathered for it (what it falls back to). */
+const flowByFlow: QuietFlows = { begin: (m) => hook!.begin(m), lean: (lean, i, r) => hook!.lean(lean, i, r) };
 
 // The CLI's analysis threads: flow ids by WebAssembly, every index packed (as posted to them).
 beforeAll(() => useFlowIds(wasmFlowIds()));
@@ -60,8 +63,11 @@ async function compare(make: () => AnalysisInput[], settings: Settings = { ...DE
   const before = taken;
   useQuietFlows(counted);
   const wasm = await run(make(), settings, clockOffsets);
+  useQuietFlows(flowByFlow);
+  const wasmByFlow = await run(make(), settings, clockOffsets);
   useQuietFlows(null);
   expect(wasm).toEqual(js);
+  expect(wasmByFlow).toEqual(js);
   return taken - before;
 }
 
