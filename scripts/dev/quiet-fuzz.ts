@@ -76,6 +76,7 @@ async function run(rx: Uint8Array, tx: Uint8Array, settings: Settings, hooks: bo
   useQuietFlows(
     q && {
       begin: (m) => q.begin(m),
+      block: (lean, from, end) => q.block!(lean, from, end),
       lean(lean, i, r) {
         offered++;
         const ok = q.lean(lean, i, r);
