@@ -527,6 +527,12 @@ function rehash(): bool {
 // ---- the per-flow state (CaptureIndexer.record, tcp, letter; FlowStore; tcp-state.ts) ----
 
 /** capture-index.ts servicePort. */
+/** capture-index.ts le32: the little-endian word at p of bytes [p, lim) (fewer than four: the rest zeros). */
+@inline function le32(p: usize, lim: usize): u32 {
+  if (lim - p >= 4) return load<u32>(p);
+  return <u32>load<u8>(p) | (p + 1 < lim ? <u32>load<u8>(p + 1) << 8 : 0) | (p + 2 < lim ? <u32>load<u8>(p + 2) << 16 : 0);
+}
+
 function servicePort(p: u32): bool {
   if (p < 1024) return true;
   switch (p) {
@@ -955,12 +961,19 @@ let lastFlow: i32 = -1;
   store<u16>(colTcpFlags + (<usize>r << 1), <u16>tflags);
   let h: u32 = 0;
   if (payloadCapLen > 0) {
-    h = 0x811c9dc5;
+    // capture-index.ts payloadHash: a word a step over the first 16 bytes and the last 4.
+    h = 0x811c9dc5 ^ payloadCapLen;
     const p0 = payloadOff;
     const e = p0 + <usize>(payloadCapLen < 16 ? payloadCapLen : <u32>16);
     const pend = p0 + <usize>payloadCapLen;
-    for (let p = p0; p < e; p++) h = (h ^ load<u8>(p)) * 0x01000193;
-    for (let p = pend - 4 > e ? pend - 4 : e; p < pend; p++) h = (h ^ load<u8>(p)) * 0x01000193;
+    if (payloadCapLen >= 16) {
+      h = (h ^ load<u32>(p0)) * 0x01000193;
+      h = (h ^ load<u32>(p0 + 4)) * 0x01000193;
+      h = (h ^ load<u32>(p0 + 8)) * 0x01000193;
+      h = (h ^ load<u32>(p0 + 12)) * 0x01000193;
+    } else for (let p = p0; p < e; p += 4) h = (h ^ le32(p, e)) * 0x01000193;
+    const t = pend - 4 > e ? pend - 4 : e;
+    if (t < pend) h = (h ^ le32(t, pend)) * 0x01000193;
     f |= P_PAYLOAD_HASH;
   }
   store<u32>(colSig + (<usize>r << 2), signature(tcpSeq, tcpAck, tflags, len, h));
