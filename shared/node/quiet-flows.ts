@@ -8,10 +8,11 @@
  * records).
  */
 import type { Stage } from '../api/analysis.ts';
+import type { IndexedCapture } from '../engine/capture-index.ts';
 import type { QuietFlows } from '../engine/analyze.ts';
 import { encodeQuietFlow, type FlowRecords } from '../engine/flow-records.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
-import { leanClientSide, leanRef, leanRelatedFlow, type LeanModel } from '../engine/model.ts';
+import { leanClientSide, leanRef, leanRelatedFlow, type CapturePoint, type LeanModel } from '../engine/model.ts';
 import { instantiate } from './wasm-module.ts';
 
 interface QuietExports {
@@ -122,29 +123,10 @@ export function wasmQuietFlows(): QuietFlows | null {
     blockN = 0;
     if (!ready) return;
     const points = lean.model.points;
-    const { order, atStart, pointOf, localOf } = lean;
     lo.fill(Infinity);
     hi.fill(-Infinity);
     used.fill(0);
-    let most = 0;
-    for (let i = from; i < end; i++) {
-      const id = order[i];
-      const s = atStart[id];
-      const e = atStart[id + 1];
-      if (e - s > maxK) continue;
-      let total = 0;
-      for (let q = s; q < e; q++) {
-        const p = pointOf[q];
-        const rowStart = points[p].rowStart;
-        const a = rowStart[localOf[q]];
-        const b = rowStart[localOf[q] + 1];
-        if (a < lo[p]) lo[p] = a;
-        if (b > hi[p]) hi[p] = b;
-        used[p] += b - a;
-        total += b - a;
-      }
-      if (total > most) most = total;
-    }
+    const most = blockRuns(lean, from, end, maxK, lo, hi, used);
     let n = 0;
     for (let p = 0; p < points.length; p++) {
       if (!(hi[p] > lo[p])) continue;
@@ -162,19 +144,7 @@ export function wasmQuietFlows(): QuietFlows | null {
     const at = m.blockArea(n);
     if (!at) return;
     view();
-    const t = at >> 3;
-    const w = at >> 2;
-    for (let p = 0; p < points.length; p++) {
-      if (!(hi[p] > lo[p])) continue;
-      const ix = points[p].ix;
-      const a = lo[p];
-      const b = hi[p];
-      const o = shift[p] + a;
-      f64.set(ix.groupT.subarray(a, b), t + o);
-      u32.set(ix.groupSig.subarray(a, b), w + 2 * n + o);
-      i32.set(ix.groupIpId.subarray(a, b), w + 3 * n + o);
-      i32.set(ix.groupBits.subarray(a, b), w + 4 * n + o);
-    }
+    for (let p = 0; p < points.length; p++) if (hi[p] > lo[p]) copyRun(points[p].ix, lo[p], hi[p], shift[p] + lo[p], at, n, f64, u32, i32);
     blockN = n;
   }
 
@@ -185,30 +155,33 @@ export function wasmQuietFlows(): QuietFlows | null {
     const k = lean.atStart[id + 1] - s;
     if (!ready || k > maxK) return false;
     const points = lean.model.points;
-    const pointOf = lean.pointOf;
-    const localOf = lean.localOf;
+    const ref = leanRef(lean, id);
+    const clientSide = leanClientSide(lean, ref);
+    const proto = points[lean.pointOf[s]].ix.flowKeys[lean.localOf[s] * KEY_WORDS] & 0xff;
+    const idleNs = proto === 6 ? idleTcpNs : idleOtherNs;
+    // The block's rows in the module (the header says where each point's are), else this flow's
+    // gathered for it.
+    const total = blockN > 0 ? blockHeader(points, lean.pointOf, lean.localOf, s, k, i32, hdrAt, shift) : -1;
+    const ok =
+      total >= 0 && total <= room
+        ? m.quietBlock(k, blockN, proto, clientSide, lean.lastNs[id], idleNs)
+        : gather(lean, s, k) && m.quiet(k, gathered, proto, clientSide, lean.lastNs[id], idleNs);
+    if (!ok) return false;
+    if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
+    return true;
+  }
+
+  /** Rows the last gather() put into the module. */
+  let gathered = 0;
+
+  /** The flow's rows into the module's room for a flow, point by point, row by row (header and columns). */
+  function gather(lean: LeanModel, s: number, k: number): boolean {
+    const points = lean.model.points;
+    const { pointOf, localOf } = lean;
     let total = 0;
     for (let q = s; q < s + k; q++) {
       const rowStart = points[pointOf[q]].rowStart;
       total += rowStart[localOf[q] + 1] - rowStart[localOf[q]];
-    }
-    const h = hdrAt;
-    const ref = leanRef(lean, id);
-    const clientSide = leanClientSide(lean, ref);
-    const proto = points[pointOf[s]].ix.flowKeys[localOf[s] * KEY_WORDS] & 0xff;
-    const idleNs = proto === 6 ? idleTcpNs : idleOtherNs;
-    if (blockN > 0 && total <= room) {
-      // The block's rows are in the module: each point's index, rows and where they are there.
-      for (let j = 0; j < k; j++) {
-        const p = pointOf[s + j];
-        const from = points[p].rowStart[localOf[s + j]];
-        i32[h + 3 * j] = points[p].index;
-        i32[h + 3 * j + 1] = points[p].rowStart[localOf[s + j] + 1] - from;
-        i32[h + 3 * j + 2] = shift[p] + from;
-      }
-      if (!m.quietBlock(k, blockN, proto, clientSide, lean.lastNs[id], idleNs)) return false;
-      if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
-      return true;
     }
     if (total > room) {
       rowsBase = m.rows(total);
@@ -217,11 +190,11 @@ export function wasmQuietFlows(): QuietFlows | null {
       // The block's rows were after the flow's room: the rest of the block is gathered flow by flow.
       blockN = 0;
     }
-    const base = rowsBase;
     view();
     // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
-    let t = base >> 3;
-    const sig = (base >> 2) + 2 * total;
+    const h = hdrAt;
+    let t = rowsBase >> 3;
+    const sig = (rowsBase >> 2) + 2 * total;
     let at = 0;
     for (let j = 0; j < k; j++) {
       const p = points[pointOf[s + j]];
@@ -234,10 +207,66 @@ export function wasmQuietFlows(): QuietFlows | null {
       t += to - from;
       at += to - from;
     }
-    if (!m.quiet(k, total, proto, clientSide, lean.lastNs[id], idleNs)) return false;
-    if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
+    gathered = total;
     return true;
   }
+}
+
+/**
+ * The header of a flow whose rows are in the module's block (points s .. s + k of the lean model):
+ * each point's index, its rows and where they start in the block. Returns the flow's rows.
+ */
+function blockHeader(points: CapturePoint[], pointOf: Int32Array, localOf: Int32Array, s: number, k: number, i32: Int32Array, h: number, shift: Float64Array): number {
+  let total = 0;
+  for (let j = 0; j < k; j++) {
+    const p = pointOf[s + j];
+    const rowStart = points[p].rowStart;
+    const from = rowStart[localOf[s + j]];
+    const n = rowStart[localOf[s + j] + 1] - from;
+    i32[h + 3 * j] = points[p].index;
+    i32[h + 3 * j + 1] = n;
+    i32[h + 3 * j + 2] = shift[p] + from;
+    total += n;
+  }
+  return total;
+}
+
+/**
+ * For the flows of ranks [from, end) with at most maxK points: by point, the first and last grouped
+ * row they use (lo, hi) and how many (used); returns the most rows one flow has. A function of its
+ * own, the block's one loop over flows (V8 compiles it alone, and at once).
+ */
+function blockRuns(lean: LeanModel, from: number, end: number, maxK: number, lo: Float64Array, hi: Float64Array, used: Float64Array): number {
+  const points = lean.model.points;
+  const { order, atStart, pointOf, localOf } = lean;
+  let most = 0;
+  for (let i = from; i < end; i++) {
+    const id = order[i];
+    const s = atStart[id];
+    const e = atStart[id + 1];
+    if (e - s > maxK) continue;
+    let total = 0;
+    for (let q = s; q < e; q++) {
+      const p = pointOf[q];
+      const rowStart = points[p].rowStart;
+      const a = rowStart[localOf[q]];
+      const b = rowStart[localOf[q] + 1];
+      if (a < lo[p]) lo[p] = a;
+      if (b > hi[p]) hi[p] = b;
+      used[p] += b - a;
+      total += b - a;
+    }
+    if (total > most) most = total;
+  }
+  return most;
+}
+
+/** Grouped rows [a, b) of a point into the module's block area at `at` (n rows), from row `o` on: a memcpy per column. */
+function copyRun(ix: IndexedCapture, a: number, b: number, o: number, at: number, n: number, f64: Float64Array, u32: Uint32Array, i32: Int32Array): void {
+  f64.set(ix.groupT.subarray(a, b), (at >> 3) + o);
+  u32.set(ix.groupSig.subarray(a, b), (at >> 2) + 2 * n + o);
+  i32.set(ix.groupIpId.subarray(a, b), (at >> 2) + 3 * n + o);
+  i32.set(ix.groupBits.subarray(a, b), (at >> 2) + 4 * n + o);
 }
 
 /**
