@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { writeSync } from 'node:fs';
-import { indexPacked, releaseCore } from './index-core.ts';
+import { indexPacked } from './index-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
 import { useFlowIds } from '../engine/model.ts';
 import { transferables } from '../engine/capture-index.ts';
@@ -67,12 +67,12 @@ port.on('message', async (msg: WorkerRequest) => {
       // The build's run (STAGEDIFF_CODE_CACHE=write) writes this thread's code cache now, before
       // the answer lets the process end (worker-load.ts).
       (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('stagediff.codeCacheDone')]?.();
+      // This thread's index core, if it read files, stays until the pool ends the thread, after
+      // the analysis: a full collection to free it sooner took a few ms on the critical path
+      // (before the analysis) or at the end (where the process's exit then waited for it), and
+      // the peak of memory is earlier (the 2 GB set: 187 MB freeing it before the analysis, 189
+      // MB without).
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
-      // This thread's reading is done: its index core's memory can go, by a full collection (a
-      // few ms). Not before: the analysis is this run's critical path from here, and the peak of
-      // memory was earlier (the 2 GB set's peak RSS: 187 MB releasing it before the analysis,
-      // 189 MB after).
-      if (process.env.SD_ENDREL) releaseCore();
     } catch (e) {
       port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });
     }
