@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { writeSync } from 'node:fs';
-import { indexPacked } from './index-core.ts';
+import { indexPacked, releaseLargeCore } from './index-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
 import { useFlowIds } from '../engine/model.ts';
 import { transferables } from '../engine/capture-index.ts';
@@ -46,6 +46,8 @@ port.on('message', async (msg: WorkerRequest) => {
   } else {
     try {
       ahead = 0;
+      // This thread's index core, if it read files with many flows, goes now (releaseLargeCore).
+      releaseLargeCore();
       // The indexes stay packed: the analysis reads them in place (a lean model), or views them.
       const total = await analyzePart(
         msg.inputs,
@@ -67,11 +69,10 @@ port.on('message', async (msg: WorkerRequest) => {
       // The build's run (STAGEDIFF_CODE_CACHE=write) writes this thread's code cache now, before
       // the answer lets the process end (worker-load.ts).
       (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('stagediff.codeCacheDone')]?.();
-      // This thread's index core, if it read files, stays until the pool ends the thread, after
-      // the analysis: a full collection to free it sooner took a few ms on the critical path
-      // (before the analysis) or at the end (where the process's exit then waited for it), and
-      // the peak of memory is earlier (the 2 GB set: 187 MB freeing it before the analysis, 189
-      // MB without).
+      // Else its index core stays until the pool ends the thread, after the analysis: a full
+      // collection to free it sooner took a few ms on the critical path (before the analysis) or
+      // at the end (where the process's exit then waited for it), and with few flows the peak of
+      // memory is earlier (the 2 GB set: 187 MB freeing it before the analysis, 189 MB without).
       port.postMessage({ type: 'analyzed', id: msg.id, totalFlows: total });
     } catch (e) {
       port.postMessage({ type: 'failed', id: msg.id, message: (e as Error).message });

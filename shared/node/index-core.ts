@@ -177,7 +177,28 @@ const imports = {
 export function releaseCore(): void {
   if (!instance) return;
   instance = undefined;
+  heldFlows = 0;
   collectGarbage();
+}
+
+/** The most flows one file of this thread's core had: its flow tables (~400 bytes a flow) stay in its memory. */
+let heldFlows = 0;
+
+/** Flows past which a thread's core memory is worth a collection before an analysis (~26 MB of flow tables). */
+export const LARGE_CORE_FLOWS = 1 << 16;
+
+/**
+ * releaseCore() when this thread's core holds the flow tables of a file with many flows (past
+ * LARGE_CORE_FLOWS; a capture with a million flows: ~400 MB of them); else it stays until the
+ * thread ends, the collection's few milliseconds spared.
+ */
+export function releaseLargeCore(): void {
+  if (heldFlows > LARGE_CORE_FLOWS) releaseCore();
+}
+
+/** The flows of the largest file this thread's core holds the tables of (0: none held). */
+export function heldCoreFlows(): number {
+  return heldFlows;
 }
 
 /** V8's full collection, from `gc` (exposed once per thread: node runs without --expose-gc). */
@@ -243,6 +264,11 @@ export async function indexWithCore(
   histMore = new Map();
   cookieMore = new Map();
   reports = new Map();
+  // A file declined part-way leaves its flow tables in the core's memory too (releaseLargeCore).
+  const declined = (why: string): CoreResult => {
+    heldFlows = Math.max(heldFlows, x.flows());
+    return no(why);
+  };
   // The columns the core fills in its ring, copied out into a block sized for the file from its
   // records per byte so far (+10 %; doubled if that runs out), given back once the rows are
   // grouped. (A block for as many records as the file could hold would be ~20 times too big:
@@ -279,11 +305,11 @@ export async function indexWithCore(
     for (;;) {
       done += x.run(done, avail);
       if (x.getStatus() === DECODE) {
-        if (!decodeWaiting(x)) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
+        if (!decodeWaiting(x)) return declined(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
         done += x.pendingLength();
         continue;
       }
-      if (x.getStatus() !== 0) return no(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
+      if (x.getStatus() !== 0) return declined(`${DECLINED[x.reason()] ?? 'declined'} (record ${x.stoppedRecord() + 1})`);
       if (!x.ringFull()) break;
       copyOut();
     }
@@ -300,7 +326,7 @@ export async function indexWithCore(
     }
   }
   // A record cut by the end of the file: the reader reports it.
-  if (carry) return no('a record cut short at the end');
+  if (carry) return declined('a record cut short at the end');
   // Every record still in the core's columns: the core groups them (else they are copied out,
   // and grouped here as the JavaScript indexer's are).
   const grouped = x.ringStart() === 0 ? x.group() : -1;
@@ -309,6 +335,7 @@ export async function indexWithCore(
   // Grouped by the core: no column of the records is read (an empty block stands for them).
   const tt = t ?? transientColumns(null, 0, 0, grouped >= 0);
   const flows = x.flows();
+  heldFlows = Math.max(heldFlows, flows);
   onProgress?.({ bytes: pos, packets: n, total: size });
   const mem = x.memory.buffer;
   const at = (k: number) => x.columns(k);

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexWithCore, looksCoreReadable, releaseCore, type CoreResult } from '../../shared/node/index-core.ts';
+import { heldCoreFlows, indexWithCore, LARGE_CORE_FLOWS, looksCoreReadable, releaseCore, releaseLargeCore, type CoreResult } from '../../shared/node/index-core.ts';
 import { indexFile } from '../../shared/node/file-source.ts';
 import type { IndexedCapture } from '../../shared/engine/capture-index.ts';
 import { generateScenario, SCENARIOS, writeBulk, type Variant } from '../gen/scenarios.ts';
@@ -538,6 +538,30 @@ describe('the index core in WebAssembly', () => {
     releaseCore();
     expect(plainIndex((await indexWithCoreAt(path))!)).toEqual(before);
   });
+
+  it('lets a core go before an analysis only when its flow tables are large (releaseLargeCore)', async () => {
+    releaseCore();
+    const small = write('few-flows.pcap', generateScenario('gwlb-incident', 'pcap-le-us').files[0].bytes);
+    await indexWithCoreAt(small);
+    const few = heldCoreFlows();
+    expect(few).toBeGreaterThan(0);
+    releaseLargeCore();
+    expect(heldCoreFlows()).toBe(few);
+    // One SYN each from LARGE_CORE_FLOWS + 1000 client ports and addresses: as many flows.
+    const w = new PcapWriter();
+    const recs: Uint8Array[] = [w.header()];
+    const n = LARGE_CORE_FLOWS + 1000;
+    for (let k = 0; k < n; k++) {
+      const p = tcpPacket(true, k, 0x02, 0, 1024 + (k % 60000));
+      p.writeUInt32BE(0x0a000100 + Math.floor(k / 60000), 26);
+      recs.push(w.record(1_700_000_000, k, p));
+    }
+    const many = write('many-flows.pcap', Buffer.concat(recs));
+    expect((await indexWithCoreAt(many))!.packedFlows!.count).toBe(n);
+    expect(heldCoreFlows()).toBe(n);
+    releaseLargeCore();
+    expect(heldCoreFlows()).toBe(0);
+  }, 60_000);
 
   it('agrees with the JavaScript indexer on damaged captures (bytes flipped at random, fixed seed)', async () => {
     // Flipped bytes make packets of other shapes, odd flags, sequence jumps, odd lengths,
