@@ -64,6 +64,8 @@ export function wasmQuietFlows(): QuietFlows | null {
   let resAt = 0;
   let rowsBase = 0;
   let room = 0;
+  /** Rows the last gather() put into the module. */
+  let gathered = 0;
   let idleTcpNs = 0;
   let idleOtherNs = 0;
   return {
@@ -99,15 +101,20 @@ export function wasmQuietFlows(): QuietFlows | null {
     block(lean, from, end) {
       try {
         block(lean, from, end);
-      } catch {
+      } catch (e) {
+        // A trap (a fault of the module's): the block's flows are gathered one by one. Anything
+        // else is a fault of this code's, and says so.
+        if (!(e instanceof WebAssembly.RuntimeError)) throw e;
         blockN = 0;
       }
     },
     lean(lean, i, r) {
       try {
         return quiet(lean, i, r);
-      } catch {
-        // A trap (a fault of the module's): the JavaScript analysis does the flow.
+      } catch (e) {
+        // A trap (a fault of the module's): the JavaScript analysis does the flow. Anything else
+        // is a fault of this code's, not to be hidden by the analysis doing every flow instead.
+        if (!(e instanceof WebAssembly.RuntimeError)) throw e;
         return false;
       }
     },
@@ -170,9 +177,6 @@ export function wasmQuietFlows(): QuietFlows | null {
     if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
     return true;
   }
-
-  /** Rows the last gather() put into the module. */
-  let gathered = 0;
 
   /** The flow's rows into the module's room for a flow, point by point, row by row (header and columns). */
   function gather(lean: LeanModel, s: number, k: number): boolean {

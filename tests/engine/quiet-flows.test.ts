@@ -38,8 +38,16 @@ const counted: QuietFlows = {
     return q;
   },
 };
-/** The hook without its block(): each flow's rows gathered for it (what it falls back to). */
-const flowByFlow: QuietFlows = { begin: (m) => hook!.begin(m), lean: (lean, i, r) => hook!.lean(lean, i, r) };
+/** The hook without its block(): each flow's rows gathered for it (what it falls back to); flows it took. */
+let takenByFlow = 0;
+const flowByFlow: QuietFlows = {
+  begin: (m) => hook!.begin(m),
+  lean(lean, i, r) {
+    const q = hook!.lean(lean, i, r);
+    if (q) takenByFlow++;
+    return q;
+  },
+};
 
 // The CLI's analysis threads: flow ids by WebAssembly, every index packed (as posted to them).
 beforeAll(() => useFlowIds(wasmFlowIds()));
@@ -63,11 +71,14 @@ async function compare(make: () => AnalysisInput[], settings: Settings = { ...DE
   const before = taken;
   useQuietFlows(counted);
   const wasm = await run(make(), settings, clockOffsets);
+  const byFlowBefore = takenByFlow;
   useQuietFlows(flowByFlow);
   const wasmByFlow = await run(make(), settings, clockOffsets);
   useQuietFlows(null);
   expect(wasm).toEqual(js);
   expect(wasmByFlow).toEqual(js);
+  // Both ways take the same flows (a way that declined them all would still give the same records).
+  expect(takenByFlow - byFlowBefore).toBe(taken - before);
   return taken - before;
 }
 
