@@ -85,4 +85,17 @@ describe("the worker's V8 code cache (dist/worker-load.cjs, dist/analysis-worker
     expect(r.log).toContain('worker code cache absent');
     expect(r.packets).toBe((await indexThrough(dist)).packets);
   });
+
+  it("a cache whose V8 data was damaged is not used (V8 does not check it in a release build)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagediff-cache-'));
+    for (const f of readdirSync(dist)) if (/^(worker-load\.cjs|analysis-worker\.(cjs|cache)|[\w-]+\.wasm)$/.test(f)) copyFileSync(join(dist, f), join(dir, f));
+    const cache = readFileSync(join(dir, 'analysis-worker.cache'));
+    const n = cache.readUInt32LE(0);
+    const at = 8 + n + Math.floor((cache.length - 8 - n) / 2);
+    cache[at] ^= 0xff;
+    writeFileSync(join(dir, 'analysis-worker.cache'), cache);
+    const r = await indexThrough(dir);
+    expect(r.log).toContain('worker code cache absent');
+    expect(r.packets).toBeGreaterThan(0);
+  });
 });
