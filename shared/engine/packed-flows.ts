@@ -26,6 +26,9 @@ export interface PackedFlows {
 /** History letters kept in place per flow; a longer history continues in a map. */
 export const HIST_INLINE = 16;
 
+/** History letters (ASCII) to text, a whole table's at once (pack). */
+const LETTERS = new TextDecoder('latin1');
+
 /**
  * The flow table of one capture point while it is being indexed, packed from the start: a row of
  * N.Count numbers per flow and a few bytes beside it, growing by doubling, instead of one object
@@ -209,14 +212,25 @@ export class FlowStore {
     for (let f = 0; f < n; f++) cookieTotal += this.cookieCount[f];
     const cookies = column(Uint32Array, cookieTotal, shared);
     const cookieFrom = column(Int32Array, cookieTotal, shared);
+    // The histories as one text, decoded at once from their letters laid end to end (one string a
+    // flow joined was ~1-2 ms a file of 5,000 flows, in a reader's critical path).
+    let letters = 0;
+    for (let f = 0; f < n; f++) letters += this.histLen[f];
+    for (const [f, more] of this.histMore) if (f < n) letters += more.length;
+    const text = new Uint8Array(letters);
     let h = 0;
     let c = 0;
-    const hist: string[] = [];
     for (let f = 0; f < n; f++) {
       histStart[f] = h;
-      const text = this.history(f);
-      hist.push(text);
-      h += text.length;
+      const b = f * HIST_INLINE;
+      const len = this.histLen[f];
+      for (let j = 0; j < len; j++) text[h + j] = this.histBytes[b + j];
+      h += len;
+      const further = this.histMore.size ? this.histMore.get(f) : undefined;
+      if (further) {
+        for (let j = 0; j < further.length; j++) text[h + j] = further.charCodeAt(j);
+        h += further.length;
+      }
       cookieStart[f] = c;
       const k = this.cookieCount[f];
       if (k === 1) {
@@ -232,7 +246,7 @@ export class FlowStore {
     }
     histStart[n] = h;
     cookieStart[n] = c;
-    return { count: n, nums, hist: hist.join(''), histStart, cookies, cookieFrom, cookieStart, reportsOn };
+    return { count: n, nums, hist: LETTERS.decode(text), histStart, cookies, cookieFrom, cookieStart, reportsOn };
   }
 }
 
