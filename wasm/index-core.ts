@@ -526,13 +526,13 @@ function rehash(): bool {
 
 // ---- the per-flow state (CaptureIndexer.record, tcp, letter; FlowStore; tcp-state.ts) ----
 
-/** capture-index.ts servicePort. */
 /** capture-index.ts le32: the little-endian word at p of bytes [p, lim) (fewer than four: the rest zeros). */
 @inline function le32(p: usize, lim: usize): u32 {
   if (lim - p >= 4) return load<u32>(p);
   return <u32>load<u8>(p) | (p + 1 < lim ? <u32>load<u8>(p + 1) << 8 : 0) | (p + 2 < lim ? <u32>load<u8>(p + 2) << 16 : 0);
 }
 
+/** capture-index.ts servicePort. */
 function servicePort(p: u32): bool {
   if (p < 1024) return true;
   switch (p) {

@@ -11,6 +11,5 @@ for (let o = 0; o < bytes.length; o += 1 << 20) ix.push(bytes.subarray(o, o + (1
 gc();
 const m1 = process.memoryUsage();
 const n = ix.flows.count;
-let hist = 0;
-for (let f = 0; f < n; f++) hist += ix.flows.history(f).length;
+const hist = ix.flows.pack().hist.length;
 console.log(`${n} flows: ${((m1.heapUsed - m0.heapUsed) / n).toFixed(0)} B of heap per flow, ${((m1.arrayBuffers - m0.arrayBuffers) / n).toFixed(0)} B of array buffers per flow (all of the index's columns); history ${(hist / n).toFixed(1)} letters a flow`);

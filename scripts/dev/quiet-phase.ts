@@ -15,6 +15,11 @@ const hook = wasmQuietFlows()!;
 let ms = 0;
 const timed: QuietFlows = {
   begin: (m) => hook.begin(m),
+  block(lean, from, end) {
+    const t = performance.now();
+    hook.block!(lean, from, end);
+    ms += performance.now() - t;
+  },
   lean(lean, i, r) {
     const t = performance.now();
     const q = hook.lean(lean, i, r);

@@ -285,7 +285,8 @@ function countPerFlow(flow: Uint32Array, n: number, rowStart: Int32Array): void 
   for (let i = 0; i < n; i++) if (flow[i] !== NO_FLOW) rowStart[flow[i] + 1]++;
 }
 
-function runningSums(rowStart: Int32Array, flowCount: number): void {
+/** rowStart[f + 1] += rowStart[f] for f < flowCount: counts made starting positions. */
+export function runningSums(rowStart: Int32Array, flowCount: number): void {
   for (let f = 0; f < flowCount; f++) rowStart[f + 1] += rowStart[f];
 }
 
@@ -1045,12 +1046,6 @@ export function quotedKey(d: Decoded, b: Uint8Array): Uint32Array | null {
 }
 
 /**
- * What tells one packet from the others of its flow across capture stages, in one word: TCP seq,
- * ack, flags and length (other protocols: their length) and the payload hash; what NAT leaves
- * alone. The IP ID (kept beside it) and the sender's side (a NAT join may turn a capture point's
- * sides around) are not in it.
- */
-/**
  * The payload's hash (wasm/index-core.ts has the same): FNV-1a's steps over its first 16 captured
  * bytes and its last 4 after those, four bytes a step (little-endian words, a part's last one
  * padded with zeros), from the offset basis mixed with the captured length. A word a step, not a
@@ -1072,6 +1067,12 @@ function le32(b: Uint8Array, p: number, lim: number): number {
   return b[p] | (p + 1 < lim ? b[p + 1] << 8 : 0) | (p + 2 < lim ? b[p + 2] << 16 : 0);
 }
 
+/**
+ * What tells one packet from the others of its flow across capture stages, in one word: TCP seq,
+ * ack, flags and length (other protocols: their length) and the payload hash; what NAT leaves
+ * alone. The IP ID (kept beside it) and the sender's side (a NAT join may turn a capture point's
+ * sides around) are not in it.
+ */
 export function packetSignature(seq: number, ack: number, tcpFlags: number, len: number, payloadHash: number): number {
   let h = Math.imul(0x9e3779b1 ^ seq, 0x85ebca6b);
   h = Math.imul(h ^ ack, 0xc2b2ae35);

@@ -6,7 +6,7 @@
  */
 import type { Stage } from '../api/analysis.ts';
 import type { CaptureSpec } from './labels.ts';
-import { N, type FlowState, type IndexedCapture } from './capture-index.ts';
+import { N, runningSums, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { hasCookies, PackedPointFlow, viewIndex } from './packed-flows.ts';
 import { FlowTable, KEY_WORDS } from './flow-table.ts';
 import { endpointText, ipv4FromU32, ipv6Text, isoText } from '../format/addr.ts';
@@ -277,7 +277,7 @@ export function leanModel(inputs: { spec: CaptureSpec; ix: IndexedCapture }[], s
   if (orphanDevices(points, ids, count).size > 0) return null;
   const atStart = new Int32Array(count + 1);
   for (const p of points) countPoints(ids[p.index], atStart.subarray(1));
-  runningSum(atStart);
+  runningSums(atStart, count);
   const pointOf = new Int32Array(atStart[count]);
   const localOf = new Int32Array(atStart[count]);
   const firstNs = new Float64Array(count).fill(Infinity);
@@ -299,10 +299,6 @@ function leanKeys(lean: LeanModel, id: number): Uint32Array {
 
 function leanKeyAt(lean: LeanModel, id: number): number {
   return lean.localOf[lean.atStart[id]] * KEY_WORDS;
-}
-
-function runningSum(a: Int32Array): void {
-  for (let i = 1; i < a.length; i++) a[i] += a[i - 1];
 }
 
 /** One capture point's flows into a lean model: where each id's point flows go, its first and last packet. */

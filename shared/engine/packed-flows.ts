@@ -150,12 +150,6 @@ export class FlowStore {
     } else this.histMore.set(f, (this.histMore.get(f) ?? '') + String.fromCharCode(code));
   }
 
-  history(f: number): string {
-    const b = f * HIST_INLINE;
-    const inline = String.fromCharCode.apply(null, this.histBytes.subarray(b, b + this.histLen[f]) as unknown as number[]);
-    return inline + (this.histMore.get(f) ?? '');
-  }
-
   /**
    * A GENEVE cookie (uint32) seen on flow f at `row`: kept when it differs from the last one kept.
    * The common case (the flow's one cookie again) is this small test, which V8 inlines into the
