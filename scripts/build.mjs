@@ -42,6 +42,9 @@ await build({
   outExtension: { '.js': '.cjs' },
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import() as require(): the worker's bundle runs as a vm.Script (worker-load.ts), where
+  // import() has no loader; the sources load some built-in modules only when they need them.
+  supported: { 'dynamic-import': false },
 });
 
 // The WebAssembly modules (AssemblyScript), beside the bundles that load them: the index's core

@@ -6,7 +6,6 @@
  *            back as they are done, at most MAX_AHEAD ahead of the main thread's acknowledgements.
  */
 import { parentPort } from 'node:worker_threads';
-import { getHeapStatistics } from 'node:v8';
 import { writeSync } from 'node:fs';
 import { indexPacked, releaseLargeCore } from './index-core.ts';
 import { wasmFlowIds } from './flow-ids.ts';
@@ -20,8 +19,8 @@ type WorkerRequest =
   | { type: 'analyze'; id: number; inputs: AnalysisInput[]; opts: AnalyzeOptions; part: number; parts: number; json: boolean }
   | { type: 'ack'; id: number };
 
-function heapMb(): string {
-  const h = getHeapStatistics();
+function heapMb(v8: typeof import('node:v8')): string {
+  const h = v8.getHeapStatistics();
   return `${Math.round(h.used_heap_size / 1048576)}/${Math.round(h.total_heap_size / 1048576)} MB`;
 }
 
@@ -47,7 +46,9 @@ port.on('message', async (msg: WorkerRequest) => {
     try {
       ahead = 0;
       // This thread's index core, if it read files with many flows, goes now (releaseLargeCore).
-      releaseLargeCore();
+      await releaseLargeCore();
+      // node:v8 for the heap's size in STAGEDIFF_TIMING's line only (loaded when asked for).
+      const v8 = process.env.STAGEDIFF_TIMING ? await import('node:v8') : null;
       // The indexes stay packed: the analysis reads them in place (a lean model), or views them.
       const total = await analyzePart(
         msg.inputs,
@@ -64,7 +65,7 @@ port.on('message', async (msg: WorkerRequest) => {
         },
         // STAGEDIFF_TIMING=1: this part's phases on stderr, written before the worker answers
         // (a worker's process.stderr goes through the main thread, which may have exited by then).
-        process.env.STAGEDIFF_TIMING ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms (${t.quiet} of ${t.flows} quiet), heap ${heapMb()}\n`) : undefined,
+        v8 ? (t) => writeSync(2, `stagediff: timing: part ${msg.part}: model ${Math.round(t.modelMs)} ms, flows ${Math.round(t.flowsMs)} ms (${t.quiet} of ${t.flows} quiet), heap ${heapMb(v8)}\n`) : undefined,
       );
       // The build's run (STAGEDIFF_CODE_CACHE=write) writes this thread's code cache now, before
       // the answer lets the process end (worker-load.ts).

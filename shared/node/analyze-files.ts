@@ -239,7 +239,7 @@ export async function indexAll(
         // This thread's lane is done (its last file read; the workers may still be reading
         // theirs): its index core's memory can go now, by a full collection, rather than when
         // the analysis has begun (that collection then took ~7 ms of the analysis's time).
-        if (lane >= workers.length && here) releaseCore();
+        if (lane >= workers.length && here) await releaseCore();
       }),
     );
   } finally {

@@ -221,7 +221,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     };
     // This thread's reading is done (indexAll let its index core go when it read files beside
     // workers): its index core's memory can go before an analysis in this thread.
-    if (!pool) releaseCore();
+    if (!pool) await releaseCore();
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
     const analysis = analyzeAll(
       inputs,

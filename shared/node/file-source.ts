@@ -3,8 +3,8 @@
  * files are read by position; pipes (a FIFO, `<(zcat x.pcap.gz)`) in sequence, opened without
  * blocking so a pipe nobody writes to cannot hang the analysis.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { constants, readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, readSync, type Stats } from 'node:fs';
 import { CaptureIndexer, type IndexedCapture } from '../engine/capture-index.ts';
 
 export const CHUNK = 1 << 20;
@@ -49,23 +49,39 @@ export async function* readChunks(
   signal?: AbortSignal,
   onSize?: (size: number) => void,
   sync = false,
-  /** The file already open (a regular file): read through it, and close it at the end. */
-  opened?: FileHandle,
+  /**
+   * The file already open as this descriptor (a regular file, read with blocking reads whatever
+   * `sync` says): read through it, and close it at the end.
+   */
+  opened?: number,
 ): AsyncGenerator<Uint8Array> {
-  let st;
+  // node:fs/promises when it is needed: a thread that only reads regular files the core takes
+  // never loads it (~1 ms of a worker thread's boot, on the critical path of a run).
+  const fsp = opened === undefined ? await import('node:fs/promises') : null;
+  let st: Stats;
   try {
-    st = opened ? await opened.stat() : await stat(path);
+    st = fsp ? await fsp.stat(path) : fstatSync(opened!);
   } catch (e) {
-    await opened?.close();
+    if (opened !== undefined) closeSync(opened);
     throw new FileReadError(0, openMessage(e));
+  }
+  if (opened !== undefined) {
+    try {
+      if (!st.isFile()) throw new FileReadError(0, 'not a regular file');
+      onSize?.(st.size);
+      yield* readBlocking(opened, signal);
+    } finally {
+      closeSync(opened);
+    }
+    return;
   }
   if (st.isDirectory()) throw new FileReadError(0, 'is a directory, not a capture file');
   const regular = st.isFile();
   if (!regular && !st.isFIFO() && !st.isCharacterDevice() && !st.isSocket()) throw new FileReadError(0, 'not a regular file');
   onSize?.(regular ? st.size : 0);
-  let fh = opened;
+  let fh: FileHandle;
   try {
-    fh ??= await open(path, regular ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK);
+    fh = await fsp!.open(path, regular ? constants.O_RDONLY : constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new FileReadError(0, openMessage(e));
   }
@@ -73,21 +89,8 @@ export async function* readChunks(
     if (regular && sync) {
       // A worker thread has nothing else to do: plain blocking reads beat the read-ahead
       // below (its promises and thread-pool hand-offs cost more than they overlap on 2 cores).
-      const size = SYNC_CHUNK;
-      const buf = new Uint8Array(size);
-      let pos = 0;
-      for (;;) {
-        if (signal?.aborted) throw new FileReadError(pos, 'cancelled');
-        let n: number;
-        try {
-          n = readSync(fh.fd, buf, 0, size, pos);
-        } catch (e) {
-          throw new FileReadError(pos, `read error: ${(e as Error).message}`);
-        }
-        if (n === 0) return;
-        pos += n;
-        yield n === size ? buf : buf.subarray(0, n);
-      }
+      yield* readBlocking(fh.fd, signal);
+      return;
     }
     if (regular) {
       // Two buffers: the next chunk is read (in libuv's thread pool) while the caller parses
@@ -150,6 +153,24 @@ export async function* readChunks(
   }
 }
 
+/** A regular file's bytes by blocking reads of SYNC_CHUNK from its start, through `fd`. */
+function* readBlocking(fd: number, signal?: AbortSignal): Generator<Uint8Array> {
+  const buf = new Uint8Array(SYNC_CHUNK);
+  let pos = 0;
+  for (;;) {
+    if (signal?.aborted) throw new FileReadError(pos, 'cancelled');
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, SYNC_CHUNK, pos);
+    } catch (e) {
+      throw new FileReadError(pos, `read error: ${(e as Error).message}`);
+    }
+    if (n === 0) return;
+    pos += n;
+    yield n === SYNC_CHUNK ? buf : buf.subarray(0, n);
+  }
+}
+
 /** Reads the file through the indexer. A file that cannot be opened or read ends as an error. */
 /**
  * `shared`: the index columns in shared memory (for several worker threads); `sync`: blocking
@@ -172,8 +193,8 @@ export async function indexFile(
     lean?: boolean;
     /** Blocking reads on a thread with other work (the CLI's main thread): let its event loop run after each this many bytes. */
     yieldBytes?: number;
-    /** The file already open (readChunks' `opened`). */
-    opened?: FileHandle;
+    /** The file already open: its descriptor (readChunks' `opened`). */
+    opened?: number;
   } = {},
 ): Promise<IndexedCapture> {
   const ix = new CaptureIndexer(shared, true, lean);

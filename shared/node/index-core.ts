@@ -12,9 +12,7 @@
  * record, an oversized caplen, a bad block length). The caller then indexes the file in
  * JavaScript, which stays the reference.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { setFlagsFromString } from 'node:v8';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { assembleIndex, column, N, quotedKey, release, transientColumns, type IndexedCapture, type Transient } from '../engine/capture-index.ts';
 import { Decoded } from '../decode/decoded.ts';
@@ -174,11 +172,11 @@ const imports = {
  * which V8 would otherwise free only at some later full collection, if any (the 2 GB set's peak
  * RSS 227 -> 200 MB). A full collection of a heap that holds little: a few milliseconds.
  */
-export function releaseCore(): void {
+export async function releaseCore(): Promise<void> {
   if (!instance) return;
   instance = undefined;
   heldFlows = 0;
-  collectGarbage();
+  await collectGarbage();
 }
 
 /** The most flows one file of this thread's core had: its flow tables (~400 bytes a flow) stay in its memory. */
@@ -192,8 +190,8 @@ export const LARGE_CORE_FLOWS = 1 << 16;
  * LARGE_CORE_FLOWS; a capture with a million flows: ~400 MB of them); else it stays until the
  * thread ends, the collection's few milliseconds spared.
  */
-export function releaseLargeCore(): void {
-  if (heldFlows > LARGE_CORE_FLOWS) releaseCore();
+export async function releaseLargeCore(): Promise<void> {
+  if (heldFlows > LARGE_CORE_FLOWS) await releaseCore();
 }
 
 /** The flows of the largest file this thread's core holds the tables of (0: none held). */
@@ -202,12 +200,14 @@ export function heldCoreFlows(): number {
 }
 
 /** V8's full collection, from `gc` (exposed once per thread: node runs without --expose-gc). */
-function collectGarbage(): void {
+async function collectGarbage(): Promise<void> {
   // The build's run that makes the worker's code cache: V8 flags set now would be the cache's, and
   // a thread booting with the default ones would reject it (worker-load.ts).
   if (process.env.STAGEDIFF_CODE_CACHE === 'write') return;
   try {
-    setFlagsFromString('--expose-gc');
+    // node:v8 only now (it loads ten of node's modules: ~0.5 ms of a worker thread's boot, which
+    // is on the critical path of a run, where most threads never collect).
+    (await import('node:v8')).setFlagsFromString('--expose-gc');
     (runInNewContext('gc') as () => void)();
   } catch {
     // Without it the memory goes at V8's next full collection.
@@ -435,20 +435,25 @@ export interface LeanRead {
  * wrong. `shared`: the JavaScript indexer's columns in shared memory (the core's always are).
  */
 export async function indexLean(path: string, onProgress: ((p: Progress) => void) | undefined, lean: boolean, yieldBytes = 0, shared = true): Promise<LeanRead> {
-  let opened: FileHandle | undefined;
+  let opened: number | undefined;
   let readBy = 'js';
   try {
-    if (lean && statSync(path).isFile()) opened = await open(path, 'r');
+    if (lean && statSync(path).isFile()) opened = openSync(path, 'r');
     else if (lean) readBy = 'js (not a regular file)';
   } catch {
     opened = undefined;
     readBy = 'js (cannot open)';
   }
-  if (opened) {
+  if (opened !== undefined) {
     // A read error on the way: the JavaScript indexer reads the file again and reports it.
-    const r = await indexWithCore(opened.fd, (await opened.stat()).size, onProgress, yieldBytes).catch((e: Error): CoreResult => ({ ix: null, why: e.message }));
+    let r: CoreResult;
+    try {
+      r = await indexWithCore(opened, fstatSync(opened).size, onProgress, yieldBytes);
+    } catch (e) {
+      r = { ix: null, why: (e as Error).message };
+    }
     if (r.ix) {
-      await opened.close();
+      closeSync(opened);
       return { ix: r.ix, readBy: 'core' };
     }
     readBy = `js (${r.why})`;

@@ -14,7 +14,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -60,4 +59,6 @@ if (process.env.STAGEDIFF_CODE_CACHE === 'log') process.stderr.write(`stagediff:
 };
 
 const mod = { exports: {} };
-(script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(mod.exports, createRequire(bundle), mod, bundle, dir);
+// This file's own require: the bundle is in the same folder, so it resolves the same (and
+// node:module, with the modules it loads, stays unloaded in the thread).
+(script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(mod.exports, require, mod, bundle, dir);

@@ -534,18 +534,18 @@ describe('the index core in WebAssembly', () => {
   it('reads again after its instance was let go (releaseCore: a new instance, the same index)', async () => {
     const path = write('again.pcap', generateScenario('gwlb-incident', 'pcap-le-us').files[0].bytes);
     const before = plainIndex((await indexWithCoreAt(path))!);
-    releaseCore();
-    releaseCore();
+    await releaseCore();
+    await releaseCore();
     expect(plainIndex((await indexWithCoreAt(path))!)).toEqual(before);
   });
 
   it('lets a core go before an analysis only when its flow tables are large (releaseLargeCore)', async () => {
-    releaseCore();
+    await releaseCore();
     const small = write('few-flows.pcap', generateScenario('gwlb-incident', 'pcap-le-us').files[0].bytes);
     await indexWithCoreAt(small);
     const few = heldCoreFlows();
     expect(few).toBeGreaterThan(0);
-    releaseLargeCore();
+    await releaseLargeCore();
     expect(heldCoreFlows()).toBe(few);
     // One SYN each from LARGE_CORE_FLOWS + 1000 client ports and addresses: as many flows.
     const w = new PcapWriter();
@@ -559,7 +559,7 @@ describe('the index core in WebAssembly', () => {
     const many = write('many-flows.pcap', Buffer.concat(recs));
     expect((await indexWithCoreAt(many))!.packedFlows!.count).toBe(n);
     expect(heldCoreFlows()).toBe(n);
-    releaseLargeCore();
+    await releaseLargeCore();
     expect(heldCoreFlows()).toBe(0);
   }, 60_000);
 
