@@ -12,7 +12,7 @@ import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
-import { indexLean, indexPacked, releaseCore, type LeanRead } from './index-core.ts';
+import { indexLean, indexPacked, type LeanRead } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, quietFlowsUsed, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
@@ -236,10 +236,6 @@ export async function indexAll(
           else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
           laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now(), readBy });
         }
-        // This thread's lane is done (its last file read; the workers may still be reading
-        // theirs): its index core's memory can go now, by a full collection, rather than when
-        // the analysis has begun (that collection then took ~7 ms of the analysis's time).
-        if (lane >= workers.length && here) await releaseCore();
       }),
     );
   } finally {

@@ -219,8 +219,8 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       head = true;
       out.push(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
     };
-    // This thread's reading is done (indexAll let its index core go when it read files beside
-    // workers): its index core's memory can go before an analysis in this thread.
+    // This thread's reading is done: its index core's memory can go (a full collection, ~7 ms)
+    // before an analysis in this thread, else once the workers have the analysis (below).
     if (!pool) await releaseCore();
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
     const analysis = analyzeAll(
@@ -245,6 +245,9 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     );
     writeHead();
     if (json) prepareFlowJson();
+    // The workers are building the model: this thread has nothing to do until their first block.
+    // (Not when its lane was done, if it was the last: then the collection delayed the analysis.)
+    if (pool) await releaseCore();
     result = await analysis;
   } finally {
     pool?.close();
