@@ -12,7 +12,7 @@ import type { CaptureSpec } from '../engine/labels.ts';
 import type { IndexedCapture } from '../engine/capture-index.ts';
 import { unpackIndex } from '../engine/packed-flows.ts';
 import { indexFile, type Progress } from './file-source.ts';
-import { indexLean, indexPacked, type LeanRead } from './index-core.ts';
+import { indexLean, indexPacked, releaseCore, type LeanRead } from './index-core.ts';
 import type { AnalysisResult } from '../api/analysis.ts';
 import { analyzePart, BlockMerger, captureSummary, quietFlowsUsed, type AnalysisBlock, type AnalysisInput, type AnalyzeOptions } from '../engine/analyze.ts';
 
@@ -219,6 +219,7 @@ export async function indexAll(
   });
   order.sort((a, b) => sizes[b] - sizes[a]);
   let next = 0;
+  let reading = lanes;
   try {
     await Promise.all(
       Array.from({ length: lanes }, async (_, lane) => {
@@ -236,6 +237,12 @@ export async function indexAll(
           else out[i] = await indexFile(specs[i].path, cb, undefined, { lean });
           laneLog?.push({ file: i, lane: lane < workers.length ? `worker ${lane + 1}` : 'main', startMs, endMs: performance.now(), readBy });
         }
+        reading--;
+        // This thread's lane is done while workers still read theirs: its index core's memory can
+        // go now, by a full collection (~7 ms), on time it would wait anyway. When its lane is the
+        // last, the core stays (at most the columns of one file: ~35 bytes a record, up to 18 MB):
+        // the collection would delay the analysis, or compete with it for the two cores.
+        if (lane >= workers.length && here && reading > 0) await releaseCore();
       }),
     );
   } finally {

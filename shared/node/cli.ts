@@ -219,8 +219,8 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       head = true;
       out.push(`{\n"version": 1,\n"captures": ${jsonLines(inputs.map((x) => captureSummary(x.spec, x.ix)))},\n"flows": [`);
     };
-    // This thread's reading is done: its index core's memory can go (a full collection, ~7 ms)
-    // before an analysis in this thread, else once the workers have the analysis (below).
+    // This thread's reading is done: its index core's memory can go before an analysis in this
+    // thread (indexAll let it go if this thread read files beside workers, and was not the last).
     if (!pool) await releaseCore();
     // Flows go out as they are made, in order: a million flows are never all in memory at once.
     const analysis = analyzeAll(
@@ -245,9 +245,6 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
     );
     writeHead();
     if (json) prepareFlowJson();
-    // The workers are building the model: this thread has nothing to do until their first block.
-    // (Not when its lane was done, if it was the last: then the collection delayed the analysis.)
-    if (pool) await releaseCore();
     result = await analysis;
   } finally {
     pool?.close();
