@@ -4,6 +4,8 @@
 // writes the output. The caller (shared/node/flow-json-core.ts) copies a block's numbers, string
 // bytes and string lengths in; a capture point's flow (its numbers, history letters and GENEVE
 // cookies) and a flow's key words are asked for through imports as each record names them.
+// The caller may instead lay the capture points' packed flows out in this memory once
+// (setFlowTable): then those are read here, without a call into JavaScript a point flow.
 // Anything this does not write exactly as FlowJson does (a number with more than three decimals,
 // a time outside years 0-9999, a history or cookie list past the scratch room) makes the whole
 // block UNSUPPORTED, and the caller writes it with FlowJson, which stays the reference:
@@ -75,6 +77,46 @@ export function pfCookies(): usize {
 export function keysAt(): usize {
   return KEYS;
 }
+/**
+ * Per capture point, 8 u32, where the caller laid its packed flows out in this memory (0: not
+ * laid out, asked for through the imports): numbers (N_COUNT f64 a flow), history starts (i32,
+ * flows + 1), history letters (ASCII bytes), cookie starts (i32, flows + 1), cookies (u32), key
+ * words (KEY_WORDS u32 a flow), the number of flows. 0: no table (every point through the imports).
+ */
+let flowTable: usize = 0;
+
+export function setFlowTable(at: usize): void {
+  flowTable = at;
+}
+
+/** pointFlow, from the flow table when the point is laid out there. */
+function pointFlowAt(point: i32, local: i32): i32 {
+  const row = flowTable + (<usize>point << 5);
+  if (flowTable === 0 || load<u32>(row) === 0) return pointFlow(point, local);
+  if (local >= load<i32>(row + 24)) return 0;
+  const l = <usize>local;
+  memory.copy(PF, <usize>load<u32>(row) + l * (N_COUNT * 8), N_COUNT * 8);
+  const hs = <usize>load<u32>(row + 4) + (l << 2);
+  const h0 = load<i32>(hs);
+  const h1 = load<i32>(hs + 4);
+  const cs = <usize>load<u32>(row + 12) + (l << 2);
+  const c0 = load<i32>(cs);
+  const c1 = load<i32>(cs + 4);
+  if (h1 - h0 > HIST_MAX || c1 - c0 > COOKIES_MAX) return 0;
+  memory.copy(PF_HIST, <usize>load<u32>(row + 8) + <usize>h0, <usize>(h1 - h0));
+  memory.copy(PF_COOKIES, <usize>load<u32>(row + 16) + (<usize>c0 << 2), <usize>(c1 - c0) << 2);
+  store<i32>(PF_META, h1 - h0);
+  store<i32>(PF_META + 4, c1 - c0);
+  return 1;
+}
+
+/** flowKeys, from the flow table when the point is laid out there. */
+function flowKeysAt(point: i32, local: i32): void {
+  const row = flowTable + (<usize>point << 5);
+  if (flowTable === 0 || load<u32>(row) === 0 || local >= load<i32>(row + 24)) flowKeys(point, local);
+  else memory.copy(KEYS, <usize>load<u32>(row + 20) + <usize>local * (KEY_WORDS * 4), KEY_WORDS * 4);
+}
+
 /** Where the caller's own data may start (the context tables, the blocks, the output). */
 export function dynamicStart(): usize {
   return (__heap_base + 4095) & ~4095;
@@ -575,7 +617,7 @@ function flow(): void {
     unsupported = true;
     return;
   }
-  flowKeys(refPoint, refLocal);
+  flowKeysAt(refPoint, refLocal);
   const ports = load<u32>(KEYS + 36);
   const withPorts = proto === 6 || proto === 17 || proto === 132;
   lit(',"proto":');
@@ -594,7 +636,7 @@ function flow(): void {
     const point = <i32>num();
     const local = <i32>num();
     // A point turned around (NAT): this thread's copy, which FlowJson reads.
-    if (point < 0 || point >= pointCount || local < 0 || !pointFlow(point, local)) {
+    if (point < 0 || point >= pointCount || local < 0 || !pointFlowAt(point, local)) {
       unsupported = true;
       return;
     }

@@ -24,6 +24,7 @@ interface JsonExports {
   dynamicStart(): number;
   setContext(baseSec: number, points: number, nPoints: number, devices: number, nDevices: number): void;
   block(flows: number, nums: number, numCount: number, text: number, lens: number, lenCount: number, out: number, cap: number): number;
+  setFlowTable(at: number): void;
   HIST_MAX: WebAssembly.Global;
   COOKIES_MAX: WebAssembly.Global;
   FULL: WebAssembly.Global;
@@ -35,6 +36,8 @@ export interface FlowJsonWriter {
   written(bytes: Uint8Array): void;
   /** Blocks the module wrote, and blocks FlowJson wrote. */
   readonly counts: { core: number; js: number };
+  /** The points' flows laid out in the module's memory (FLOW_TABLE_BYTES). */
+  readonly flowTable?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -123,12 +126,20 @@ function ensure(m: JsonExports, end: number): void {
 }
 
 /**
+ * Bytes of packed flows (all capture points') the writer copies into the module's memory at once,
+ * so that the module reads them there rather than asking JavaScript for each point flow (~400
+ * bytes a point flow: ~160,000 of them). More: the module asks, through its imports.
+ */
+export const FLOW_TABLE_BYTES = 64 << 20;
+
+/**
  * The writer of one analysis's flows (its records' context; the analysed indexes the records point
  * into): the module's, when there is one and every index is packed, with FlowJson for what it
  * does not write; else FlowJson alone. One analysis at a time in a thread: each writer lays its
- * context out in the same place of the module's memory.
+ * context out in the same place of the module's memory, and the points' packed flows after it
+ * when they take at most `tableBytes` (FLOW_TABLE_BYTES).
  */
-export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapture }[]): FlowJsonWriter {
+export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapture }[], tableBytes = FLOW_TABLE_BYTES): FlowJsonWriter {
   let js: FlowJson | null = null;
   const viaJs = (b: FlowRecordsBlock, flows: number): Uint8Array => (js ??= new FlowJson(context, pointSource(inputs))).block(b, flows);
   const counts = { core: 0, js: 0 };
@@ -173,6 +184,9 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
       at += h.length;
     });
   }
+  const tableAt = (at + 7) & ~7;
+  const table = flowTable(m, inputs, tableAt, tableBytes);
+  at = table ? table : tableAt;
   /** Where each block's records go; the output after them. */
   const blockAt = (at + 7) & ~7;
   let cap = 1 << 20;
@@ -215,6 +229,7 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
         keys = pointKeys;
         views(m);
         m.setContext(context.baseSec, pointTable, pointHeads.length, deviceTable, deviceHeads.length);
+        m.setFlowTable(table ? tableAt : 0);
         let n: number;
         try {
           n = m.block(flows, numsAt, b.nums.length, textAt, lensAt, b.lens.length, outAt, cap);
@@ -244,5 +259,51 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
       else if (spares.length < 4) spares.push(bytes.buffer as ArrayBuffer);
     },
     counts,
+    flowTable: table !== 0,
   };
+}
+
+/**
+ * The capture points' packed flows laid out from `at` in the module's memory (wasm/flow-json.ts
+ * setFlowTable), when they take at most `most` bytes; a point whose history letters are not all
+ * ASCII stays out (its flows through the imports, which say so). Returns where the layout ends
+ * (0: not laid out).
+ */
+function flowTable(m: JsonExports, inputs: { ix: IndexedCapture }[], at: number, most: number): number {
+  const points = inputs.map((i) => i.ix.packedFlows!);
+  const size = (p: PackedFlows, k: number) => 8 * p.count * N.Count + 8 * (p.count + 1) + (p.hist.length + 7) + 4 * p.cookies.length + 4 * KEY_WORDS * p.count + k;
+  const total = points.reduce((n, p) => n + size(p, 64), 32 * points.length);
+  if (total > most) return 0;
+  ensure(m, at + total + PAGE);
+  const mem = m.memory.buffer;
+  const u8 = new Uint8Array(mem);
+  const u32 = new Uint32Array(mem);
+  const table = at;
+  let o = table + 32 * points.length;
+  const place = (bytes: number) => {
+    const a = (o + 7) & ~7;
+    o = a + bytes;
+    return a;
+  };
+  points.forEach((p, i) => {
+    const row = (table + 32 * i) >> 2;
+    const hist = place(p.hist.length);
+    // Not all ASCII: the letters' bytes are not the string's units.
+    if (encoder.encodeInto(p.hist, u8.subarray(hist, hist + p.hist.length)).written !== p.hist.length) {
+      u32.fill(0, row, row + 8);
+      return;
+    }
+    const nums = place(8 * p.count * N.Count);
+    new Float64Array(mem, nums, p.count * N.Count).set(p.nums.subarray(0, p.count * N.Count));
+    const histStart = place(4 * (p.count + 1));
+    new Int32Array(mem, histStart, p.count + 1).set(p.histStart.subarray(0, p.count + 1));
+    const cookieStart = place(4 * (p.count + 1));
+    new Int32Array(mem, cookieStart, p.count + 1).set(p.cookieStart.subarray(0, p.count + 1));
+    const cookies = place(4 * p.cookies.length);
+    new Uint32Array(mem, cookies, p.cookies.length).set(p.cookies);
+    const keys = place(4 * KEY_WORDS * p.count);
+    new Uint32Array(mem, keys, KEY_WORDS * p.count).set(inputs[i].ix.flowKeys.subarray(0, KEY_WORDS * p.count));
+    u32.set([nums, histStart, hist, cookieStart, cookies, keys, p.count, 0], row);
+  });
+  return o;
 }

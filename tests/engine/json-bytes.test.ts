@@ -28,8 +28,11 @@ import { icmpErrorCapture } from '../support/icmp-capture.ts';
 const pub = join(import.meta.dirname, '..', '..', '..', 'shared', 'captures', 'public');
 const dec = new TextDecoder();
 
-/** FlowJson, or the WebAssembly writer (with FlowJson for what it does not write). */
-type Writer = 'js' | 'core';
+/**
+ * FlowJson, or the WebAssembly writer (with FlowJson for what it does not write), reading the
+ * points' flows from its own memory (core) or asking for each through its imports (imports).
+ */
+type Writer = 'js' | 'core' | 'imports';
 const tally = { core: 0, js: 0 };
 
 function writer(kind: Writer, context: RecordContext, inputs: { ix: IndexedCapture }[]): FlowJsonWriter {
@@ -37,7 +40,7 @@ function writer(kind: Writer, context: RecordContext, inputs: { ix: IndexedCaptu
     const js = new FlowJson(context, pointSource(inputs));
     return { block: (b, n) => js.block(b, n), written: (b) => js.written(b), counts: { core: 0, js: 0 } };
   }
-  return flowJsonWriter(context, inputs);
+  return flowJsonWriter(context, inputs, kind === 'imports' ? 0 : undefined);
 }
 
 /**
@@ -61,12 +64,14 @@ function compareAll(kind: Writer, make: () => AnalysisInput[], clockOffsets: Rec
     expect(dec.decode(bytes)).toBe(`  ${JSON.stringify(flowSummary(m, f))}`);
     out.written(bytes);
   }
+  // The module reads the points' flows from its own memory, or asks for each (imports).
+  if (kind !== 'js') expect(out.flowTable).toBe(kind === 'core');
   tally.core += out.counts.core;
   tally.js += out.counts.js;
   return m.flows.length;
 }
 
-describe.each(['js', 'core'] as const)('flow summaries written as bytes (%s)', (kind) => {
+describe.each(['js', 'core', 'imports'] as const)('flow summaries written as bytes (%s)', (kind) => {
   it('equal JSON.stringify for every flow of every generated scenario', () => {
     let flows = 0;
     for (const name of SCENARIOS) {
