@@ -9,11 +9,14 @@
 // stage matching's fallback to an index by signature), answers 0 and the JavaScript analysis,
 // which stays the reference, does the flow. shared/node/quiet-flows.ts is the caller.
 //
-// Memory: the setup (capture points, devices, timers), one result area, then the flow's rows: per
-// point of the flow (k of them, in point order) its index, its number of rows and (quietBlock)
-// where they are in the block's rows, then R rows' grouped time, signature, IP ID and bits (one
-// column after the other, the points' rows one after another in each), then this module's
-// scratch; after those, a block's rows as the caller copies them in (blockArea, quietBlock).
+// Memory: the setup (capture points, devices, timers), one result area, the flow's header (per
+// point of the flow, k of them in point order: its index, its number of rows, and where they are
+// in the block's rows), the lean model as the caller lays it out (leanRoom, lean: its flows' point
+// flows, and per capture point its flows' first rows and records; a block's answers), then the
+// flow's rows: R rows' grouped time, signature, IP ID and bits (one column after the other, the
+// points' rows one after another in each), then this module's scratch; after those, a block's
+// rows as the caller copies them in (blockArea). quietRange answers every flow of a block in one
+// call; quiet() one flow whose rows the caller gathered.
 
 import { reach } from './flow-key';
 
@@ -99,7 +102,119 @@ export function setup(points: i32, devices: i32): bool {
   rowsAt = (hdr + <usize>MAX_K * HDR + 15) & ~15;
   rowRoom = 0;
   blockAt = 0;
+  leanAt = 0;
   return reach(rowsAt);
+}
+
+// ---- a lean model in this memory (quietRange: a block's flows in one call) ----
+
+/** Where the lean model's tables are (leanRoom; 0: none), the caller's layout, told by lean() and leanPoint(). */
+let leanAt: usize = 0;
+let lAtStart: usize = 0; // i32 per flow, and one more: where its point flows start in lPointOf/lLocalOf
+let lOrder: usize = 0; // i32 per rank: the flow (id)
+let lPointOf: usize = 0; // i32 per point flow of the model: its capture point
+let lLocalOf: usize = 0; // i32 per point flow of the model: its flow at that point
+let lLastNs: usize = 0; // f64 per flow: its last packet (common clock)
+let pRowStart: usize = 0; // u32 per point: where its flows' first grouped rows are (i32, its flows + 1)
+let pFlows: usize = 0; // u32 per point: where its flows' records are (PFLOW bytes a flow)
+let pBlock: usize = 0; // i32 per point: the block's row of its first grouped row there (block())
+let outAt: usize = 0; // OUT bytes per flow of a block: what quietRange found
+let idleTcpNs: f64 = 0;
+let idleOtherNs: f64 = 0;
+/** A capture point's flow: its first packet (f64, the point's clock), client known, client side, reports on a flow (i32 each), protocol. */
+const PFLOW: usize = 24;
+/** A flow's answer: the 8 results (f64, as resultAt()), its status (0 not quiet, 1 quiet, 2 rows past the room), the point flow naming its endpoints (leanRef), its client side, and whether a point flow reports on a flow (i32 each). */
+const OUT: usize = 80;
+
+/**
+ * Room for a lean model's tables, `bytes` of them, before the flows' rows (after setup(), before
+ * rows()): where it starts (0: the memory cannot hold it). The caller lays them out there.
+ */
+export function leanRoom(bytes: i32): usize {
+  const at = (hdr + <usize>MAX_K * HDR + 15) & ~15;
+  const end = (at + <usize>bytes + 15) & ~15;
+  if (!reach(end)) return 0;
+  leanAt = at;
+  rowsAt = end;
+  rowRoom = 0;
+  blockAt = 0;
+  return at;
+}
+
+/** Where the lean model's tables are (in leanRoom's room), and the idle timeouts (ns) by protocol. */
+export function lean(atStart: usize, order: usize, pointOf: usize, localOf: usize, lastNs: usize, rowStarts: usize, flows: usize, block: usize, out: usize, idleTcp: f64, idleOther: f64): void {
+  lAtStart = atStart;
+  lOrder = order;
+  lPointOf = pointOf;
+  lLocalOf = localOf;
+  lLastNs = lastNs;
+  pRowStart = rowStarts;
+  pFlows = flows;
+  pBlock = block;
+  outAt = out;
+  idleTcpNs = idleTcp;
+  idleOtherNs = idleOther;
+}
+
+@inline function pointFlowAt(p: i32, local: i32): usize {
+  return <usize>load<u32>(pFlows + (<usize>p << 2)) + <usize>local * PFLOW;
+}
+
+/**
+ * The flows of ranks [from, end) whose rows are in the block (blockArea(blockN), pBlock set):
+ * each one's answer at outAt + OUT * (rank - from), as quiet() and the caller's leanRef,
+ * leanClientSide and leanRelatedFlow would have them. Flows of more than MAX_K points: not quiet.
+ */
+export function quietRange(from: i32, end: i32, blockN: i32): void {
+  for (let i = from; i < end; i++) {
+    const o = outAt + <usize>(i - from) * OUT;
+    store<i32>(o + 64, 0);
+    const id = load<i32>(lOrder + (<usize>i << 2));
+    const s = load<i32>(lAtStart + (<usize>id << 2));
+    const k = load<i32>(lAtStart + (<usize>(id + 1) << 2)) - s;
+    if (k < 1 || k > MAX_K) continue;
+    // leanRef: the earliest point flow that knows the client, else the earliest (the first on ties).
+    let ref: i32 = -1;
+    let refKnown = false;
+    let refT: f64 = Infinity;
+    let reports: i32 = 0;
+    let total: i32 = 0;
+    for (let j: i32 = 0; j < k; j++) {
+      const q = s + j;
+      const p = load<i32>(lPointOf + (<usize>q << 2));
+      const l = load<i32>(lLocalOf + (<usize>q << 2));
+      const pf = pointFlowAt(p, l);
+      const known = load<i32>(pf + 8) === 1;
+      const t = load<f64>(pf) + load<f64>(pShift + (<usize>p << 3));
+      if (ref < 0 || (known && !refKnown) || (known === refKnown && t < refT)) {
+        ref = q;
+        refKnown = known;
+        refT = t;
+      }
+      reports |= load<i32>(pf + 16);
+      // The header: the point, its rows, where they are in the block.
+      const rs = <usize>load<u32>(pRowStart + (<usize>p << 2)) + (<usize>l << 2);
+      const a = load<i32>(rs);
+      const n = load<i32>(rs + 4) - a;
+      store<i32>(hdr + <usize>j * HDR, p);
+      store<i32>(hdr + <usize>j * HDR + 4, n);
+      store<i32>(hdr + <usize>j * HDR + 8, load<i32>(pBlock + (<usize>p << 2)) + a);
+      total += n;
+    }
+    const rp = load<i32>(lPointOf + (<usize>ref << 2));
+    const clientSide = load<i32>(pointFlowAt(rp, load<i32>(lLocalOf + (<usize>ref << 2))) + 12);
+    const proto = load<i32>(pointFlowAt(load<i32>(lPointOf + (<usize>s << 2)), load<i32>(lLocalOf + (<usize>s << 2))) + 20);
+    store<i32>(o + 68, ref);
+    store<i32>(o + 72, clientSide);
+    store<i32>(o + 76, reports);
+    if (<usize>total > rowRoom) {
+      store<i32>(o + 64, 2);
+      continue;
+    }
+    if (!quietBlock(k, blockN, proto, clientSide, load<f64>(lLastNs + (<usize>id << 3)), proto === 6 ? idleTcpNs : idleOtherNs)) continue;
+    memory.copy(o, res, 64);
+    store<i32>(o + 64, 1);
+  }
 }
 
 export function point(p: i32, device: i32, stage: i32, shiftNs: f64): void {
@@ -163,7 +278,7 @@ export function blockArea(n: i32): usize {
  * quiet() of a flow whose rows are in the block (blockArea(blockN)): per point, the header says
  * where they start there; they are copied into the flow's room first (rows() made it big enough).
  */
-export function quietBlock(k: i32, blockN: i32, proto: i32, clientSide: i32, lastNs: f64, idleNs: f64): i32 {
+function quietBlock(k: i32, blockN: i32, proto: i32, clientSide: i32, lastNs: f64, idleNs: f64): i32 {
   if (k < 1 || k > MAX_K || blockAt === 0) return 0;
   let total: i32 = 0;
   for (let i: i32 = 0; i < k; i++) total += load<i32>(hdr + <usize>i * HDR + 4);

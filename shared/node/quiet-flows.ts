@@ -8,11 +8,11 @@
  * records).
  */
 import type { Stage } from '../api/analysis.ts';
-import type { IndexedCapture } from '../engine/capture-index.ts';
-import type { QuietFlows } from '../engine/analyze.ts';
+import { N, type IndexedCapture } from '../engine/capture-index.ts';
+import { BLOCK_FLOWS, type QuietFlows } from '../engine/analyze.ts';
 import { encodeQuietFlow, type FlowRecords } from '../engine/flow-records.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
-import { leanClientSide, leanRef, leanRelatedFlow, type CapturePoint, type LeanModel } from '../engine/model.ts';
+import { leanClientSide, leanRef, leanRelatedFlow, type LeanModel } from '../engine/model.ts';
 import { instantiate } from './wasm-module.ts';
 
 interface QuietExports {
@@ -27,14 +27,20 @@ interface QuietExports {
   rows(n: number): number;
   quiet(k: number, total: number, proto: number, clientSide: number, lastNs: number, idleNs: number): number;
   blockArea(n: number): number;
-  quietBlock(k: number, blockN: number, proto: number, clientSide: number, lastNs: number, idleNs: number): number;
+  leanRoom(bytes: number): number;
+  lean(atStart: number, order: number, pointOf: number, localOf: number, lastNs: number, rowStarts: number, flows: number, block: number, out: number, idleTcp: number, idleOther: number): void;
+  quietRange(from: number, end: number, blockN: number): void;
 }
+
+/** wasm/flow-quiet.ts PFLOW and OUT: bytes of a capture point's flow's record, and of a flow's answer. */
+const PFLOW = 24;
+const OUT = 80;
 
 /** The module's numbers for the stages. */
 const STAGES: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
 
 /** The hook, with an instance of the module for this thread; null without the module (not built, STAGEDIFF_WASM=0). */
-export function wasmQuietFlows(): QuietFlows | null {
+export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: number; byFlow: number } }) | null {
   const x = instantiate('flow-quiet.wasm', { env: { abort: () => {} } }) as unknown as QuietExports | null;
   if (!x) return null;
   const m: QuietExports = x;
@@ -50,9 +56,8 @@ export function wasmQuietFlows(): QuietFlows | null {
     i32 = new Int32Array(buffer);
     u32 = new Uint32Array(buffer);
   };
-  // The current block's rows in the module (block()): how many (0: none, each flow's rows are
-  // gathered for it), and by point where its rows start there less its first row's place.
-  let blockN = 0;
+  // By point, the block's first and last rows and how many its flows use, and where its rows
+  // start in the block less its first row's place (block()).
   let lo = new Float64Array(0);
   let hi = new Float64Array(0);
   let used = new Float64Array(0);
@@ -68,17 +73,29 @@ export function wasmQuietFlows(): QuietFlows | null {
   let gathered = 0;
   let idleTcpNs = 0;
   let idleOtherNs = 0;
+  // The lean model laid out in the module (layOut), for quietRange: which one (null: none, each
+  // flow through quiet()), where the points' block rows' places go (i32), the block's answers
+  // (bytes), and the ranks they are for ([answeredFrom, answeredEnd)).
+  let laidOut: LeanModel | null = null;
+  /** Flows answered by a block's one call, and one by one (their rows gathered). */
+  const answered = { byBlock: 0, byFlow: 0 };
+  let blockShiftAt = 0;
+  let outAt = 0;
+  let answeredFrom = 0;
+  let answeredEnd = 0;
   return {
+    answered,
     begin(model) {
       const s = model.settings;
       const devices = new Map(model.devices.map((d, i) => [d, i]));
       ready = x.setup(model.points.length, model.devices.length) !== 0;
+      laidOut = null;
+      answeredEnd = answeredFrom;
       if (!ready) return false;
       hdrAt = x.headerAt() >> 2;
       resAt = x.resultAt() >> 3;
       rowsBase = 0;
       room = 0;
-      blockN = 0;
       const np = model.points.length;
       lo = new Float64Array(np);
       hi = new Float64Array(np);
@@ -105,7 +122,7 @@ export function wasmQuietFlows(): QuietFlows | null {
         // A trap (a fault of the module's): the block's flows are gathered one by one. Anything
         // else is a fault of this code's, and says so.
         if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-        blockN = 0;
+        answeredEnd = answeredFrom;
       }
     },
     lean(lean, i, r) {
@@ -123,12 +140,16 @@ export function wasmQuietFlows(): QuietFlows | null {
   /**
    * The block's rows into the module at once, when the block's flows' rows make a run at each
    * point (the model's order is by first packet, as each file's flows are numbered: they do),
-   * copied column by column (a memcpy each) rather than row by row for each flow; else (rows
-   * scattered far apart at a point) each flow's rows are gathered for it.
+   * copied column by column (a memcpy each) rather than row by row for each flow, and every flow
+   * of the block answered in one call (quietRange, the lean model laid out in the module); else
+   * (rows scattered far apart at a point, no room for the model) each flow's rows are gathered
+   * for it.
    */
   function block(lean: LeanModel, from: number, end: number): void {
-    blockN = 0;
+    answeredEnd = answeredFrom;
     if (!ready) return;
+    if (laidOut !== lean) laidOut = layOut(lean) ? lean : null;
+    if (laidOut !== lean || end - from > BLOCK_FLOWS) return;
     const points = lean.model.points;
     lo.fill(Infinity);
     hi.fill(-Infinity);
@@ -152,11 +173,78 @@ export function wasmQuietFlows(): QuietFlows | null {
     if (!at) return;
     view();
     for (let p = 0; p < points.length; p++) if (hi[p] > lo[p]) copyRun(points[p].ix, lo[p], hi[p], shift[p] + lo[p], at, n, f64, u32, i32);
-    blockN = n;
+    for (let p = 0; p < points.length; p++) i32[(blockShiftAt >> 2) + p] = hi[p] > lo[p] ? shift[p] : 0;
+    m.quietRange(from, end, n);
+    answeredFrom = from;
+    answeredEnd = end;
   }
 
-  /** The hook's lean(): the flow's rows into the module, its answer, the record. */
+  /**
+   * The lean model into the module (leanRoom), as quietRange reads it: its flows' point flows,
+   * order and last packets, and per capture point its flows' first grouped rows and records (first
+   * packet, client known, client side, reports on a flow, protocol). False when the memory cannot
+   * hold it (each flow then through quiet()).
+   */
+  function layOut(lean: LeanModel): boolean {
+    const points = lean.model.points;
+    const count = lean.order.length;
+    const total = lean.atStart[count];
+    const np = points.length;
+    let bytes = 4 * (count + 1) + 4 * count + 8 * total + 8 * count + 12 * np + OUT * BLOCK_FLOWS + 64;
+    for (const p of points) bytes += 4 * (p.rowStart.length + 1) + PFLOW * p.ix.packedFlows!.count + 16;
+    const base = m.leanRoom(bytes);
+    if (!base) return false;
+    rowsBase = 0;
+    room = 0;
+    view();
+    let o = base;
+    const place = (n: number, align = 8) => {
+      const a = Math.ceil(o / align) * align;
+      o = a + n;
+      return a;
+    };
+    const atStart = place(4 * (count + 1));
+    i32.set(lean.atStart.subarray(0, count + 1), atStart >> 2);
+    const order = place(4 * count);
+    i32.set(lean.order, order >> 2);
+    const pointOf = place(4 * total);
+    i32.set(lean.pointOf.subarray(0, total), pointOf >> 2);
+    const localOf = place(4 * total);
+    i32.set(lean.localOf.subarray(0, total), localOf >> 2);
+    const lastNs = place(8 * count);
+    f64.set(lean.lastNs.subarray(0, count), lastNs >> 3);
+    const rowStarts = place(4 * np);
+    const flows = place(4 * np);
+    blockShiftAt = place(4 * np);
+    outAt = place(OUT * BLOCK_FLOWS);
+    for (const p of points) {
+      const rs = place(4 * p.rowStart.length);
+      i32.set(p.rowStart, rs >> 2);
+      u32[(rowStarts >> 2) + p.index] = rs;
+      const packed = p.ix.packedFlows!;
+      const at = place(PFLOW * packed.count);
+      pointRecords(packed.nums, p.ix.flowKeys, packed.count, f64, i32, at);
+      u32[(flows >> 2) + p.index] = at;
+    }
+    m.lean(atStart, order, pointOf, localOf, lastNs, rowStarts, flows, blockShiftAt, outAt, idleTcpNs, idleOtherNs);
+    return true;
+  }
+
+  /** The hook's lean(): the flow's answer (quietRange's, else its rows gathered into the module and the module's), the record. */
   function quiet(lean: LeanModel, i: number, r: FlowRecords | null): boolean {
+    if (i >= answeredFrom && i < answeredEnd) {
+      view();
+      const a = (outAt >> 2) + (i - answeredFrom) * (OUT >> 2);
+      const status = i32[a + 16];
+      if (status !== 2) answered.byBlock++;
+      if (status === 0) return false;
+      if (status === 1) {
+        if (r) encodeQuietFlow(r, lean, i, i32[a + 18], i32[a + 17], i32[a + 19] ? leanRelatedFlow(lean, lean.order[i]) : null, f64, a >> 1);
+        return true;
+      }
+      // Rows past the module's room for a flow (block() made room for the block's largest: not
+      // expected): gathered, as below.
+    }
     const id = lean.order[i];
     const s = lean.atStart[id];
     const k = lean.atStart[id + 1] - s;
@@ -166,14 +254,8 @@ export function wasmQuietFlows(): QuietFlows | null {
     const clientSide = leanClientSide(lean, ref);
     const proto = points[lean.pointOf[s]].ix.flowKeys[lean.localOf[s] * KEY_WORDS] & 0xff;
     const idleNs = proto === 6 ? idleTcpNs : idleOtherNs;
-    // The block's rows in the module (the header says where each point's are), else this flow's
-    // gathered for it.
-    const total = blockN > 0 ? blockHeader(points, lean.pointOf, lean.localOf, s, k, i32, hdrAt, shift) : -1;
-    const ok =
-      total >= 0 && total <= room
-        ? m.quietBlock(k, blockN, proto, clientSide, lean.lastNs[id], idleNs)
-        : gather(lean, s, k) && m.quiet(k, gathered, proto, clientSide, lean.lastNs[id], idleNs);
-    if (!ok) return false;
+    answered.byFlow++;
+    if (!gather(lean, s, k) || !m.quiet(k, gathered, proto, clientSide, lean.lastNs[id], idleNs)) return false;
     if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
     return true;
   }
@@ -191,8 +273,6 @@ export function wasmQuietFlows(): QuietFlows | null {
       rowsBase = m.rows(total);
       if (!rowsBase) return false;
       room = total;
-      // The block's rows were after the flow's room: the rest of the block is gathered flow by flow.
-      blockN = 0;
     }
     view();
     // Each point's index and rows, then its rows' grouped columns (gatherRows reads the same).
@@ -214,25 +294,6 @@ export function wasmQuietFlows(): QuietFlows | null {
     gathered = total;
     return true;
   }
-}
-
-/**
- * The header of a flow whose rows are in the module's block (points s .. s + k of the lean model):
- * each point's index, its rows and where they start in the block. Returns the flow's rows.
- */
-function blockHeader(points: CapturePoint[], pointOf: Int32Array, localOf: Int32Array, s: number, k: number, i32: Int32Array, h: number, shift: Float64Array): number {
-  let total = 0;
-  for (let j = 0; j < k; j++) {
-    const p = pointOf[s + j];
-    const rowStart = points[p].rowStart;
-    const from = rowStart[localOf[s + j]];
-    const n = rowStart[localOf[s + j] + 1] - from;
-    i32[h + 3 * j] = points[p].index;
-    i32[h + 3 * j + 1] = n;
-    i32[h + 3 * j + 2] = shift[p] + from;
-    total += n;
-  }
-  return total;
 }
 
 /**
@@ -297,5 +358,17 @@ function copyRows(
     i32[at] = gs[g];
     i32[at + total] = gi[g];
     i32[at + 2 * total] = gb[g];
+  }
+}
+
+/** A capture point's flows' records for quietRange (PFLOW bytes each at `at`): first packet, client known, client side, reports on a flow, protocol. */
+function pointRecords(nums: Float64Array, keys: Uint32Array, count: number, f64: Float64Array, i32: Int32Array, at: number): void {
+  for (let l = 0, t = at >> 3, w = at >> 2; l < count; l++, t += PFLOW >> 3, w += PFLOW >> 2) {
+    const o = l * N.Count;
+    f64[t] = nums[o + N.FirstT];
+    i32[w + 2] = nums[o + N.ClientKnown];
+    i32[w + 3] = nums[o + N.ClientSide];
+    i32[w + 4] = nums[o + N.ReportsOn];
+    i32[w + 5] = keys[l * KEY_WORDS] & 0xff;
   }
 }

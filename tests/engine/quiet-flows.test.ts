@@ -153,10 +153,13 @@ describe('quiet flows by WebAssembly', () => {
   it('take most flows of healthy bulk traffic, and write the same records of it damaged at random', async () => {
     const files = await bulk(4e6);
     offered = 0;
+    const byBlock = hook!.answered.byBlock;
     const n = await compare(() => files.map((f) => input(f.device, f.stage, f.bytes, f.name)));
     // Flows cut by the set's start or end without their handshake, and those whose handshake
     // only started, are the JavaScript analysis's (incomplete-handshake may report them).
     expect(n).toBeGreaterThan(0.9 * offered);
+    // Answered a block at a time (quietRange), the flow-by-flow way only by flowByFlow's run.
+    expect(hook!.answered.byBlock - byBlock).toBeGreaterThan(0.9 * offered);
     // A device's clock set off by a fraction of a second (every time on the common clock moves).
     expect(await compare(() => files.map((f) => input(f.device, f.stage, f.bytes, f.name)), { ...DEFAULT_SETTINGS }, { [files[0].device]: -0.3337 })).toBe(n);
     // A device's receive stage in two files (the second with packets lost): the first is its receive.
