@@ -32,6 +32,14 @@ interface QuietExports {
   quietRange(from: number, end: number, blockN: number): void;
 }
 
+/**
+ * The most bytes of a lean model laid out in the module (~36 a capture point's flow, ~16 a flow:
+ * ~600,000 point flows); a larger one's flows go one by one (quiet()), which needs no copy of it:
+ * a million flows' copy was ~100 MB more at the peak, for no time saved (their analysis is the
+ * JavaScript's, which finds something in most of them).
+ */
+export const LEAN_TABLE_BYTES = 32 << 20;
+
 /** wasm/flow-quiet.ts PFLOW and OUT: bytes of a capture point's flow's record, and of a flow's answer. */
 const PFLOW = 24;
 const OUT = 80;
@@ -192,6 +200,7 @@ export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: 
     const np = points.length;
     let bytes = 4 * (count + 1) + 4 * count + 8 * total + 8 * count + 12 * np + OUT * BLOCK_FLOWS + 64;
     for (const p of points) bytes += 4 * (p.rowStart.length + 1) + PFLOW * p.ix.packedFlows!.count + 16;
+    if (bytes > LEAN_TABLE_BYTES) return false;
     const base = m.leanRoom(bytes);
     if (!base) return false;
     rowsBase = 0;
