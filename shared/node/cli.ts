@@ -244,7 +244,7 @@ async function analyze(args: string[], early: Worker[]): Promise<number> {
       analysers,
     );
     writeHead();
-    if (json) prepareFlowJson();
+    if (json) prepareFlowJson(inputs);
     result = await analysis;
   } finally {
     pool?.close();
