@@ -260,7 +260,9 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
         }
         counts.core++;
         const spare = spares.pop();
-        const out = spare && spare.byteLength >= n ? new Uint8Array(spare, 0, n) : new Uint8Array(new ArrayBuffer(Math.max(n, 1 << 16)), 0, n);
+        // A new one as large as the module may write (its pages are touched only as far as used):
+        // any spare then takes any block's bytes.
+        const out = spare && spare.byteLength >= n ? new Uint8Array(spare, 0, n) : new Uint8Array(new ArrayBuffer(cap), 0, n);
         mine.add(out.buffer);
         out.set(new Uint8Array(m.memory.buffer, outAt, n));
         return out;
@@ -268,7 +270,9 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
     },
     written(bytes) {
       if (!mine.has(bytes.buffer)) js?.written(bytes);
-      else if (spares.length < 4) spares.push(bytes.buffer as ArrayBuffer);
+      // As many as the output holds before it writes (1 MiB: ~5 blocks of ~250 KB) and more: a
+      // block that finds none makes a new buffer (the memory's first touch, and V8 counts it).
+      else if (spares.length < 16) spares.push(bytes.buffer as ArrayBuffer);
     },
     counts,
     flowTable: table !== 0,
