@@ -37,6 +37,8 @@ const UNKNOWN: i32 = 4;
 /** By stage: where the flow's rows at that stage start in the columns (-1: not seen there), and how many. */
 const stageStart: usize = memory.data(5 * 4, 4);
 const stageRows: usize = memory.data(5 * 4, 4);
+/** By stage: its rows' bits or-ed together (PointRows.anyBits). */
+const stageBits: usize = memory.data(5 * 4, 4);
 
 @inline function startOf(s: i32): i32 {
   return load<i32>(stageStart + (<usize>s << 2));
@@ -357,13 +359,16 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
     store<i32>(stageRows + (<usize>s << 2), n);
     // The common clock's time and the match key, in place (gatherRows).
     const shift = load<f64>(pShift + (<usize>p << 3));
+    let any: i32 = 0;
     for (let r = o; r < o + n; r++) {
       const b = bitsAt(r);
       const ta = cT + (<usize>r << 3);
       store<f64>(ta, shift + load<f64>(ta));
       store<i32>(cKey + (<usize>r << 2), matchKey(keyAt(r), load<i32>(cIpId + (<usize>r << 2)), b >>> 16));
-      anyAll |= b;
+      any |= b;
     }
+    store<i32>(stageBits + (<usize>s << 2), any);
+    anyAll |= any;
     if (!handshake) handshake = handshakeAt(o, n, clientSide);
     // facts.ts oneSegment.
     if (n > 0) {
@@ -416,12 +421,12 @@ export function quiet(k: i32, total: i32, proto: i32, clientSide: i32, lastNs: f
   if (toTx && unaccounted !== 0) return 0;
   if (tcp) {
     // fin-not-forwarded.ts: a FIN received, and not every received packet transmitted.
-    if (toTx && captured & (1 << TRANSMIT) && anyOf(start0, n0) & TCP_FIN && count !== n0) return 0;
+    if (toTx && captured & (1 << TRANSMIT) && count !== n0 && load<i32>(stageBits + (<usize>RECEIVE << 2)) & TCP_FIN) return 0;
     // half-close.ts: a FIN, and packets longer after the first than the half-closed timer.
     const h = firstSeen(TRANSMIT);
     const hp = h >= 0 ? startOf(h) : 0;
     const hn = h >= 0 ? rowsOf(h) : 0;
-    if (hn > 0 && anyOf(hp, hn) & TCP_FIN && !(tAt(hp + hn - 1) - tAt(hp) <= halfClosedNs)) return 0;
+    if (hn > 0 && load<i32>(stageBits + (<usize>h << 2)) & TCP_FIN && !(tAt(hp + hn - 1) - tAt(hp) <= halfClosedNs)) return 0;
   }
   // end-reason.ts, for the one device (nothing dropped: no drop stage).
   const main = firstSeen(UNKNOWN);
@@ -488,13 +493,6 @@ function firstClientSyn(n: i32, clientSide: i32): f64 {
     if ((b & SIDE_B ? 1 : 0) === clientSide && b & TCP_SYN && !(b & TCP_ACK)) t = Math.min(t, tAt(r));
   }
   return t;
-}
-
-/** Every bit of rows [s, s + n) or-ed together (PointRows.anyBits). */
-function anyOf(s: i32, n: i32): i32 {
-  let any: i32 = 0;
-  for (let r = s; r < s + n; r++) any |= bitsAt(r);
-  return any;
 }
 
 /**
