@@ -1,10 +1,12 @@
-#!/usr/bin/env -S NODE_EXTRA_CA_CERTS=${STAGEDIFF_EXTRA_CA_CERTS} node
+#!/usr/bin/env -S NODE_EXTRA_CA_CERTS=${STAGEDIFF_EXTRA_CA_CERTS} node --single-threaded-gc
 // Entry point of the `stagediff` command: runs the bundled CLI (built by `npm install`'s prepare step).
 // The first line clears NODE_EXTRA_CA_CERTS for this node: with it set, node 20 parses its whole
 // root certificate store and the file's certificates before running anything (~35 ms of a 0.35 s
 // `analyze`), and no command of stagediff opens a TLS connection. STAGEDIFF_EXTRA_CA_CERTS, if
 // set, is passed on in its place. (`env -S` with ${VAR}: GNU and BSD env; npm's Windows shims
-// turn the assignment into a SET.)
+// turn the assignment into a SET.) And V8 collects garbage in the thread that made it, without
+// helper threads: `analyze` keeps every core busy with its own threads, which V8's helpers only
+// take time from (docs/decisions.md).
 // CommonJS, not an ES module: `analyze`'s worker threads start ~7 ms sooner (node sets up its ES
 // module loader only once the CLI bundle is imported, after they were started).
 'use strict';

@@ -143,6 +143,14 @@ describe('the command run through its first line, as installed', () => {
     expect(r.stderr).not.toMatch(/extra certs/);
   });
 
+  it('runs node with single-threaded garbage collection (no V8 helper threads beside its own)', () => {
+    const probe = join(tmpdir(), 'stagediff-exec-argv.cjs');
+    writeFileSync(probe, "process.stderr.write('execArgv ' + JSON.stringify(process.execArgv) + '\\n');\n");
+    const r = exec({ NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: `--require ${probe}` });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('execArgv ["--single-threaded-gc"]');
+  });
+
   it('passes STAGEDIFF_EXTRA_CA_CERTS on to node as NODE_EXTRA_CA_CERTS', () => {
     const r = exec({ NODE_EXTRA_CA_CERTS: '', STAGEDIFF_EXTRA_CA_CERTS: missing });
     expect(r.status).toBe(0);
