@@ -1,11 +1,12 @@
 /**
  * The analysis's QuietFlows hook by WebAssembly (wasm/flow-quiet.ts), for the CLI's analysis
- * threads: each flow of a lean model (no objects made for it) has its rows gathered into the
- * module's memory, and when the module finds the flow quiet (one device, one stretch of activity,
- * nothing any rule reports), its record is written from what the module worked out
- * (encodeQuietFlow); every other flow is made an object and goes through the JavaScript analysis,
- * which stays the reference (tests/engine/quiet-flows.test.ts holds the two to the same
- * records).
+ * threads: the flows of a lean model (no objects made for them) have their rows copied into the
+ * module's memory a block at a time and are answered in one call (the lean model laid out there;
+ * else each flow's rows are gathered for it), and when the module finds a flow quiet (one device,
+ * one stretch of activity, nothing any rule reports), its record is written from what the module
+ * worked out (encodeQuietFlow); every other flow is made an object and goes through the
+ * JavaScript analysis, which stays the reference (tests/engine/quiet-flows.test.ts holds the two
+ * to the same records).
  */
 import type { Stage } from '../api/analysis.ts';
 import { N, type IndexedCapture } from '../engine/capture-index.ts';
