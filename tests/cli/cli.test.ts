@@ -143,12 +143,18 @@ describe('the command run through its first line, as installed', () => {
     expect(r.stderr).not.toMatch(/extra certs/);
   });
 
-  it('runs node with single-threaded garbage collection (no V8 helper threads beside its own)', () => {
+  it('runs node with single-threaded garbage collection for work in threads of its own, not for work in one thread', () => {
     const probe = join(tmpdir(), 'stagediff-exec-argv.cjs');
     writeFileSync(probe, "process.stderr.write('execArgv ' + JSON.stringify(process.execArgv) + '\\n');\n");
     const r = exec({ NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: `--require ${probe}` });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('execArgv ["--single-threaded-gc"]');
+    // Work in one thread (here STAGEDIFF_THREADS=1) runs in a second node, with V8's helper threads.
+    const one = exec({ NODE_EXTRA_CA_CERTS: '', NODE_OPTIONS: `--require ${probe}`, STAGEDIFF_THREADS: '1' });
+    expect(one.status).toBe(0);
+    const child = one.stderr.split('\n').find((l) => l.includes('--max-old-space-size'));
+    expect(child).toBeDefined();
+    expect(child).not.toContain('--single-threaded-gc');
   });
 
   it('passes STAGEDIFF_EXTRA_CA_CERTS on to node as NODE_EXTRA_CA_CERTS', () => {
