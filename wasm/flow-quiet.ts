@@ -104,14 +104,12 @@ export function setup(points: i32, devices: i32): bool {
   rowsAt = (hdr + <usize>MAX_K * HDR + 15) & ~15;
   rowRoom = 0;
   blockAt = 0;
-  leanAt = 0;
   return reach(rowsAt);
 }
 
 // ---- a lean model in this memory (quietRange: a block's flows in one call) ----
 
-/** Where the lean model's tables are (leanRoom; 0: none), the caller's layout, told by lean() and leanPoint(). */
-let leanAt: usize = 0;
+// Where the lean model's tables are (in leanRoom's room, as the caller laid them out: lean()).
 let lAtStart: usize = 0; // i32 per flow, and one more: where its point flows start in lPointOf/lLocalOf
 let lOrder: usize = 0; // i32 per rank: the flow (id)
 let lPointOf: usize = 0; // i32 per point flow of the model: its capture point
@@ -136,7 +134,6 @@ export function leanRoom(bytes: i32): usize {
   const at = (hdr + <usize>MAX_K * HDR + 15) & ~15;
   const end = (at + <usize>bytes + 15) & ~15;
   if (!reach(end)) return 0;
-  leanAt = at;
   rowsAt = end;
   rowRoom = 0;
   blockAt = 0;
@@ -213,7 +210,7 @@ export function quietRange(from: i32, end: i32, blockN: i32): void {
       store<i32>(o + 64, 2);
       continue;
     }
-    if (!quietBlock(k, blockN, proto, clientSide, load<f64>(lLastNs + (<usize>id << 3)), proto === 6 ? idleTcpNs : idleOtherNs)) continue;
+    if (!quietBlock(k, total, blockN, proto, clientSide, load<f64>(lLastNs + (<usize>id << 3)), proto === 6 ? idleTcpNs : idleOtherNs)) continue;
     memory.copy(o, res, 64);
     store<i32>(o + 64, 1);
   }
@@ -277,14 +274,12 @@ export function blockArea(n: i32): usize {
 }
 
 /**
- * quiet() of a flow whose rows are in the block (blockArea(blockN)): per point, the header says
- * where they start there; they are copied into the flow's room first (rows() made it big enough).
+ * quiet() of a flow of k points and `total` rows (at most the room: quietRange checked) whose rows
+ * are in the block (blockArea(blockN)): per point, the header says where they start there; they
+ * are copied into the flow's room first.
  */
-function quietBlock(k: i32, blockN: i32, proto: i32, clientSide: i32, lastNs: f64, idleNs: f64): i32 {
-  if (k < 1 || k > MAX_K || blockAt === 0) return 0;
-  let total: i32 = 0;
-  for (let i: i32 = 0; i < k; i++) total += load<i32>(hdr + <usize>i * HDR + 4);
-  if (<usize>total > rowRoom) return 0;
+function quietBlock(k: i32, total: i32, blockN: i32, proto: i32, clientSide: i32, lastNs: f64, idleNs: f64): i32 {
+  if (blockAt === 0) return 0;
   const R = <usize>total;
   const N = <usize>blockN;
   const bT = blockAt;

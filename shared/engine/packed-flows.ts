@@ -3,7 +3,7 @@
  * around (structured-cloning tens of thousands of small objects costs more than analysing them),
  * read in place through PackedPointFlow views or turned back into PointFlows.
  */
-import { column, N, PointFlow, SLOTS_AT_START, type FlowState, type IndexedCapture } from './capture-index.ts';
+import { column, N, PointFlow, runningSums, SLOTS_AT_START, type FlowState, type IndexedCapture } from './capture-index.ts';
 import { KEY_WORDS } from './flow-table.ts';
 
 export interface PackedFlows {
@@ -204,9 +204,12 @@ export class FlowStore {
     for (const [f, key] of this.reports) reportsOn.set(key, f * KEY_WORDS);
     // In small loops of their own, each without a branch the others' flows take (V8 compiles a
     // loop while it runs: a way through it not yet taken by then throws the compiled code away,
-    // and the larger the function, the longer its compile, on the other core's time).
-    const cookieTotal = runningStarts(n, this.cookieCount, cookieStart);
-    cookieStart[n] = cookieTotal;
+    // and the larger the function, the longer its compile, on the other core's time). Starts from
+    // the counts put one place on (runningSums).
+    cookieStart[0] = 0;
+    cookieStart.set(this.cookieCount.subarray(0, n), 1);
+    runningSums(cookieStart, n);
+    const cookieTotal = cookieStart[n];
     const cookies = column(Uint32Array, cookieTotal, shared);
     const cookieFrom = column(Int32Array, cookieTotal, shared);
     firstCookies(n, this.cookieCount, this.cookieFirst, this.cookieFirstRow, cookieStart, cookies, cookieFrom);
@@ -220,12 +223,10 @@ export class FlowStore {
     // The histories as one text, decoded at once from their letters laid end to end (one string a
     // flow joined was ~1-2 ms a file of 5,000 flows, in a reader's critical path): each flow's
     // inline letters, then those past HIST_INLINE.
-    let further: Int32Array | null = null;
-    if (this.histMore.size) {
-      further = new Int32Array(n);
-      for (const [f, more] of this.histMore) if (f < n) further[f] = more.length;
-    }
-    histStart[n] = historyStarts(n, this.histLen, further, histStart);
+    histStart[0] = 0;
+    histStart.set(this.histLen.subarray(0, n), 1);
+    for (const [f, more] of this.histMore) if (f < n) histStart[f + 1] += more.length;
+    runningSums(histStart, n);
     const text = new Uint8Array(histStart[n]);
     inlineLetters(n, this.histBytes, this.histLen, histStart, text);
     for (const [f, more] of this.histMore) {
@@ -235,30 +236,6 @@ export class FlowStore {
     }
     return { count: n, nums, hist: LETTERS.decode(text), histStart, cookies, cookieFrom, cookieStart, reportsOn };
   }
-}
-
-/**
- * starts[f] = the sum of counts before flow f, for f in [0, n); returns the sum of all (the
- * caller puts it at starts[n]: a statement after the loop has no type feedback when V8 compiles
- * the loop as it runs, and reaching it threw the compiled code away).
- */
-function runningStarts(n: number, counts: Int32Array, starts: Int32Array): number {
-  let at = 0;
-  for (let f = 0; f < n; f++) {
-    starts[f] = at;
-    at += counts[f];
-  }
-  return at;
-}
-
-/** runningStarts of the histories' lengths: inline (len) and past HIST_INLINE (further, if any). */
-function historyStarts(n: number, len: Uint8Array, further: Int32Array | null, starts: Int32Array): number {
-  let at = 0;
-  for (let f = 0; f < n; f++) {
-    starts[f] = at;
-    at += len[f] + (further === null ? 0 : further[f]);
-  }
-  return at;
 }
 
 /** The one cookie of each flow that has exactly one, at its start (flows with more: their own loop). */

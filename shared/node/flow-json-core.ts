@@ -10,7 +10,7 @@ import { FlowJson, pointSource, type FlowRecordsBlock, type RecordContext } from
 import { N, type IndexedCapture } from '../engine/capture-index.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
 import type { PackedFlows } from '../engine/packed-flows.ts';
-import { instantiate } from './wasm-module.ts';
+import { instantiate, placer } from './wasm-module.ts';
 
 interface JsonExports {
   memory: WebAssembly.Memory;
@@ -146,9 +146,9 @@ export const FLOW_TABLE_BYTES = 64 << 20;
 /**
  * The writer of one analysis's flows (its records' context; the analysed indexes the records point
  * into): the module's, when there is one and every index is packed, with FlowJson for what it
- * does not write; else FlowJson alone. One analysis at a time in a thread: each writer lays its
- * context out in the same place of the module's memory, and the points' packed flows after it
- * when they take at most `tableBytes` (FLOW_TABLE_BYTES).
+ * does not write; else FlowJson alone. One analysis at a time in a thread: each writer lays the
+ * points' packed flows out in the same place of the module's memory (when they take at most
+ * `tableBytes`, FLOW_TABLE_BYTES; prepareFlowJson may have done it), and its context after them.
  */
 export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapture }[], tableBytes = FLOW_TABLE_BYTES): FlowJsonWriter {
   let js: FlowJson | null = null;
@@ -287,20 +287,16 @@ export function flowJsonWriter(context: RecordContext, inputs: { ix: IndexedCapt
  */
 function flowTable(m: JsonExports, inputs: { ix: IndexedCapture }[], at: number, most: number): number {
   const points = inputs.map((i) => i.ix.packedFlows!);
-  const size = (p: PackedFlows, k: number) => 8 * p.count * N.Count + 8 * (p.count + 1) + (p.hist.length + 7) + 4 * p.cookies.length + 4 * KEY_WORDS * p.count + k;
-  const total = points.reduce((n, p) => n + size(p, 64), 32 * points.length);
+  // Each point's numbers, history and cookie starts, letters, cookies and key words, and room to align six tables.
+  const size = (p: PackedFlows) => 8 * p.count * N.Count + 8 * (p.count + 1) + p.hist.length + 4 * p.cookies.length + 4 * KEY_WORDS * p.count + 48;
+  const total = points.reduce((n, p) => n + size(p), 32 * points.length);
   if (total > most) return 0;
   ensure(m, at + total + PAGE);
   const mem = m.memory.buffer;
   const u8 = new Uint8Array(mem);
   const u32 = new Uint32Array(mem);
   const table = at;
-  let o = table + 32 * points.length;
-  const place = (bytes: number) => {
-    const a = (o + 7) & ~7;
-    o = a + bytes;
-    return a;
-  };
+  const place = placer(table + 32 * points.length);
   points.forEach((p, i) => {
     const row = (table + 32 * i) >> 2;
     const hist = place(p.hist.length);
@@ -321,5 +317,5 @@ function flowTable(m: JsonExports, inputs: { ix: IndexedCapture }[], at: number,
     new Uint32Array(mem, keys, KEY_WORDS * p.count).set(inputs[i].ix.flowKeys.subarray(0, KEY_WORDS * p.count));
     u32.set([nums, histStart, hist, cookieStart, cookies, keys, p.count, 0], row);
   });
-  return o;
+  return place.end;
 }

@@ -14,7 +14,7 @@ import { BLOCK_FLOWS, type QuietFlows } from '../engine/analyze.ts';
 import { encodeQuietFlow, type FlowRecords } from '../engine/flow-records.ts';
 import { KEY_WORDS } from '../engine/flow-table.ts';
 import { leanClientSide, leanRef, leanRelatedFlow, type LeanModel } from '../engine/model.ts';
-import { instantiate } from './wasm-module.ts';
+import { instantiate, placer } from './wasm-module.ts';
 
 interface QuietExports {
   memory: WebAssembly.Memory;
@@ -49,7 +49,7 @@ const OUT = 80;
 const STAGES: Record<Stage, number> = { receive: 0, firewall: 1, transmit: 2, drop: 3, unknown: 4 };
 
 /** The hook, with an instance of the module for this thread; null without the module (not built, STAGEDIFF_WASM=0). */
-export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: number; byFlow: number } }) | null {
+export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: number } }) | null {
   const x = instantiate('flow-quiet.wasm', { env: { abort: () => {} } }) as unknown as QuietExports | null;
   if (!x) return null;
   const m: QuietExports = x;
@@ -86,8 +86,8 @@ export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: 
   // flow through quiet()), where the points' block rows' places go (i32), the block's answers
   // (bytes), and the ranks they are for ([answeredFrom, answeredEnd)).
   let laidOut: LeanModel | null = null;
-  /** Flows answered by a block's one call, and one by one (their rows gathered). */
-  const answered = { byBlock: 0, byFlow: 0 };
+  /** Flows answered by a block's one call (the rest one by one, their rows gathered). */
+  const answered = { byBlock: 0 };
   let blockShiftAt = 0;
   let outAt = 0;
   let answeredFrom = 0;
@@ -207,12 +207,7 @@ export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: 
     rowsBase = 0;
     room = 0;
     view();
-    let o = base;
-    const place = (n: number, align = 8) => {
-      const a = Math.ceil(o / align) * align;
-      o = a + n;
-      return a;
-    };
+    const place = placer(base);
     const atStart = place(4 * (count + 1));
     i32.set(lean.atStart.subarray(0, count + 1), atStart >> 2);
     const order = place(4 * count);
@@ -264,7 +259,6 @@ export function wasmQuietFlows(): (QuietFlows & { readonly answered: { byBlock: 
     const clientSide = leanClientSide(lean, ref);
     const proto = points[lean.pointOf[s]].ix.flowKeys[lean.localOf[s] * KEY_WORDS] & 0xff;
     const idleNs = proto === 6 ? idleTcpNs : idleOtherNs;
-    answered.byFlow++;
     if (!gather(lean, s, k) || !m.quiet(k, gathered, proto, clientSide, lean.lastNs[id], idleNs)) return false;
     if (r) encodeQuietFlow(r, lean, i, clientSide, ref, leanRelatedFlow(lean, id), f64, resAt);
     return true;

@@ -37,3 +37,17 @@ function compiled(file: string): WebAssembly.Module | null {
   modules.set(file, m);
   return m;
 }
+
+/**
+ * Places in a module's memory one after another from `at`, each 8-byte aligned (where a caller
+ * lays its tables out): place(bytes) gives the next one; place.end is where the last one ends.
+ */
+export function placer(at: number): { (bytes: number): number; end: number } {
+  const place = (bytes: number): number => {
+    const a = (place.end + 7) & ~7;
+    place.end = a + bytes;
+    return a;
+  };
+  place.end = at;
+  return place;
+}
